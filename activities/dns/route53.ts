@@ -1,0 +1,187 @@
+// Route 53 weighted records as a traffic router: one record per color under the same name,
+// told apart by a SetIdentifier that embeds the record name (identifiers must be unique per
+// record, and some Route 53 emulators delete by identifier across the whole zone).
+import {
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  ListHostedZonesByNameCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+  type ResourceRecordSet,
+} from '@aws-sdk/client-route-53';
+import { ApplicationFailure } from '@temporalio/common';
+import { colors, type Color, type DnsSpec } from '../../workflows/spec';
+import type { ObservedWeights, TrafficRouter, Weights } from './router';
+
+/** Errors that no retry can fix: the spec or the account needs a human. */
+const PERMANENT_ERRORS = new Set([
+  'NoSuchHostedZone',
+  'InvalidChangeBatch',
+  'InvalidInput',
+  'AccessDenied',
+  'AccessDeniedException',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'NoSuchChange',
+]);
+
+export function fqdn(name: string): string {
+  return name.endsWith('.') ? name.toLowerCase() : `${name.toLowerCase()}.`;
+}
+
+export function setIdentifierFor(recordName: string, color: Color): string {
+  return `bluegreen-${color}-${fqdn(recordName).slice(0, -1)}`;
+}
+
+export function createRoute53Client(): Route53Client {
+  // Region and endpoint come from the standard chain (AWS_REGION, AWS_ENDPOINT_URL_ROUTE_53);
+  // Route 53 is global, so a missing region falls back to us-east-1 instead of failing.
+  return new Route53Client({ region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1', maxAttempts: 3 });
+}
+
+/** Translates an SDK error into one Temporal retries (throttling, 5xx) or one it must not. */
+export function classifyRoute53Error(err: unknown, action: string): Error {
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const name = e?.name ?? 'Error';
+  const message = `Route 53 ${action} failed: ${name}: ${e?.message ?? String(err)}`;
+  if (PERMANENT_ERRORS.has(name)) return ApplicationFailure.nonRetryable(message, name);
+  return ApplicationFailure.retryable(message, name);
+}
+
+export class Route53Router implements TrafficRouter {
+  readonly type = 'route53';
+  private zoneId: string | undefined;
+
+  constructor(
+    private readonly spec: DnsSpec,
+    private readonly client: Route53Client,
+  ) {
+    this.zoneId = spec.hostedZoneId;
+  }
+
+  private async call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof ApplicationFailure) throw err;
+      throw classifyRoute53Error(err, action);
+    }
+  }
+
+  async hostedZoneId(): Promise<string> {
+    if (this.zoneId) return this.zoneId;
+    const wanted = fqdn(this.spec.zoneName!);
+    const out = await this.call('ListHostedZonesByName', () =>
+      this.client.send(new ListHostedZonesByNameCommand({ DNSName: wanted, MaxItems: 10 })),
+    );
+    const zone = (out.HostedZones ?? []).find((z) => fqdn(z.Name ?? '') === wanted);
+    if (!zone?.Id) {
+      throw ApplicationFailure.nonRetryable(
+        `no hosted zone named ${wanted} is visible to these credentials: check dns.zoneName or give dns.hostedZoneId`,
+        'NoSuchHostedZone',
+      );
+    }
+    this.zoneId = zone.Id.replace(/^\/hostedzone\//, '');
+    return this.zoneId;
+  }
+
+  /** Our two weighted records as Route 53 has them now. */
+  async readRecords(): Promise<Partial<Record<Color, ResourceRecordSet>>> {
+    const zoneId = await this.hostedZoneId();
+    const name = fqdn(this.spec.recordName);
+    const found: Partial<Record<Color, ResourceRecordSet>> = {};
+    let start: { name?: string; type?: string; id?: string } = { name, type: this.spec.recordType };
+    // Bounded paging: an emulator that ignores the identifier cursor must not loop us forever.
+    for (let page = 0; page < 20; page++) {
+      const out = await this.call('ListResourceRecordSets', () =>
+        this.client.send(
+          new ListResourceRecordSetsCommand({
+            HostedZoneId: zoneId,
+            StartRecordName: start.name,
+            StartRecordType: start.type as 'CNAME' | 'A',
+            StartRecordIdentifier: start.id,
+            MaxItems: 100,
+          }),
+        ),
+      );
+      let pastOurName = false;
+      for (const rr of out.ResourceRecordSets ?? []) {
+        if (fqdn(rr.Name ?? '') !== name || rr.Type !== this.spec.recordType) {
+          if (fqdn(rr.Name ?? '') > name) pastOurName = true;
+          continue;
+        }
+        for (const color of colors) {
+          if (rr.SetIdentifier === setIdentifierFor(name, color)) found[color] = rr;
+        }
+      }
+      if (!out.IsTruncated || pastOurName || (found.blue && found.green)) break;
+      if (fqdn(out.NextRecordName ?? '') !== name) break;
+      start = { name: out.NextRecordName, type: out.NextRecordType, id: out.NextRecordIdentifier };
+    }
+    return found;
+  }
+
+  async readWeights(): Promise<ObservedWeights> {
+    const records = await this.readRecords();
+    const weights: ObservedWeights = {};
+    for (const color of colors) {
+      const rr = records[color];
+      if (rr) weights[color] = rr.Weight ?? 0;
+    }
+    return weights;
+  }
+
+  private recordFor(color: Color, weight: number): ResourceRecordSet {
+    const target = this.spec.targets[color];
+    const base: ResourceRecordSet = {
+      Name: fqdn(this.spec.recordName),
+      Type: this.spec.recordType,
+      SetIdentifier: setIdentifierFor(this.spec.recordName, color),
+      Weight: weight,
+    };
+    if (typeof target === 'string') {
+      return { ...base, TTL: this.spec.ttl, ResourceRecords: [{ Value: target }] };
+    }
+    return { ...base, AliasTarget: { DNSName: target.dnsName, HostedZoneId: target.hostedZoneId, EvaluateTargetHealth: false } };
+  }
+
+  async setWeights(weights: Weights): Promise<string> {
+    const zoneId = await this.hostedZoneId();
+    const out = await this.call('ChangeResourceRecordSets', () =>
+      this.client.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: zoneId,
+          ChangeBatch: {
+            Comment: `bluegreen ${this.spec.recordName}: blue ${weights.blue}%, green ${weights.green}%`,
+            Changes: colors.map((color) => ({ Action: 'UPSERT', ResourceRecordSet: this.recordFor(color, weights[color]) })),
+          },
+        }),
+      ),
+    );
+    return out.ChangeInfo!.Id!;
+  }
+
+  async isInSync(changeId: string): Promise<boolean> {
+    const out = await this.call('GetChange', () => this.client.send(new GetChangeCommand({ Id: changeId })));
+    return out.ChangeInfo?.Status === 'INSYNC';
+  }
+
+  async removeRecords(): Promise<string | null> {
+    const records = await this.readRecords();
+    const existing = colors.map((c) => records[c]).filter((r): r is ResourceRecordSet => r !== undefined);
+    if (existing.length === 0) return null;
+    const zoneId = await this.hostedZoneId();
+    const out = await this.call('ChangeResourceRecordSets', () =>
+      this.client.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: zoneId,
+          ChangeBatch: {
+            Comment: `bluegreen ${this.spec.recordName}: remove records of a rolled back first release`,
+            Changes: existing.map((rr) => ({ Action: 'DELETE', ResourceRecordSet: rr })),
+          },
+        }),
+      ),
+    );
+    return out.ChangeInfo!.Id!;
+  }
+}

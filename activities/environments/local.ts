@@ -1,0 +1,203 @@
+// The local provider: each color is a real process on this host, listening on its port.
+// Started detached (own process group, no shared stdio) so restarting the worker leaves the
+// live color serving. Idempotency comes from the marker in the process environment: a retried
+// provision adopts the process it already started instead of starting a second one.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseDuration } from '../../workflows/duration';
+import type { LocalEnvironmentSpec } from '../../workflows/spec';
+import { findMarkedProcesses, isRunning, MARKER_VARIABLE, signal } from './processes';
+import {
+  resolveEnvReferences,
+  standardVariables,
+  type ColorInstance,
+  type EnvironmentProvider,
+  type Located,
+  type Progress,
+  type Provisioned,
+} from './provider';
+
+export class EnvironmentError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = retryable ? 'EnvironmentError' : 'EnvironmentMisconfigured';
+  }
+}
+
+export interface LocalProviderOptions {
+  /** Where per-color state and logs live; also scopes the process markers. */
+  stateDir: string;
+  /** Folder of the spec file: `cwd` and relative paths resolve against it. */
+  specDir: string;
+}
+
+interface LocalState {
+  pid: number;
+  version: string;
+  port: number;
+  endpoint: string;
+  command: string[];
+  log: string;
+  startedAt: string;
+}
+
+export class LocalProvider implements EnvironmentProvider {
+  readonly type = 'local';
+
+  constructor(
+    private readonly spec: LocalEnvironmentSpec,
+    private readonly options: LocalProviderOptions,
+  ) {}
+
+  private marker(instance: ColorInstance): string {
+    const scope = createHash('sha256').update(path.resolve(this.options.stateDir)).digest('hex').slice(0, 12);
+    return `${scope}:${instance.service}:${instance.color}`;
+  }
+
+  private paths(instance: ColorInstance) {
+    const base = path.join(this.options.stateDir, 'local', `${instance.service}-${instance.color}`);
+    return { state: `${base}.json`, log: `${base}.log` };
+  }
+
+  private endpoint(instance: ColorInstance): string {
+    return `http://127.0.0.1:${this.spec.ports[instance.color]}`;
+  }
+
+  async locate(instance: ColorInstance): Promise<Located> {
+    const [proc] = findMarkedProcesses(this.marker(instance));
+    return { endpoint: this.endpoint(instance), running: proc !== undefined, version: proc?.env.BLUEGREEN_VERSION };
+  }
+
+  async provision(instance: ColorInstance, progress: Progress): Promise<Provisioned> {
+    const marker = this.marker(instance);
+    const running = findMarkedProcesses(marker);
+    if (running.length === 1 && running[0].env.BLUEGREEN_VERSION === instance.version) {
+      return { endpoint: this.endpoint(instance), reused: true, detail: `${instance.color} already runs ${instance.version} (pid ${running[0].pid})` };
+    }
+    if (running.length > 0) {
+      // The idle color runs something else (an earlier release that never finished): replace it.
+      progress(`stopping ${running.length} stale ${instance.color} process(es) before starting ${instance.version}`);
+      await this.decommission(instance, progress);
+    }
+
+    const port = this.spec.ports[instance.color];
+    if (await isPortAnswering(port)) {
+      throw new EnvironmentError(
+        `port ${port} (environment.ports.${instance.color}) is already in use by a process bluegreen did not start: stop it or choose another port`,
+        false,
+      );
+    }
+
+    const files = this.paths(instance);
+    mkdirSync(path.dirname(files.state), { recursive: true });
+    const cwd = path.resolve(this.options.specDir, this.spec.cwd ?? '.');
+    const env = {
+      ...process.env,
+      ...resolveEnvReferences(this.spec.env, process.env, 'environment.env'),
+      ...standardVariables(instance),
+      PORT: String(port),
+      [MARKER_VARIABLE]: marker,
+    };
+    const logFd = openSync(files.log, 'a');
+    let child;
+    try {
+      child = spawn(this.spec.command[0], this.spec.command.slice(1), {
+        cwd,
+        env,
+        detached: true,
+        stdio: ['ignore', logFd, logFd],
+      });
+    } finally {
+      closeSync(logFd);
+    }
+    const spawnError = await new Promise<Error | null>((resolve) => {
+      child.once('error', resolve);
+      child.once('spawn', () => resolve(null));
+    });
+    if (spawnError) {
+      throw new EnvironmentError(`cannot start environment.command ${JSON.stringify(this.spec.command)} in ${cwd}: ${spawnError.message}`, false);
+    }
+    child.unref();
+    const pid = child.pid!;
+    const state: LocalState = {
+      pid,
+      version: instance.version,
+      port,
+      endpoint: this.endpoint(instance),
+      command: this.spec.command,
+      log: files.log,
+      startedAt: new Date().toISOString(),
+    };
+    writeFileSync(`${files.state}.tmp`, JSON.stringify(state, null, 2));
+    renameSync(`${files.state}.tmp`, files.state);
+
+    // A command that dies at once (typo, missing file) is reported here with its own words,
+    // rather than as thirty failed health checks later.
+    await sleep(300);
+    if (!isRunning(pid)) {
+      throw new EnvironmentError(`${instance.color} ${instance.version} exited right after start; last output:\n${tail(files.log)}`, false);
+    }
+    return { endpoint: state.endpoint, reused: false, detail: `started ${instance.color} ${instance.version} as pid ${pid} on port ${port} (log ${files.log})` };
+  }
+
+  async decommission(instance: ColorInstance, progress: Progress): Promise<{ stopped: number; detail: string }> {
+    const marker = this.marker(instance);
+    const victims = findMarkedProcesses(marker);
+    const graceMs = parseDuration(this.spec.stopGracePeriod);
+    for (const p of victims) signal(p.pid, 'SIGTERM');
+    const deadline = Date.now() + graceMs;
+    let alive = victims.filter((p) => isRunning(p.pid));
+    while (alive.length > 0 && Date.now() < deadline) {
+      progress(`waiting for ${alive.length} ${instance.color} process(es) to exit after SIGTERM`);
+      await sleep(100);
+      alive = alive.filter((p) => isRunning(p.pid));
+    }
+    for (const p of alive) signal(p.pid, 'SIGKILL');
+    rmSync(this.paths(instance).state, { force: true });
+    const detail =
+      victims.length === 0
+        ? `${instance.color} was not running`
+        : `stopped ${instance.color} (pid ${victims.map((p) => p.pid).join(', ')})${alive.length ? `; ${alive.length} needed SIGKILL after ${this.spec.stopGracePeriod}` : ''}`;
+    return { stopped: victims.length, detail };
+  }
+}
+
+function isPortAnswering(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.setTimeout(500);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function tail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') || '(no output)';
+  } catch {
+    return '(no output)';
+  }
+}
+
+/** Reads the state file for a color, if any (for operators and tests). */
+export function readLocalState(stateDir: string, service: string, color: string): LocalState | null {
+  try {
+    return JSON.parse(readFileSync(path.join(stateDir, 'local', `${service}-${color}.json`), 'utf8')) as LocalState;
+  } catch {
+    return null;
+  }
+}

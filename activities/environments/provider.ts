@@ -1,0 +1,60 @@
+// An environment provider runs one color of a service. Small on purpose (provision, locate,
+// decommission), so new platforms are a file in this folder and nothing else changes.
+import type { Color } from '../../workflows/spec';
+
+export interface ColorInstance {
+  service: string;
+  color: Color;
+  version: string;
+}
+
+export interface Provisioned {
+  endpoint: string;
+  /** True when the color already ran this version and was adopted rather than started again. */
+  reused: boolean;
+  detail: string;
+}
+
+export interface Located {
+  endpoint: string;
+  running: boolean;
+  version?: string;
+}
+
+/** Progress reports become activity heartbeats, so a stuck step shows what it last said. */
+export type Progress = (message: string) => void;
+
+export interface EnvironmentProvider {
+  readonly type: string;
+  provision(instance: ColorInstance, progress: Progress): Promise<Provisioned>;
+  locate(instance: ColorInstance): Promise<Located>;
+  /** Idempotent: tearing down a color that is already gone succeeds. */
+  decommission(instance: ColorInstance, progress: Progress): Promise<{ stopped: number; detail: string }>;
+}
+
+/** Resolves ${env:NAME} references from the worker's environment, inside the activity. */
+export function resolveEnvReferences(values: Record<string, string> | undefined, env: NodeJS.ProcessEnv, field: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values ?? {})) {
+    out[key] = value.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const resolved = env[name];
+      if (resolved === undefined) {
+        throw new MissingEnvError(`${field}.${key} references \${env:${name}}, but ${name} is not set in the worker's environment`);
+      }
+      return resolved;
+    });
+  }
+  return out;
+}
+
+export class MissingEnvError extends Error {
+  override name = 'MissingEnvironmentVariable';
+}
+
+export function standardVariables(instance: ColorInstance): Record<string, string> {
+  return {
+    BLUEGREEN_SERVICE: instance.service,
+    BLUEGREEN_COLOR: instance.color,
+    BLUEGREEN_VERSION: instance.version,
+  };
+}

@@ -1,0 +1,149 @@
+// Activities: the only place bluegreen touches the world. createActivities wires real clients
+// in; tests may wire others. Each activity is idempotent, keyed by what it changes.
+import { Context, CancelledFailure } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Route53Client } from '@aws-sdk/client-route-53';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Color, DnsSpec, EnvironmentSpec, HttpCheckSpec, AnalysisSpec } from '../workflows/spec';
+import type { AnalysisMeasurement, Weights } from '../workflows/plan';
+import { createRoute53Client, Route53Router } from './dns/route53';
+import type { ObservedWeights, TrafficRouter } from './dns/router';
+import { CommandProvider } from './environments/command';
+import { EnvironmentError, LocalProvider } from './environments/local';
+import { MissingEnvError, type EnvironmentProvider, type Provisioned } from './environments/provider';
+import { checkHealth as httpHealth, measure, type HealthResult } from './probes/http';
+
+export interface ActivityDeps {
+  /** Folder for local-provider state and logs (BLUEGREEN_STATE_DIR). */
+  stateDir: string;
+  route53?: Route53Client;
+  /** GetChange polling: first pause and ceiling (ms). */
+  syncPollMs?: { initial: number; max: number };
+}
+
+export interface ColorRequest {
+  environment: EnvironmentSpec;
+  specDir: string;
+  service: string;
+  color: Color;
+  version: string;
+}
+
+function heartbeat(details?: unknown): void {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    /* called outside an activity (direct unit use) */
+  }
+}
+
+function cancelled(): boolean {
+  try {
+    return Context.current().cancellationSignal.aborted;
+  } catch {
+    return false;
+  }
+}
+
+/** Environment errors say whether a retry could help; Temporal must know too. */
+function asFailure(err: unknown): unknown {
+  if (err instanceof MissingEnvError) return ApplicationFailure.nonRetryable(err.message, err.name);
+  if (err instanceof EnvironmentError) {
+    return err.retryable ? ApplicationFailure.retryable(err.message, err.name) : ApplicationFailure.nonRetryable(err.message, err.name);
+  }
+  return err;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  let route53: Route53Client | undefined = deps.route53;
+  const poll = deps.syncPollMs ?? { initial: 500, max: 10_000 };
+
+  const router = (dns: DnsSpec): TrafficRouter => {
+    route53 ??= createRoute53Client();
+    return new Route53Router(dns, route53);
+  };
+  const provider = (req: ColorRequest): EnvironmentProvider =>
+    req.environment.provider === 'local'
+      ? new LocalProvider(req.environment, { stateDir: deps.stateDir, specDir: req.specDir })
+      : new CommandProvider(req.environment, req.specDir);
+
+  /** Polls GetChange with capped exponential backoff until INSYNC, heartbeating the change id. */
+  async function waitInSync(r: TrafficRouter, changeId: string, weights: Weights | null): Promise<number> {
+    let pause = poll.initial;
+    for (let polls = 1; ; polls++) {
+      if (await r.isInSync(changeId)) return polls;
+      if (cancelled()) throw new CancelledFailure('cancelled while waiting for Route 53 to sync');
+      heartbeat({ changeId, weights });
+      await sleep(pause);
+      pause = Math.min(poll.max, pause * 2);
+    }
+  }
+
+  return {
+    async readTraffic(dns: DnsSpec): Promise<ObservedWeights> {
+      return router(dns).readWeights();
+    },
+
+    /**
+     * Sets both colors' weights in one batch and waits until Route 53 reports INSYNC.
+     * Weights are absolute, so a retry re-applies the same split rather than shifting twice; a
+     * retry that finds its earlier change id in the heartbeat just resumes waiting on it.
+     */
+    async shiftTraffic(dns: DnsSpec, weights: Weights): Promise<{ changeId: string; polls: number; previous: ObservedWeights }> {
+      const r = router(dns);
+      const earlier = safeHeartbeatDetails<{ changeId: string; weights: Weights }>();
+      const previous = await r.readWeights();
+      let changeId: string;
+      if (earlier && earlier.weights.blue === weights.blue && earlier.weights.green === weights.green) {
+        changeId = earlier.changeId;
+      } else {
+        changeId = await r.setWeights(weights);
+      }
+      heartbeat({ changeId, weights });
+      const polls = await waitInSync(r, changeId, weights);
+      return { changeId, polls, previous };
+    },
+
+    /** Undo of a first release: removes both records. Already gone is fine. */
+    async removeTraffic(dns: DnsSpec): Promise<{ removed: boolean }> {
+      const r = router(dns);
+      const changeId = await r.removeRecords();
+      if (changeId) await waitInSync(r, changeId, null);
+      return { removed: changeId !== null };
+    },
+
+    async provisionColor(req: ColorRequest): Promise<Provisioned> {
+      try {
+        return await provider(req).provision(req, (m) => heartbeat(m));
+      } catch (err) {
+        throw asFailure(err);
+      }
+    },
+
+    async decommissionColor(req: ColorRequest): Promise<{ stopped: number; detail: string }> {
+      try {
+        return await provider(req).decommission(req, (m) => heartbeat(m));
+      } catch (err) {
+        throw asFailure(err);
+      }
+    },
+
+    async checkHealth(endpoint: string, http: HttpCheckSpec): Promise<HealthResult> {
+      return httpHealth(endpoint, http, (m) => heartbeat(m));
+    },
+
+    async analyzeColor(endpoint: string, analysis: AnalysisSpec): Promise<AnalysisMeasurement> {
+      return measure(endpoint, analysis);
+    },
+  };
+}
+
+function safeHeartbeatDetails<T>(): T | undefined {
+  try {
+    return Context.current().info.heartbeatDetails as T | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export type Activities = ReturnType<typeof createActivities>;

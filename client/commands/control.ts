@@ -1,0 +1,46 @@
+// Operator verbs: pause, resume, abort, approve, promote. Each is a Temporal update, so the
+// operator learns at once whether it took effect and, if not, why.
+import type { ParseArgsConfig } from 'node:util';
+import { parse } from '../args';
+import { connectTemporal } from '../connect';
+import { CliError, EXIT, sendAction } from '../releases';
+import { printHelp } from './release';
+import { actionDescriptions, type OperatorAction } from '../../workflows/messages';
+
+const usage: Record<OperatorAction, string> = {
+  pause: 'bluegreen pause <id> [--reason TEXT]',
+  resume: 'bluegreen resume <id>',
+  abort: 'bluegreen abort <id> --reason TEXT',
+  approve: 'bluegreen approve <id> [--note TEXT]',
+  promote: 'bluegreen promote <id>',
+};
+
+export function controlHelp(action: OperatorAction): string {
+  return `Usage: ${usage[action]}
+
+${actionDescriptions[action].replace(/ Payload:.*$/, '').replace(/ No payload\.$/, '')}
+Prints whether it took effect; exit 0 when it did, 2 when the release refused it (the reason
+is printed, e.g. "cannot promote: release is rolling back"). The same action is available in
+the Temporal Web UI as the signal "${action}".`;
+}
+
+export async function controlCommand(action: OperatorAction, argv: string[]): Promise<number> {
+  const options: NonNullable<ParseArgsConfig['options']> = {};
+  if (action === 'abort' || action === 'pause') options.reason = { type: 'string' };
+  if (action === 'approve') options.note = { type: 'string' };
+  const { values, positionals } = parse(action, argv, options, ['id']);
+  if (values.help) return printHelp(controlHelp(action));
+  if (action === 'abort' && !values.reason?.trim()) throw new CliError('abort needs --reason "...": it is recorded in the release events', EXIT.invalid);
+  const t = await connectTemporal();
+  try {
+    const outcome = await sendAction(t, positionals[0], action, { reason: values.reason, note: values.note });
+    if (!outcome.accepted) {
+      console.error(outcome.message);
+      return EXIT.invalid;
+    }
+    console.log(outcome.message);
+    return EXIT.completed;
+  } finally {
+    await t.connection.close();
+  }
+}

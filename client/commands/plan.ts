@@ -1,0 +1,55 @@
+// `bluegreen plan` and `bluegreen schema`: what a spec will do, and what a spec may say.
+import { parse } from '../args';
+import { EXIT } from '../releases';
+import { loadSpecFile } from '../spec-file';
+import { printHelp } from './release';
+import { formatDuration } from '../../workflows/duration';
+import { effectiveStepWaitMs, planRelease } from '../../workflows/plan';
+import { releaseJsonSchema } from '../../workflows/spec';
+
+export const planHelp = `Usage: bluegreen plan <spec> [--json]
+
+Prints the release timeline without touching anything: each step with its weights and wait
+(after raising it to the DNS TTL), approval gates, the warm period and the minimum total
+duration. Shown as if blue is live and green is new; the real colors are found at start.`;
+
+export const schemaHelp = `Usage: bluegreen schema
+
+Prints the JSON Schema of a release spec (generated from the same zod schema that validates
+specs). Point your editor at it, e.g. the first line of a YAML spec:
+  # yaml-language-server: $schema=./bluegreen.schema.json`;
+
+export async function planCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('plan', argv, { json: { type: 'boolean' } }, ['spec']);
+  if (values.help) return printHelp(planHelp);
+  const { spec } = loadSpecFile(positionals[0]);
+  const plan = planRelease(spec, 'green', false);
+  if (values.json) {
+    console.log(JSON.stringify(plan, null, 2));
+    return EXIT.completed;
+  }
+  const wait = effectiveStepWaitMs(spec);
+  console.log(`${spec.service} ${spec.version} → ${spec.dns.recordName} (${spec.environment.provider} environment, TTL ${spec.dns.ttl}s)`);
+  console.log(`  provision green with ${spec.version}, then health-check ${spec.verify.http.path} (up to ${spec.verify.http.attempts} attempts, every ${spec.verify.http.interval})`);
+  if (plan.gates.beforeTraffic) console.log(`  gate: wait for approve before any traffic (times out after ${spec.approval.timeout}: ${spec.approval.onTimeout})`);
+  let elapsed = 0;
+  for (const s of plan.steps) {
+    const last = s.index === plan.steps.length;
+    console.log(`  t+${formatDuration(elapsed).padEnd(7)} step ${s.index}/${plan.steps.length}: blue ${String(s.weights.blue).padStart(3)}% / green ${String(s.weights.green).padStart(3)}%${last ? '' : `, hold ${formatDuration(s.waitMs)}`}`);
+    if (!last) elapsed += s.waitMs;
+  }
+  if (wait.note) console.log(`  (step wait ${wait.note})`);
+  console.log(`  analysis every ${spec.traffic.analysis.every} during every hold: ${spec.traffic.analysis.requests} requests to ${spec.traffic.analysis.path}, errors <= ${spec.traffic.analysis.maxErrorRate * 100}%, p95 <= ${spec.traffic.analysis.maxLatencyMs}ms`);
+  console.log(`  t+${formatDuration(elapsed).padEnd(7)} keep blue warm ${formatDuration(plan.bakeMs)}`);
+  if (plan.gates.beforeDecommission) console.log(`  gate: wait for approve before decommissioning blue (times out after ${spec.approval.timeout}: ${spec.approval.onTimeout})`);
+  console.log(`  t+${formatDuration(elapsed + plan.bakeMs).padEnd(7)} decommission blue`);
+  console.log(`minimum total duration: ${formatDuration(plan.minimumTotalMs)} (plus provisioning, verify, approvals and DNS sync)`);
+  return EXIT.completed;
+}
+
+export async function schemaCommand(argv: string[]): Promise<number> {
+  const { values } = parse('schema', argv, {}, []);
+  if (values.help) return printHelp(schemaHelp);
+  console.log(JSON.stringify(releaseJsonSchema(), null, 2));
+  return EXIT.completed;
+}

@@ -1,0 +1,164 @@
+// Verbs that start and observe releases: validate, start, status, watch, list.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parse } from '../args';
+import { connectTemporal } from '../connect';
+import { CliError, EXIT, exitCodeFor, listReleases, readStatus, startRelease } from '../releases';
+import { formatEvent, renderStatus } from '../render';
+import { loadSpecFile } from '../spec-file';
+import { parseDuration } from '../../workflows/duration';
+import type { ReleaseStatus } from '../../workflows/messages';
+
+export const help = {
+  validate: `Usage: bluegreen validate <spec>
+
+Checks a release spec (YAML or JSON) against the schema and prints every problem with its
+path, e.g. "traffic.steps[1]: must be greater than the step before it (50)". Touches nothing.
+Exit 0 when valid, 2 when not.`,
+  start: `Usage: bluegreen start <spec> [--watch] [--json] [--delay 30m | --at 2026-12-01T02:00:00Z]
+
+Starts a release of the spec's version. One release per DNS record runs at a time: a second
+start for the same record is refused (exit 2) and names the running release.
+
+  --watch      follow the release live; exit 0 completed, 3 rolled back, 4 failed (needs a human)
+  --json       print {"id": "..."}; the id is the Temporal workflow id every other verb accepts
+  --delay D    start after a delay (e.g. 30m); \`bluegreen abort <id>\` cancels it before it starts
+  --at TIME    start at an ISO-8601 time (UTC "Z" or an offset)`,
+  status: `Usage: bluegreen status <id> [--json]
+
+Shows a release: phase, colors, weights, step, what happens next, recent events, and the
+result once it ended. --json prints the same object the workflow's \`status\` query returns.`,
+  watch: `Usage: bluegreen watch <id>
+
+Live view of a release until it ends. Exit 0 completed, 3 rolled back, 4 failed (needs a human).`,
+  list: `Usage: bluegreen list [--service S] [--running] [--json]
+
+Lists releases, newest first, from Temporal visibility (BlueGreenService / BlueGreenPhase
+search attributes).`,
+};
+
+export async function validateCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('validate', argv, {}, ['spec']);
+  if (values.help) return printHelp(help.validate);
+  const loaded = loadSpecFile(positionals[0]);
+  console.log(`${positionals[0]}: valid release spec for ${loaded.spec.service} ${loaded.spec.version} on ${loaded.spec.dns.recordName}`);
+  return EXIT.completed;
+}
+
+export async function startCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('start', argv, { watch: { type: 'boolean' }, json: { type: 'boolean' }, delay: { type: 'string' }, at: { type: 'string' } }, ['spec']);
+  if (values.help) return printHelp(help.start);
+  const startDelayMs = delayFrom(values.delay, values.at);
+  const loaded = loadSpecFile(positionals[0]);
+  const t = await connectTemporal();
+  try {
+    const handle = await startRelease(t, loaded, { startDelayMs });
+    if (values.json) console.log(JSON.stringify({ id: handle.workflowId, runId: handle.firstExecutionRunId }));
+    else {
+      const when = startDelayMs ? `, starts at ${new Date(Date.now() + startDelayMs).toISOString()}` : '';
+      console.log(`started ${loaded.spec.service} ${loaded.spec.version} on ${loaded.spec.dns.recordName}: ${handle.workflowId}${when}`);
+    }
+    if (!values.watch) return EXIT.completed;
+    return await follow(t, handle.workflowId, Boolean(values.json));
+  } finally {
+    await t.connection.close();
+  }
+}
+
+function delayFrom(delay: string | undefined, at: string | undefined): number | undefined {
+  if (delay && at) throw new CliError('give --delay or --at, not both', EXIT.invalid);
+  if (delay) {
+    try {
+      return parseDuration(delay);
+    } catch (err) {
+      throw new CliError(`--delay: ${(err as Error).message}`, EXIT.invalid);
+    }
+  }
+  if (at) {
+    const when = Date.parse(at);
+    if (Number.isNaN(when) || !/T.*(Z|[+-]\d\d:?\d\d)$/.test(at)) throw new CliError(`--at: "${at}" is not an ISO-8601 time with a zone, e.g. 2026-12-01T02:00:00Z`, EXIT.invalid);
+    if (when <= Date.now()) throw new CliError(`--at: ${at} is in the past`, EXIT.invalid);
+    return when - Date.now();
+  }
+  return undefined;
+}
+
+export async function statusCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('status', argv, { json: { type: 'boolean' } }, ['id']);
+  if (values.help) return printHelp(help.status);
+  const t = await connectTemporal();
+  try {
+    const status = await readStatus(t, positionals[0]);
+    console.log(values.json ? JSON.stringify(status, null, 2) : renderStatus(status));
+    return EXIT.completed;
+  } finally {
+    await t.connection.close();
+  }
+}
+
+export async function watchCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('watch', argv, {}, ['id']);
+  if (values.help) return printHelp(help.watch);
+  const t = await connectTemporal();
+  try {
+    return await follow(t, positionals[0], false);
+  } finally {
+    await t.connection.close();
+  }
+}
+
+/**
+ * Follows a release to its end. On a terminal it redraws the live view; elsewhere (CI, pipes)
+ * it prints each new event once, so logs stay readable.
+ */
+async function follow(t: Awaited<ReturnType<typeof connectTemporal>>, id: string, quiet: boolean): Promise<number> {
+  const live = process.stdout.isTTY && !quiet;
+  let printed = 0;
+  let status: ReleaseStatus | undefined;
+  for (;;) {
+    try {
+      status = await readStatus(t, id);
+    } catch (err) {
+      if (err instanceof CliError && err.exitCode === EXIT.invalid) throw err;
+      // A restarting worker or server is not the end of the release: keep watching.
+      if (!quiet) process.stderr.write(`(waiting: ${(err as Error).message.split('\n')[0]})\n`);
+      await sleep(2000);
+      continue;
+    }
+    if (live) {
+      process.stdout.write(`\x1b[H\x1b[2J${renderStatus(status)}\n`);
+    } else if (!quiet) {
+      // Events are capped in the status; index by time to print each once.
+      for (const e of status.events.slice(Math.min(printed, status.events.length))) console.log(formatEvent(e));
+      printed = status.events.length;
+    }
+    if (status.result) break;
+    await sleep(1000);
+  }
+  if (!live && !quiet) console.log(`result: ${status.result!.outcome}: ${status.result!.reason}`);
+  if (quiet) console.log(JSON.stringify({ id, result: status.result }));
+  return exitCodeFor(status.result);
+}
+
+export async function listCommand(argv: string[]): Promise<number> {
+  const { values } = parse('list', argv, { service: { type: 'string' }, running: { type: 'boolean' }, json: { type: 'boolean' } }, []);
+  if (values.help) return printHelp(help.list);
+  const t = await connectTemporal();
+  try {
+    const rows = await listReleases(t, { service: values.service, running: values.running });
+    if (values.json) {
+      console.log(JSON.stringify(rows, null, 2));
+    } else if (rows.length === 0) {
+      console.log('no releases found');
+    } else {
+      for (const r of rows) console.log(`${r.startTime.slice(0, 19)}Z  ${(r.phase ?? '?').padEnd(17)} ${(r.service ?? '?').padEnd(14)} ${(r.version ?? '?').padEnd(10)} ${r.id}  ${r.status.toLowerCase()}`);
+    }
+    return EXIT.completed;
+  } finally {
+    await t.connection.close();
+  }
+}
+
+export function printHelp(text: string): number {
+  console.log(text);
+  return EXIT.completed;
+}

@@ -1,0 +1,101 @@
+// The `bluegreen` command line: a thin shell over the typed client in releases.ts.
+import { CliError, EXIT } from './releases';
+import { SpecError } from './spec-file';
+import { UnreachableError } from './connect';
+import { help as releaseHelp, listCommand, startCommand, statusCommand, validateCommand, watchCommand } from './commands/release';
+import { controlCommand } from './commands/control';
+import { planCommand, schemaCommand } from './commands/plan';
+import { operatorActions, type OperatorAction } from '../workflows/messages';
+
+const OVERVIEW = `bluegreen — durable blue-green releases on Temporal and Route 53
+
+Usage: bluegreen <command> [options]      (bluegreen <command> --help for details)
+
+Releases
+  validate <spec>              check a spec; print every problem with its path
+  plan <spec>                  print the timeline (steps, waits, gates, warm period)
+  start <spec> [--watch]       start a release (--delay/--at to schedule it)
+  status <id> [--json]         phase, weights, step, next action, events, result
+  watch <id>                   live view until the release ends
+  list [--service S] [--running]
+
+Operating a running release (also available as signals in the Temporal Web UI)
+  pause <id>  resume <id>  promote <id>  abort <id> --reason ...  approve <id>
+
+Running bluegreen
+  worker                       run workflows and activities (TEMPORAL_*, AWS_* from the environment)
+  dev                          local stack: Temporal dev server + Web UI, Route 53 emulator, worker
+  schema                       JSON Schema of the release spec
+
+Exit codes: 0 completed/ok, 3 rolled back, 4 failed (needs a human), 2 invalid or refused, 1 other.
+Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_PROFILE,
+BLUEGREEN_TASK_QUEUE (default bluegreen), AWS_REGION, AWS_ENDPOINT_URL_ROUTE_53, BLUEGREEN_STATE_DIR.`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  validate: validateCommand,
+  plan: planCommand,
+  start: startCommand,
+  status: statusCommand,
+  watch: watchCommand,
+  list: listCommand,
+  schema: schemaCommand,
+  worker: async (argv) => {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      console.log('Usage: bluegreen worker\n\nRuns release workflows and activities until SIGINT/SIGTERM. Connection from TEMPORAL_* variables or\na TOML profile (TEMPORAL_PROFILE); task queue BLUEGREEN_TASK_QUEUE (default bluegreen); AWS from the\ndefault credential chain. Registers the BlueGreen* search attributes when the namespace lacks them.');
+      return EXIT.completed;
+    }
+    const { runWorker } = await import('../worker/run');
+    await runWorker();
+    return EXIT.completed;
+  },
+  dev: async (argv) => (await import('./commands/dev')).devCommand(argv),
+  ...Object.fromEntries(operatorActions.map((a) => [a, (argv: string[]) => controlCommand(a as OperatorAction, argv)])),
+};
+
+export async function run(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
+    console.log(OVERVIEW);
+    return verb ? EXIT.completed : EXIT.invalid;
+  }
+  const command = commands[verb];
+  if (!command) {
+    console.error(`unknown command "${verb}"\n\n${OVERVIEW}`);
+    return EXIT.invalid;
+  }
+  try {
+    return await command(rest);
+  } catch (err) {
+    if (err instanceof SpecError) {
+      console.error(err.message);
+      return EXIT.invalid;
+    }
+    if (err instanceof CliError) {
+      console.error(err.message);
+      return err.exitCode;
+    }
+    if (err instanceof UnreachableError) {
+      console.error(err.message);
+      return EXIT.other;
+    }
+    console.error(`bluegreen ${verb}: ${(err as Error).message ?? String(err)}`);
+    if (process.env.BLUEGREEN_DEBUG) console.error(err);
+    return EXIT.other;
+  }
+}
+
+export function main(argv: string[]): void {
+  run(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      console.error(err);
+      process.exitCode = EXIT.other;
+    },
+  );
+}
+
+export { releaseHelp };

@@ -1,0 +1,209 @@
+// The typed client: what the CLI verbs, the demo and the tests do to releases. Everything it
+// shows comes from the workflow's `status` query (or, once ended, its result), so the CLI,
+// the Web UI and the tests read the same truth.
+import os from 'node:os';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { fqdn } from '../activities/dns/route53';
+import { describePlan, planRelease } from '../workflows/plan';
+import {
+  statusQuery,
+  updatesByAction,
+  type ActionOutcome,
+  type OperatorAction,
+  type ReleaseInput,
+  type ReleaseResult,
+  type ReleaseStatus,
+} from '../workflows/messages';
+import type { release } from '../workflows/release';
+import { phaseKey, recordKey, serviceKey, versionKey } from '../workflows/search-attributes';
+import { ensureSearchAttributes, taskQueue, type Temporal } from './connect';
+import type { LoadedSpec } from './spec-file';
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+export const EXIT = { completed: 0, other: 1, invalid: 2, rolledBack: 3, failed: 4 } as const;
+
+export function exitCodeFor(result: ReleaseResult | undefined): number {
+  if (!result) return EXIT.other;
+  return result.outcome === 'completed' ? EXIT.completed : result.outcome === 'rolled-back' ? EXIT.rolledBack : EXIT.failed;
+}
+
+/** One workflow id per DNS record: Temporal itself then refuses a second concurrent release. */
+export function releaseIdFor(recordName: string): string {
+  return `bluegreen-${fqdn(recordName).slice(0, -1)}`;
+}
+
+export function operatorIdentity(): string {
+  return process.env.BLUEGREEN_IDENTITY || `${os.userInfo().username}@${os.hostname()}`;
+}
+
+export interface StartOptions {
+  /** Workflow start delay in ms (issue: scheduled releases). */
+  startDelayMs?: number;
+}
+
+export async function startRelease(t: Temporal, loaded: LoadedSpec, opts: StartOptions = {}) {
+  const { spec } = loaded;
+  await ensureSearchAttributes(t.connection, t.namespace);
+  const id = releaseIdFor(spec.dns.recordName);
+  const input: ReleaseInput = { spec, specDir: loaded.specDir, requestedBy: operatorIdentity() };
+  try {
+    return await t.client.workflow.start<typeof release>('release', {
+      taskQueue: taskQueue(),
+      workflowId: id,
+      args: [input],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      workflowIdConflictPolicy: 'FAIL',
+      ...(opts.startDelayMs ? { startDelay: opts.startDelayMs } : {}),
+      typedSearchAttributes: [
+        { key: serviceKey, value: spec.service },
+        { key: versionKey, value: spec.version },
+        { key: recordKey, value: fqdn(spec.dns.recordName) },
+        { key: phaseKey, value: opts.startDelayMs ? 'scheduled' : 'provisioning' },
+      ],
+      staticSummary: `${spec.service} ${spec.version} → ${spec.dns.recordName}`,
+      staticDetails: [
+        `**${spec.service} ${spec.version}** on \`${spec.dns.recordName}\` (${spec.environment.provider} environment)`,
+        '',
+        'Plan (from the idle color\'s point of view):',
+        ...describePlan(planRelease(spec, 'green', false)).map((l) => `- ${l}`),
+        '',
+        `Started by ${input.requestedBy}.`,
+      ].join('\n'),
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      const running = await describeRunning(t, id);
+      throw new CliError(
+        `refused: a release of ${spec.dns.recordName} is already running: ${id}${running}.\n` +
+          `Watch it with \`bluegreen watch ${id}\`, or stop it with \`bluegreen abort ${id} --reason "..."\`.`,
+        EXIT.invalid,
+      );
+    }
+    throw err;
+  }
+}
+
+async function describeRunning(t: Temporal, id: string): Promise<string> {
+  try {
+    const d = await t.client.workflow.getHandle(id).describe();
+    const service = d.typedSearchAttributes.get(serviceKey);
+    const version = d.typedSearchAttributes.get(versionKey);
+    const phase = d.typedSearchAttributes.get(phaseKey);
+    return ` (${service ?? '?'} ${version ?? '?'}, ${phase ?? 'running'}, started ${d.startTime.toISOString()})`;
+  } catch {
+    return '';
+  }
+}
+
+/** The result of an ended release, from its completion or from its failure's details. */
+export async function endedResult(handle: WorkflowHandle): Promise<ReleaseResult | undefined> {
+  try {
+    return (await handle.result()) as ReleaseResult;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
+      return err.cause.details?.[0] as ReleaseResult | undefined;
+    }
+    throw err;
+  }
+}
+
+export async function readStatus(t: Temporal, id: string): Promise<ReleaseStatus> {
+  const handle = t.client.workflow.getHandle(id);
+  let description;
+  try {
+    description = await handle.describe();
+  } catch (err) {
+    if ((err as Error).name === 'WorkflowNotFoundError') throw new CliError(`no release with id ${id} in namespace ${t.namespace}; see \`bluegreen list\``, EXIT.invalid);
+    throw err;
+  }
+  try {
+    // Queries replay the workflow on a worker; bound the wait so a missing worker is said plainly.
+    return await t.connection.withDeadline(Date.now() + 5000, () => handle.query(statusQuery));
+  } catch (err) {
+    if (description.status.name !== 'RUNNING') {
+      const result = await endedResult(handle).catch(() => undefined);
+      return statusFromDescription(id, description, result);
+    }
+    throw new CliError(
+      `release ${id} is running but no worker answered its status query within 5s (task queue ${taskQueue()}): start one with \`bluegreen worker\`.\n(${(err as Error).message})`,
+      EXIT.other,
+    );
+  }
+}
+
+function statusFromDescription(id: string, d: Awaited<ReturnType<WorkflowHandle['describe']>>, result: ReleaseResult | undefined): ReleaseStatus {
+  return {
+    id,
+    service: d.typedSearchAttributes.get(serviceKey) ?? '?',
+    version: d.typedSearchAttributes.get(versionKey) ?? '?',
+    recordName: d.typedSearchAttributes.get(recordKey) ?? '?',
+    phase: result?.outcome ?? 'failed',
+    liveColor: result?.liveColor ?? null,
+    newColor: 'blue',
+    weights: result?.weights ?? { blue: 0, green: 0 },
+    step: { index: 0, total: 0 },
+    paused: false,
+    events: [],
+    result: result ?? { outcome: 'failed', reason: `workflow ${d.status.name.toLowerCase()}`, liveColor: null, weights: { blue: 0, green: 0 } },
+  };
+}
+
+export async function sendAction(t: Temporal, id: string, action: OperatorAction, payload: Record<string, string | undefined>): Promise<ActionOutcome> {
+  const handle = t.client.workflow.getHandle(id);
+  const body = { ...payload, by: operatorIdentity() };
+  try {
+    return await handle.executeUpdate(updatesByAction[action] as never, { args: [body] as never });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      return { accepted: false, message: (err.cause as Error | undefined)?.message ?? err.message };
+    }
+    if ((err as Error).name === 'WorkflowNotFoundError') return { accepted: false, message: `no running release with id ${id}` };
+    throw err;
+  }
+}
+
+export interface ListedRelease {
+  id: string;
+  runId: string;
+  service?: string;
+  version?: string;
+  phase?: string;
+  status: string;
+  startTime: string;
+  closeTime?: string;
+}
+
+export async function listReleases(t: Temporal, filter: { service?: string; running?: boolean; limit?: number }): Promise<ListedRelease[]> {
+  const clauses = [`WorkflowType = "release"`];
+  if (filter.service) clauses.push(`${serviceKey.name} = "${filter.service.replace(/"/g, '')}"`);
+  if (filter.running) clauses.push(`ExecutionStatus = "Running"`);
+  const out: ListedRelease[] = [];
+  for await (const w of t.client.workflow.list({ query: clauses.join(' AND ') })) {
+    out.push({
+      id: w.workflowId,
+      runId: w.runId,
+      service: w.typedSearchAttributes.get(serviceKey),
+      version: w.typedSearchAttributes.get(versionKey),
+      phase: w.typedSearchAttributes.get(phaseKey),
+      status: w.status.name,
+      startTime: w.startTime.toISOString(),
+      closeTime: w.closeTime?.toISOString(),
+    });
+    if (out.length >= (filter.limit ?? 50)) break;
+  }
+  return out;
+}

@@ -1,0 +1,52 @@
+// Terminal rendering of a release: the live `watch` view and `status`.
+import { formatDuration } from '../workflows/duration';
+import type { ReleaseStatus } from '../workflows/messages';
+
+const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code: number, text: string) => (useColor ? `\x1b[${code}m${text}\x1b[0m` : text);
+export const blueText = (t: string) => paint(34, t);
+export const greenText = (t: string) => paint(32, t);
+export const bold = (t: string) => paint(1, t);
+export const dim = (t: string) => paint(2, t);
+
+/** A 40-column bar: blue share on the left, green share on the right. */
+export function weightBar(weights: { blue: number; green: number }, width = 40): string {
+  const blueCells = Math.round((weights.blue / 100) * width);
+  const greenCells = Math.round((weights.green / 100) * width);
+  const rest = Math.max(0, width - blueCells - greenCells);
+  return `${blueText('█'.repeat(blueCells))}${greenText('█'.repeat(greenCells))}${dim('·'.repeat(rest))}`;
+}
+
+export function renderStatus(s: ReleaseStatus, now = Date.now(), eventCount = 8): string {
+  const lines: string[] = [];
+  lines.push(`${bold(s.service)} ${s.version} → ${s.recordName}   ${dim(s.id)}`);
+  const phase = s.paused ? `${s.phase} (paused${s.pauseReason ? `: ${s.pauseReason}` : ''})` : s.phase;
+  lines.push(`phase   ${bold(phase)}`);
+  lines.push(`colors  live ${s.liveColor ?? '(none yet)'} → new ${s.newColor}`);
+  lines.push(`weights ${weightBar(s.weights)}  ${blueText(`blue ${s.weights.blue}%`)} / ${greenText(`green ${s.weights.green}%`)}`);
+  if (s.step.total) lines.push(`step    ${s.step.index}/${s.step.total}`);
+  if (s.next) {
+    const left = s.next.at ? `  (in ${formatDuration(Date.parse(s.next.at) - now)})` : '';
+    lines.push(`next    ${s.next.action}${left}`);
+  }
+  if (s.pendingApproval) lines.push(`approve ${s.pendingApproval}: bluegreen approve ${s.id}`);
+  if (s.lastAnalysis) {
+    const a = s.lastAnalysis;
+    lines.push(`analysis ${(a.errorRate * 100).toFixed(1)}% errors of ${a.requests}, p95 ${a.p95Ms}ms`);
+  }
+  if (s.result) {
+    lines.push(`result  ${bold(s.result.outcome)}: ${s.result.reason}`);
+    for (const h of s.result.needsHuman ?? []) lines.push(`  needs a human: ${h}`);
+  }
+  if (s.events.length) {
+    lines.push('events');
+    for (const e of s.events.slice(-eventCount)) lines.push(`  ${formatEvent(e)}`);
+  }
+  return lines.join('\n');
+}
+
+export function formatEvent(e: ReleaseStatus['events'][number]): string {
+  const time = e.at.slice(11, 19);
+  const by = e.by ? ` [${e.by}]` : '';
+  return `${dim(time)} ${e.type.padEnd(13)} ${e.message.split('\n').join(' · ')}${by}`;
+}

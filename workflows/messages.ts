@@ -1,0 +1,121 @@
+// Everything the outside world can say to a release, and what it can ask. Shared by the
+// workflow and the client so the names cannot drift.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Color } from './spec';
+import type { AnalysisMeasurement, Weights } from './plan';
+
+export const phases = [
+  'scheduled',
+  'provisioning',
+  'verifying',
+  'awaiting-approval',
+  'waiting-for-window',
+  'shifting',
+  'baking',
+  'decommissioning',
+  'completed',
+  'rolling-back',
+  'rolled-back',
+  'failed',
+] as const;
+export type Phase = (typeof phases)[number];
+export const finalPhases: readonly Phase[] = ['completed', 'rolled-back', 'failed'];
+
+export interface ReleaseEvent {
+  at: string;
+  type: string;
+  message: string;
+  by?: string;
+}
+
+export type Outcome = 'completed' | 'rolled-back' | 'failed';
+
+export interface ReleaseResult {
+  outcome: Outcome;
+  reason: string;
+  /** What a person must fix by hand, when compensation itself failed. */
+  needsHuman?: string[];
+  liveColor: Color | null;
+  weights: Weights;
+}
+
+export interface ReleaseStatus {
+  id: string;
+  service: string;
+  version: string;
+  recordName: string;
+  phase: Phase;
+  liveColor: Color | null;
+  newColor: Color;
+  weights: Weights;
+  step: { index: number; total: number };
+  paused: boolean;
+  pauseReason?: string;
+  pendingApproval?: 'beforeTraffic' | 'beforeDecommission';
+  /** What the release does next, and when (ISO time) if it is waiting. */
+  next?: { action: string; at?: string };
+  lastAnalysis?: AnalysisMeasurement & { at: string };
+  events: ReleaseEvent[];
+  result?: ReleaseResult;
+}
+
+export const statusQuery = defineQuery<ReleaseStatus>('status');
+
+// Operator actions. Signals are what the Temporal Web UI (and `temporal workflow signal`) send;
+// the CLI uses the update of the same action so it learns at once whether the action took effect.
+export interface PausePayload { reason?: string; by?: string }
+export interface AbortPayload { reason: string; by?: string }
+export interface ApprovePayload { by?: string; note?: string }
+export interface PlainPayload { by?: string }
+
+export const operatorActions = ['pause', 'resume', 'abort', 'approve', 'promote'] as const;
+export type OperatorAction = (typeof operatorActions)[number];
+
+export const actionDescriptions: Record<OperatorAction, string> = {
+  pause: 'Freeze traffic weights where they are; the step timer stops. Analysis keeps protecting the release. Payload: {"reason": "..."} (optional).',
+  resume: 'Continue a paused release; the step wait resumes where it stopped. No payload.',
+  abort: 'Roll back now: old color to 100%, new color torn down. Refused once the old color is decommissioned. Payload: {"reason": "..."} (required).',
+  approve: 'Satisfy the pending approval gate. Payload: {"by": "...", "note": "..."} (optional).',
+  promote: 'Skip the remaining steps: new color to 100% now, then the normal warm period and decommission. No payload.',
+};
+
+export const pauseSignal = defineSignal<[PausePayload?]>('pause');
+export const resumeSignal = defineSignal<[PlainPayload?]>('resume');
+export const abortSignal = defineSignal<[AbortPayload]>('abort');
+export const approveSignal = defineSignal<[ApprovePayload?]>('approve');
+export const promoteSignal = defineSignal<[PlainPayload?]>('promote');
+
+/** Answer of an operator update: what happened, in words fit for the terminal. */
+export interface ActionOutcome {
+  accepted: boolean;
+  message: string;
+}
+
+export const pauseUpdate = defineUpdate<ActionOutcome, [PausePayload?]>('pauseRelease');
+export const resumeUpdate = defineUpdate<ActionOutcome, [PlainPayload?]>('resumeRelease');
+export const abortUpdate = defineUpdate<ActionOutcome, [AbortPayload]>('abortRelease');
+export const approveUpdate = defineUpdate<ActionOutcome, [ApprovePayload?]>('approveRelease');
+export const promoteUpdate = defineUpdate<ActionOutcome, [PlainPayload?]>('promoteRelease');
+
+export const updatesByAction = {
+  pause: pauseUpdate,
+  resume: resumeUpdate,
+  abort: abortUpdate,
+  approve: approveUpdate,
+  promote: promoteUpdate,
+} as const;
+
+export const signalsByAction = {
+  pause: pauseSignal,
+  resume: resumeSignal,
+  abort: abortSignal,
+  approve: approveSignal,
+  promote: promoteSignal,
+} as const;
+
+export interface ReleaseInput {
+  spec: import('./spec').ReleaseSpec;
+  /** Absolute folder of the spec file; the local provider runs commands there. */
+  specDir: string;
+  requestedBy?: string;
+}

@@ -1,0 +1,179 @@
+// Operator control: pause, resume, abort, approve, promote. Each action arrives either as a
+// signal (Web UI, `temporal workflow signal`) or as an update (the CLI, which wants an answer);
+// both go through the same rules. A malformed payload becomes an event, never a stuck workflow.
+import { condition, setHandler } from '@temporalio/workflow';
+import { formatDuration } from './duration';
+import {
+  actionDescriptions,
+  finalPhases,
+  operatorActions,
+  signalsByAction,
+  updatesByAction,
+  type ActionOutcome,
+  type OperatorAction,
+  type Phase,
+} from './messages';
+import type { ReleaseTracker } from './tracker';
+
+export type Gate = 'beforeTraffic' | 'beforeDecommission';
+export type HoldOutcome = 'elapsed' | 'promoted' | 'breach';
+
+/** Raised inside the release to roll it back for a reason the operator should read. */
+export class RollbackReason extends Error {
+  override name = 'RollbackReason';
+}
+
+const ABORTABLE_UNTIL: Phase[] = ['decommissioning', 'completed', 'rolling-back', 'rolled-back', 'failed'];
+const PROMOTABLE: Phase[] = ['provisioning', 'verifying', 'shifting', 'waiting-for-window'];
+
+interface Payload {
+  reason?: unknown;
+  by?: unknown;
+  note?: unknown;
+}
+
+export class OperatorControl {
+  paused = false;
+  promoteRequested = false;
+  abortReason: string | undefined;
+  private readonly approved = new Set<Gate>();
+  /** Set by the release: cancels the abortable part of the release. */
+  onAbort: () => void = () => undefined;
+
+  constructor(private readonly tracker: ReleaseTracker) {}
+
+  register(): void {
+    for (const action of operatorActions) {
+      setHandler(signalsByAction[action], ((payload?: unknown) => this.receive(action, payload, 'signal')) as never, {
+        description: actionDescriptions[action],
+      });
+      setHandler(updatesByAction[action], ((payload?: unknown) => this.receive(action, payload, 'update')) as never, {
+        validator: ((payload?: unknown) => {
+          const refusal = this.refusal(action, payload);
+          if (refusal) throw new Error(refusal);
+        }) as never,
+        description: `${actionDescriptions[action]} (CLI form: answers whether it took effect.)`,
+      });
+    }
+  }
+
+  private get phase(): Phase {
+    return this.tracker.status.phase;
+  }
+
+  /** Why an action cannot take effect now, or null when it can. */
+  refusal(action: OperatorAction, raw: unknown): string | null {
+    if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) {
+      return `cannot ${action}: the payload must be a JSON object, got ${JSON.stringify(raw)}`;
+    }
+    const p = (raw ?? {}) as Payload;
+    for (const key of ['reason', 'by', 'note'] as const) {
+      if (p[key] !== undefined && typeof p[key] !== 'string') return `cannot ${action}: "${key}" must be a string`;
+    }
+    if (finalPhases.includes(this.phase)) return `cannot ${action}: release has ended (${this.phase})`;
+    switch (action) {
+      case 'pause':
+        if (this.paused) return 'cannot pause: release is already paused';
+        if (this.phase === 'rolling-back' || this.phase === 'decommissioning') return `cannot pause: release is ${this.phase}`;
+        return null;
+      case 'resume':
+        return this.paused ? null : 'cannot resume: release is not paused';
+      case 'abort':
+        if (!p.reason || !String(p.reason).trim()) return 'cannot abort: a reason is required, e.g. {"reason": "error budget burning"}';
+        if (ABORTABLE_UNTIL.includes(this.phase)) return `cannot abort: release is ${this.phase}${this.phase === 'decommissioning' ? ' (the old color is being torn down; release again to go back)' : ''}`;
+        return null;
+      case 'approve':
+        return this.tracker.status.pendingApproval ? null : 'cannot approve: no approval is pending';
+      case 'promote':
+        if (this.promoteRequested) return 'cannot promote: promotion already requested';
+        if (!PROMOTABLE.includes(this.phase)) return `cannot promote: release is ${this.phase}`;
+        return null;
+    }
+  }
+
+  private receive(action: OperatorAction, raw: unknown, via: 'signal' | 'update'): ActionOutcome {
+    const refusal = this.refusal(action, raw);
+    const p = (raw && typeof raw === 'object' ? raw : {}) as Payload;
+    const by = typeof p.by === 'string' && p.by ? p.by : via === 'signal' ? 'signal (no sender given)' : undefined;
+    if (refusal) {
+      this.tracker.event('rejected', refusal, by);
+      return { accepted: false, message: refusal };
+    }
+    const reason = typeof p.reason === 'string' ? p.reason : undefined;
+    let message: string;
+    switch (action) {
+      case 'pause':
+        this.paused = true;
+        this.tracker.status.paused = true;
+        this.tracker.status.pauseReason = reason;
+        message = `paused${reason ? `: ${reason}` : ''}; weights stay at blue ${this.tracker.status.weights.blue}% / green ${this.tracker.status.weights.green}%`;
+        break;
+      case 'resume':
+        this.paused = false;
+        this.tracker.status.paused = false;
+        this.tracker.status.pauseReason = undefined;
+        message = 'resumed';
+        break;
+      case 'abort':
+        this.abortReason = `aborted by ${by ?? 'operator'}: ${reason}`;
+        message = `abort requested: ${reason}; rolling back`;
+        this.onAbort();
+        break;
+      case 'approve':
+        this.approved.add(this.tracker.status.pendingApproval!);
+        message = `approved ${this.tracker.status.pendingApproval}${typeof p.note === 'string' && p.note ? `: ${p.note}` : ''}`;
+        break;
+      case 'promote':
+        this.promoteRequested = true;
+        message = 'promote requested: the new color goes to 100% now';
+        break;
+    }
+    this.tracker.event(action, message, by);
+    return { accepted: true, message };
+  }
+
+  /** Resolves once the release is not paused: pause freezes weights, so every shift waits here. */
+  async unpaused(): Promise<void> {
+    if (!this.paused) return;
+    this.tracker.next('paused: waiting for resume');
+    await condition(() => !this.paused);
+  }
+
+  /**
+   * Waits `ms` of unpaused time. Returns early on a promote (when allowed) or when `breached`
+   * turns true. Abort cancels the surrounding scope, so it surfaces as a CancelledFailure.
+   */
+  async hold(ms: number, nextAction: string, breached: () => boolean, allowPromote: boolean): Promise<HoldOutcome> {
+    let remaining = ms;
+    const interrupt = () => breached() || (allowPromote && this.promoteRequested);
+    while (remaining > 0) {
+      if (breached()) return 'breach';
+      if (allowPromote && this.promoteRequested) return 'promoted';
+      if (this.paused) {
+        this.tracker.next(`paused with ${formatDuration(remaining)} left: ${nextAction} after resume`);
+        await condition(() => !this.paused || breached());
+        continue;
+      }
+      const started = Date.now();
+      this.tracker.next(nextAction, started + remaining);
+      await condition(() => this.paused || interrupt(), remaining);
+      remaining -= Date.now() - started;
+    }
+    return breached() ? 'breach' : 'elapsed';
+  }
+
+  /** A durable approval gate: a timer and a condition, no polling. */
+  async awaitApproval(gate: Gate, timeoutMs: number, onTimeout: 'rollback' | 'proceed'): Promise<void> {
+    const previousPhase = this.phase;
+    this.tracker.status.pendingApproval = gate;
+    this.tracker.phase('awaiting-approval', `waiting for approve (${gate}); times out in ${formatDuration(timeoutMs)} and then will ${onTimeout}`);
+    this.tracker.next(`${onTimeout} if nobody approves`, Date.now() + timeoutMs);
+    const approved = await condition(() => this.approved.has(gate), timeoutMs);
+    this.tracker.status.pendingApproval = undefined;
+    if (!approved) {
+      if (onTimeout === 'rollback') throw new RollbackReason(`approval ${gate} timed out after ${formatDuration(timeoutMs)}`);
+      this.tracker.event('approval-timeout', `approval ${gate} timed out after ${formatDuration(timeoutMs)}; proceeding (approval.onTimeout: proceed)`);
+    }
+    this.tracker.phase(previousPhase, `approval gate ${gate} passed`);
+  }
+}

@@ -1,0 +1,174 @@
+// The release spec: the one source of truth for its TypeScript types, its validation,
+// the JSON Schema (`bluegreen schema`) and the spec reference in docs/spec-reference.md.
+import { z } from 'zod';
+import { DURATION_PATTERN } from './duration';
+
+const duration = (what: string) =>
+  z
+    .string()
+    .regex(DURATION_PATTERN, { message: 'expected a duration with a unit, e.g. "250ms", "90s", "5m", "24h"' })
+    .describe(what);
+
+const port = z.number().int().min(1).max(65535);
+const argv = z.array(z.string().min(1)).min(1, { message: 'needs at least the program to run' });
+
+// Values may reference the worker's environment as ${env:NAME}; they are resolved inside the
+// activity so secrets never enter workflow history.
+const envMap = z
+  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'environment variable names are letters, digits and _' }), z.string())
+  .describe('Extra environment variables. Values may say ${env:NAME} to pass the worker\'s NAME by reference.');
+
+export const colors = ['blue', 'green'] as const;
+export type Color = (typeof colors)[number];
+
+const localEnvironment = z
+  .strictObject({
+    provider: z.literal('local'),
+    command: argv.describe('Program and arguments, run once per color. Runs in the spec\'s folder unless `cwd` says otherwise.'),
+    cwd: z.string().optional().describe('Working directory; relative to the spec\'s folder. Default: the spec\'s folder.'),
+    env: envMap.optional(),
+    ports: z
+      .strictObject({ blue: port, green: port })
+      .refine((p) => p.blue !== p.green, { message: 'blue and green need different ports' })
+      .describe('Port each color listens on; passed to the process as PORT.'),
+    stopGracePeriod: duration('How long decommission waits after SIGTERM before SIGKILL.').default('10s'),
+  })
+  .describe('Runs the new version as a local process per color (demo, single host, tests).');
+
+const commandEnvironment = z
+  .strictObject({
+    provider: z.literal('command'),
+    provision: argv.describe('Provisions the color. Must be idempotent: it may run again after a retry.'),
+    decommission: argv.describe('Tears the color down. Must succeed when the color is already gone.'),
+    endpoint: z
+      .string()
+      .includes('{color}', { message: 'must contain {color}, e.g. "https://{color}.shop.internal"' })
+      .describe('Base URL of a color; {color} is replaced by blue or green.'),
+    timeout: duration('Time limit of one provision or decommission run.').default('10m'),
+    shell: z.boolean().default(false).describe('Run argv[0] through /bin/sh -c (only when you need pipes or globbing).'),
+    cwd: z.string().optional().describe('Working directory; relative to the spec\'s folder.'),
+    env: envMap.optional(),
+  })
+  .describe('Runs your own provision / decommission commands (Kubernetes, Nomad, Terraform, ...).');
+
+const aliasTarget = z.strictObject({
+  dnsName: z.string().min(1).describe('DNS name of the alias target, e.g. a load balancer.'),
+  hostedZoneId: z.string().min(1).describe('Hosted zone id of the alias target.'),
+});
+const target = z.union([z.string().min(1), aliasTarget]);
+
+const dns = z
+  .strictObject({
+    provider: z.literal('route53'),
+    hostedZoneId: z.string().min(1).optional().describe('Hosted zone id. Give this or zoneName.'),
+    zoneName: z.string().min(1).optional().describe('Hosted zone name, looked up at release time. Give this or hostedZoneId.'),
+    recordName: z.string().min(1).describe('The name users resolve, e.g. shop.example.com.'),
+    recordType: z.enum(['CNAME', 'A']).default('CNAME').describe('CNAME, or A as an alias record.'),
+    ttl: z.number().int().min(0).max(172800).default(60).describe('TTL of the weighted CNAME records (seconds); every step waits at least this long.'),
+    targets: z
+      .strictObject({ blue: target, green: target })
+      .describe('What each color\'s record points at: a host name (CNAME) or {dnsName, hostedZoneId} (A alias).'),
+  })
+  .superRefine((d, ctx) => {
+    if (!d.hostedZoneId === !d.zoneName) {
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of hostedZoneId or zoneName', path: ['hostedZoneId'] });
+    }
+    for (const color of colors) {
+      const t = d.targets[color];
+      if (d.recordType === 'CNAME' && typeof t !== 'string') {
+        ctx.addIssue({ code: 'custom', message: 'a CNAME target is a host name string', path: ['targets', color] });
+      }
+      if (d.recordType === 'A' && typeof t === 'string') {
+        ctx.addIssue({ code: 'custom', message: 'an A (alias) target needs { dnsName, hostedZoneId }', path: ['targets', color] });
+      }
+    }
+  })
+  .describe('The weighted Route 53 records that split traffic between the colors.');
+
+const httpCheck = z
+  .strictObject({
+    path: z.string().startsWith('/').default('/healthz'),
+    expectStatus: z.number().int().min(100).max(599).default(200),
+    attempts: z.number().int().min(1).max(1000).default(30).describe('Checks before the new color is declared unhealthy.'),
+    interval: duration('Pause between failed checks.').default('1s'),
+    timeout: duration('Time limit of one check.').default('2s'),
+  })
+  .describe('HTTP health check of the new color before it gets traffic.');
+
+const analysis = z
+  .strictObject({
+    path: z.string().startsWith('/').default('/'),
+    requests: z.number().int().min(1).max(10_000).default(20).describe('Requests per analysis round.'),
+    maxErrorRate: z.number().min(0).max(1).default(0.01).describe('Largest tolerated share of failed requests (non-2xx/3xx or no answer).'),
+    maxLatencyMs: z.number().positive().default(500).describe('Largest tolerated p95 latency, in milliseconds.'),
+    every: duration('Pause between analysis rounds while a step waits.').default('30s'),
+  })
+  .describe('Judges the new color during every step; a breach rolls the release back.');
+
+const steps = z
+  .array(z.number().int().min(1).max(100))
+  .min(1)
+  .superRefine((s, ctx) => {
+    s.forEach((value, i) => {
+      if (i > 0 && value <= s[i - 1]) {
+        ctx.addIssue({ code: 'custom', message: `must be greater than the step before it (${s[i - 1]})`, path: [i] });
+      }
+    });
+    if (s[s.length - 1] !== 100) {
+      ctx.addIssue({ code: 'custom', message: 'the last step must be 100', path: [s.length - 1] });
+    }
+  })
+  .describe('Percent of traffic on the new color at each step; strictly increasing, ending at 100.');
+
+const approval = z
+  .strictObject({
+    beforeTraffic: z.boolean().default(false).describe('Wait for `approve` after verify, before the first weight change.'),
+    beforeDecommission: z.boolean().default(false).describe('Wait for `approve` before tearing the old color down.'),
+    timeout: duration('How long an approval gate waits.').default('24h'),
+    onTimeout: z.enum(['rollback', 'proceed']).default('rollback').describe('What an unanswered gate does when it times out.'),
+  })
+  .describe('Manual approval gates.');
+
+export const releaseSpecSchema = z
+  .strictObject({
+    service: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { message: 'use 1-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen' })
+      .describe('Name of the service; names the processes, records and releases.'),
+    version: z
+      .string({ error: (i) => (i.input === undefined ? 'required' : 'must be a string; quote it, e.g. "2.4.1"') })
+      .min(1)
+      .max(128)
+      .describe('Version to release; passed to the environment as BLUEGREEN_VERSION.'),
+    environment: z.discriminatedUnion('provider', [localEnvironment, commandEnvironment]),
+    dns,
+    verify: z.strictObject({ http: httpCheck.prefault({}) }).prefault({}),
+    traffic: z
+      .strictObject({
+        steps: steps.default([10, 50, 100]),
+        interval: duration('Wait at each step; never shorter than dns.ttl.').default('5m'),
+        analysis: analysis.prefault({}),
+      })
+      .prefault({}),
+    decommission: z
+      .strictObject({ delay: duration('Keep the old color warm this long at 100% before tearing it down.').default('15m') })
+      .prefault({}),
+    approval: approval.prefault({}),
+  })
+  .describe('A bluegreen release.');
+
+/** What a spec file may say (defaults not yet applied). */
+export type ReleaseSpecInput = z.input<typeof releaseSpecSchema>;
+/** A validated spec with every default filled in: what the workflow receives. */
+export type ReleaseSpec = z.output<typeof releaseSpecSchema>;
+export type EnvironmentSpec = ReleaseSpec['environment'];
+export type LocalEnvironmentSpec = Extract<EnvironmentSpec, { provider: 'local' }>;
+export type CommandEnvironmentSpec = Extract<EnvironmentSpec, { provider: 'command' }>;
+export type DnsSpec = ReleaseSpec['dns'];
+export type DnsTarget = DnsSpec['targets']['blue'];
+export type HttpCheckSpec = ReleaseSpec['verify']['http'];
+export type AnalysisSpec = ReleaseSpec['traffic']['analysis'];
+
+export function releaseJsonSchema(): object {
+  return z.toJSONSchema(releaseSpecSchema, { io: 'input', target: 'draft-2020-12' });
+}

@@ -1,0 +1,90 @@
+// The release's observable state: one object serves the `status` query, the CLI, the Web UI's
+// current details and the BlueGreenPhase search attribute, so they never disagree.
+import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { formatDuration } from './duration';
+import type { Phase, ReleaseEvent, ReleaseInput, ReleaseStatus } from './messages';
+import type { AnalysisMeasurement, Weights } from './plan';
+import { phaseKey } from './search-attributes';
+import type { Color } from './spec';
+
+const MAX_EVENTS = 200;
+
+export class ReleaseTracker {
+  readonly status: ReleaseStatus;
+  private readonly phaseIsSearchable: boolean;
+
+  constructor(input: ReleaseInput) {
+    const info = workflowInfo();
+    this.status = {
+      id: info.workflowId,
+      service: input.spec.service,
+      version: input.spec.version,
+      recordName: input.spec.dns.recordName,
+      phase: 'provisioning',
+      liveColor: null,
+      newColor: 'blue',
+      weights: { blue: 0, green: 0 },
+      step: { index: 0, total: input.spec.traffic.steps.length },
+      paused: false,
+      events: [],
+    };
+    // Only upsert the phase when the starter set our attributes, i.e. the namespace has them.
+    this.phaseIsSearchable = info.typedSearchAttributes.get(phaseKey) !== undefined;
+  }
+
+  event(type: string, message: string, by?: string): void {
+    const e: ReleaseEvent = { at: new Date().toISOString(), type, message };
+    if (by) e.by = by;
+    this.status.events.push(e);
+    if (this.status.events.length > MAX_EVENTS) this.status.events.splice(0, this.status.events.length - MAX_EVENTS);
+    this.publish();
+  }
+
+  phase(phase: Phase, message: string): void {
+    if (phase !== this.status.phase) {
+      this.status.phase = phase;
+      if (this.phaseIsSearchable) upsertSearchAttributes([{ key: phaseKey, value: phase }]);
+    }
+    this.event(phase, message);
+  }
+
+  colors(liveColor: Color | null, newColor: Color, observed: Partial<Weights>): void {
+    this.status.liveColor = liveColor;
+    this.status.newColor = newColor;
+    this.status.weights = { blue: observed.blue ?? 0, green: observed.green ?? 0 };
+  }
+
+  weights(weights: Weights, step: { index: number; total: number }): void {
+    this.status.weights = weights;
+    this.status.step = step;
+    this.publish();
+  }
+
+  next(action: string | undefined, atMs?: number): void {
+    this.status.next = action === undefined ? undefined : { action, ...(atMs !== undefined ? { at: new Date(atMs).toISOString() } : {}) };
+    this.publish();
+  }
+
+  analysis(m: AnalysisMeasurement): void {
+    this.status.lastAnalysis = { ...m, at: new Date().toISOString() };
+    this.publish();
+  }
+
+  /** Markdown for the Web UI's "current details" panel. */
+  private publish(): void {
+    const s = this.status;
+    const lines = [
+      `**${s.phase}**${s.paused ? ' · ⏸ paused' : ''} · ${s.service} ${s.version} on ${s.recordName}`,
+      `Weights: blue ${s.weights.blue}% · green ${s.weights.green}% (step ${s.step.index}/${s.step.total})`,
+    ];
+    if (s.next) {
+      const when = s.next.at ? ` in ${formatDuration(Date.parse(s.next.at) - Date.now())} (${s.next.at})` : '';
+      lines.push(`Next: ${s.next.action}${when}`);
+    }
+    if (s.pendingApproval) lines.push(`Waiting for approval (${s.pendingApproval}): send the \`approve\` signal.`);
+    if (s.lastAnalysis) lines.push(`Last analysis: ${(s.lastAnalysis.errorRate * 100).toFixed(1)}% errors, p95 ${s.lastAnalysis.p95Ms}ms`);
+    const last = s.events[s.events.length - 1];
+    if (last) lines.push(`Latest: ${last.message}`);
+    setCurrentDetails(lines.join('\n\n'));
+  }
+}
