@@ -1,0 +1,90 @@
+// A small HTTP proxy in front of moto that injects what moto never does: PENDING changes,
+// Throttling and PriorRequestNotComplete, so retries and INSYNC polling meet real responses.
+import http from 'node:http';
+import type net from 'node:net';
+
+export type Route53Action = 'ChangeResourceRecordSets' | 'GetChange' | 'ListResourceRecordSets' | 'ListHostedZonesByName' | 'Other';
+
+export type Fault =
+  | { kind: 'error'; code: 'Throttling' | 'PriorRequestNotComplete' | 'InternalError' | 'AccessDenied'; status?: number }
+  | { kind: 'pending' };
+
+interface Rule {
+  action: Route53Action;
+  fault: Fault;
+  remaining: number;
+}
+
+export function actionOf(method: string, url: string): Route53Action {
+  if (method === 'POST' && /\/hostedzone\/[^/]+\/rrset\/?$/.test(url.split('?')[0])) return 'ChangeResourceRecordSets';
+  if (method === 'GET' && /\/change\//.test(url)) return 'GetChange';
+  if (method === 'GET' && /\/hostedzone\/[^/]+\/rrset/.test(url)) return 'ListResourceRecordSets';
+  if (method === 'GET' && /\/hostedzonesbyname/.test(url)) return 'ListHostedZonesByName';
+  return 'Other';
+}
+
+function errorBody(code: string): string {
+  return `<?xml version="1.0"?>\n<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>${code}</Code><Message>injected by the test proxy</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`;
+}
+
+export interface FaultProxy {
+  endpoint: string;
+  /** Makes the next `times` requests of `action` fail or report PENDING. */
+  inject(action: Route53Action, fault: Fault, times: number): void;
+  /** Requests seen per action, faulted or not. */
+  hits: Record<Route53Action, number>;
+  injected: Record<Route53Action, number>;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+  const rules: Rule[] = [];
+  const zero = () => ({ ChangeResourceRecordSets: 0, GetChange: 0, ListResourceRecordSets: 0, ListHostedZonesByName: 0, Other: 0 });
+  const hits: Record<Route53Action, number> = zero();
+  const injected: Record<Route53Action, number> = zero();
+
+  const server = http.createServer(async (req, res) => {
+    const action = actionOf(req.method ?? 'GET', req.url ?? '/');
+    hits[action]++;
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const rule = rules.find((r) => r.action === action && r.remaining > 0);
+    if (rule && rule.fault.kind === 'error') {
+      rule.remaining--;
+      injected[action]++;
+      res.writeHead(rule.fault.status ?? (rule.fault.code === 'InternalError' ? 500 : rule.fault.code === 'AccessDenied' ? 403 : 400), { 'content-type': 'text/xml' });
+      res.end(errorBody(rule.fault.code));
+      return;
+    }
+    const upstreamRes = await fetch(upstream + req.url, {
+      method: req.method,
+      headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'content-length') as [string, string][]),
+      body: chunks.length ? Buffer.concat(chunks) : undefined,
+    });
+    let body = Buffer.from(await upstreamRes.arrayBuffer());
+    if (rule && rule.fault.kind === 'pending') {
+      rule.remaining--;
+      injected[action]++;
+      body = Buffer.from(body.toString().replace('<Status>INSYNC</Status>', '<Status>PENDING</Status>'));
+    }
+    res.writeHead(upstreamRes.status, { 'content-type': upstreamRes.headers.get('content-type') ?? 'text/xml' });
+    res.end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    inject(action, fault, times) {
+      rules.push({ action, fault, remaining: times });
+    },
+    hits,
+    injected,
+    reset() {
+      rules.length = 0;
+      Object.assign(hits, zero());
+      Object.assign(injected, zero());
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}

@@ -1,0 +1,56 @@
+// Real Temporal servers for tests: the CLI dev server (SQLite, optional Web UI) and the
+// time-skipping test server, both from the binaries scripts/setup-servers.sh provides.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { binaries } from './binaries';
+import { freePort, startProcess, waitFor, type Started } from './processes';
+
+export interface DevServer {
+  address: string;
+  uiPort?: number;
+  dbFile: string;
+  process: Started;
+  stop: () => Promise<void>;
+}
+
+export async function startDevServer(options: { ui?: boolean; dbFile?: string } = {}): Promise<DevServer> {
+  const port = await freePort();
+  const uiPort = options.ui ? await freePort() : undefined;
+  const dbFile = options.dbFile ?? path.join(mkdtempSync(path.join(os.tmpdir(), 'bluegreen-dev-')), 'temporal.db');
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', dbFile, '--log-level', 'error'];
+  args.push(...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']));
+  const started = startProcess(binaries.temporal(), args);
+  const address = `127.0.0.1:${port}`;
+  await waitFor(
+    'temporal dev server',
+    async () => {
+      const c = await Connection.connect({ address, connectTimeout: 1000 });
+      await c.workflowService.getSystemInfo({});
+      await c.close();
+      return true;
+    },
+    60_000,
+    started,
+  );
+  return { address, uiPort, dbFile, process: started, stop: started.stop };
+}
+
+export function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: binaries.testServer() } },
+  });
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** The workflow bundle, built once per test process (webpack takes a few seconds). */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  return bundle;
+}
+
+const noop = () => undefined;
+export const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { loadSpecFile, parseSpec, SpecError } from '../../client/spec-file';
+import { releaseJsonSchema } from '../../workflows/spec';
+import { parseDuration, formatDuration } from '../../workflows/duration';
+import { projectRoot } from '../support/binaries';
+
+const minimal = {
+  service: 'shop',
+  version: '2.4.1',
+  environment: { provider: 'local', command: ['python3', 'app.py'], ports: { blue: 8081, green: 8082 } },
+  dns: { provider: 'route53', hostedZoneId: 'Z1', recordName: 'shop.example.com', targets: { blue: 'blue.shop.example.com', green: 'green.shop.example.com' } },
+};
+
+function problems(doc: unknown): string[] {
+  try {
+    parseSpec(doc);
+  } catch (err) {
+    assert.ok(err instanceof SpecError);
+    return err.problems;
+  }
+  return [];
+}
+
+describe('release spec', () => {
+  it('fills the documented defaults', () => {
+    const spec = parseSpec(minimal);
+    assert.deepEqual(spec.traffic.steps, [10, 50, 100]);
+    assert.equal(spec.traffic.interval, '5m');
+    assert.equal(spec.dns.ttl, 60);
+    assert.equal(spec.dns.recordType, 'CNAME');
+    assert.equal(spec.verify.http.path, '/healthz');
+    assert.equal(spec.verify.http.attempts, 30);
+    assert.equal(spec.traffic.analysis.maxErrorRate, 0.01);
+    assert.equal(spec.decommission.delay, '15m');
+    assert.equal(spec.approval.onTimeout, 'rollback');
+  });
+
+  it('reports every problem with its path', () => {
+    const found = problems({
+      ...minimal,
+      service: 'Shop!',
+      version: 2,
+      surprise: 1,
+      traffic: { steps: [10, 50, 40], interval: '5 minutes' },
+      environment: { ...minimal.environment, ports: { blue: 8081, green: 8081 } },
+    });
+    const paths = found.map((p) => p.split(':')[0]);
+    for (const expected of ['service', 'version', 'surprise', 'traffic.steps[2]', 'traffic.interval', 'environment.ports']) {
+      assert.ok(paths.includes(expected), `expected a problem at ${expected}; got:\n${found.join('\n')}`);
+    }
+    assert.match(found.find((p) => p.startsWith('version'))!, /quote it/);
+    assert.match(found.find((p) => p.startsWith('traffic.steps[2]'))!, /greater than the step before it \(50\)/);
+  });
+
+  it('needs exactly one of hostedZoneId and zoneName, and targets fitting the record type', () => {
+    assert.match(problems({ ...minimal, dns: { ...minimal.dns, zoneName: 'example.com' } }).join(), /exactly one of hostedZoneId or zoneName/);
+    assert.match(problems({ ...minimal, dns: { ...minimal.dns, recordType: 'A' } }).join(), /dns.targets.blue: an A \(alias\) target needs/);
+    const alias = parseSpec({ ...minimal, dns: { ...minimal.dns, recordType: 'A', targets: { blue: { dnsName: 'b.elb', hostedZoneId: 'Z2' }, green: { dnsName: 'g.elb', hostedZoneId: 'Z2' } } } });
+    assert.equal(alias.dns.recordType, 'A');
+  });
+
+  it('steps must end at 100 and rise strictly', () => {
+    assert.match(problems({ ...minimal, traffic: { steps: [10, 50] } }).join(), /traffic.steps\[1\]: the last step must be 100/);
+    assert.match(problems({ ...minimal, traffic: { steps: [50, 50, 100] } }).join(), /traffic.steps\[1\]/);
+  });
+
+  it('the command provider needs {color} in its endpoint', () => {
+    const env = { provider: 'command', provision: ['deploy'], decommission: ['undeploy'], endpoint: 'https://shop.internal' };
+    assert.match(problems({ ...minimal, environment: env }).join(), /environment.endpoint: must contain \{color\}/);
+  });
+
+  it('files: missing and malformed YAML are reported, not thrown raw', () => {
+    assert.throws(() => loadSpecFile('/no/such/spec.yaml'), (e: SpecError) => /file not found/.test(e.problems[0]));
+  });
+
+  it('every example spec in examples/ is valid', () => {
+    const dir = path.join(projectRoot, 'examples');
+    const specs = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f) && !f.includes('.tmp.'));
+    assert.ok(specs.length >= 3, `expected example specs in ${dir}`);
+    for (const f of specs) loadSpecFile(path.join(dir, f));
+  });
+
+  it('the JSON Schema comes from the same schema', () => {
+    const schema = releaseJsonSchema() as { properties: Record<string, unknown>; required: string[] };
+    assert.deepEqual(Object.keys(schema.properties).sort(), ['approval', 'decommission', 'dns', 'environment', 'service', 'traffic', 'verify', 'version'].sort());
+    assert.ok(schema.required.includes('service'));
+    assert.ok(JSON.stringify(schema).includes('strictly increasing'));
+  });
+});
+
+describe('durations', () => {
+  it('parses units and rejects bare numbers', () => {
+    assert.equal(parseDuration('250ms'), 250);
+    assert.equal(parseDuration('90s'), 90_000);
+    assert.equal(parseDuration('5m'), 300_000);
+    assert.equal(parseDuration('24h'), 86_400_000);
+    assert.throws(() => parseDuration('5'), /with a unit/);
+    assert.equal(formatDuration(3_723_000), '1h 2m');
+  });
+});
