@@ -1,0 +1,106 @@
+// The whole local stack for integration tests: a Temporal dev server, moto with a zone, and a
+// real `bluegreen worker` process; the CLI runs as a child process exactly as an operator's.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import YAML from 'yaml';
+import { projectRoot } from './binaries';
+import { startMoto, type Moto } from './moto';
+import { freePort, startProcess, waitFor, type Started } from './processes';
+import { startDevServer, type DevServer } from './temporal';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Stack {
+  temporal: DevServer;
+  moto: Moto;
+  zoneId: string;
+  env: NodeJS.ProcessEnv;
+  stateDir: string;
+  client: Client;
+  worker: Started | undefined;
+  startWorker: () => Promise<void>;
+  stopWorker: () => Promise<void>;
+  cli: (...args: string[]) => Promise<CliResult>;
+  writeSpec: (name: string, spec: object) => string;
+  /** A spec for the demo app on two free ports with second-scale timings. */
+  appSpec: (version: string, extra?: { env?: Record<string, string>; overrides?: Record<string, unknown> }) => Promise<object>;
+  stop: () => Promise<void>;
+}
+
+export async function startStack(options: { ui?: boolean } = {}): Promise<Stack> {
+  const [temporal, moto] = await Promise.all([startDevServer({ ui: options.ui }), startMoto()]);
+  const zoneId = await moto.createZone('example.com');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bluegreen-stack-'));
+  const stateDir = path.join(dir, 'state');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: 'default',
+    AWS_ENDPOINT_URL_ROUTE_53: moto.endpoint,
+    BLUEGREEN_STATE_DIR: stateDir,
+    BLUEGREEN_TASK_QUEUE: 'bluegreen-it',
+    BLUEGREEN_IDENTITY: 'tester@ci',
+    NO_COLOR: '1',
+  };
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection });
+  const ports = { blue: await freePort(), green: await freePort() };
+  const bin = path.join(projectRoot, 'bin', 'bluegreen.js');
+
+  const stack: Stack = {
+    temporal,
+    moto,
+    zoneId,
+    env,
+    stateDir,
+    client,
+    worker: undefined,
+    async startWorker() {
+      const w = startProcess(process.execPath, [bin, 'worker'], env);
+      stack.worker = w;
+      await waitFor('bluegreen worker', async () => (/Worker state changed.*RUNNING/.test(w.output()) ? true : undefined), 60_000, w);
+    },
+    async stopWorker() {
+      await stack.worker?.stop();
+      stack.worker = undefined;
+    },
+    cli: (...args) =>
+      new Promise((resolve) => {
+        execFile(process.execPath, [bin, ...args], { env, timeout: 180_000 }, (err, stdout, stderr) => {
+          const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? ((err as unknown as { code: number }).code) : 1) : 0;
+          resolve({ code, stdout, stderr });
+        });
+      }),
+    writeSpec(name, spec) {
+      const file = path.join(dir, name);
+      writeFileSync(file, YAML.stringify(spec));
+      return file;
+    },
+    async appSpec(version, extra = {}) {
+      return {
+        service: 'shop',
+        version,
+        environment: { provider: 'local', command: ['node', path.join(projectRoot, 'examples', 'app', 'server.js')], env: extra.env ?? {}, ports, stopGracePeriod: '2s' },
+        dns: { provider: 'route53', zoneName: 'example.com', recordName: 'shop.example.com', ttl: 1, targets: { blue: 'blue.shop.example.com', green: 'green.shop.example.com' } },
+        verify: { http: { attempts: 10, interval: '200ms', timeout: '1s' } },
+        traffic: { steps: [10, 50, 100], interval: '1s', analysis: { requests: 20, maxErrorRate: 0.05, every: '500ms' } },
+        decommission: { delay: '1s' },
+        ...extra.overrides,
+      };
+    },
+    async stop() {
+      await stack.stopWorker();
+      await connection.close();
+      await Promise.all([temporal.stop(), moto.stop()]);
+    },
+  };
+  await stack.startWorker();
+  return stack;
+}

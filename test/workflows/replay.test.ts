@@ -1,0 +1,28 @@
+// Replays recorded histories of each release path (first release, success, analysis breach,
+// health-check failure) against today's workflow code: a change that would break running
+// releases fails here. Re-record with `RECORD_HISTORIES=1 npm test -- dist/test/integration/`.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { projectRoot } from '../support/binaries';
+import { workflowBundle } from '../support/temporal';
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+const dir = path.join(projectRoot, 'test', 'histories');
+
+describe('replay of recorded histories', () => {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  it('has a history for every release path', () => {
+    for (const name of ['first-release', 'second-release', 'analysis-breach', 'health-check-failure']) assert.ok(files.includes(`${name}.json`), `missing ${name}.json`);
+  });
+  for (const file of files) {
+    it(`replays ${file} deterministically`, async () => {
+      const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
+    });
+  }
+});
