@@ -90,6 +90,9 @@ export function main(argv: string[]): void {
   run(argv).then(
     (code) => {
       process.exitCode = code;
+      // Temporal's native runtime can keep the event loop alive after the work is done; the
+      // command has finished, so leave (stdout and stderr are synchronous for files and pipes).
+      setTimeout(() => process.exit(code), 200).unref();
     },
     (err) => {
       console.error(err);

@@ -4,7 +4,7 @@
 // provision adopts the process it already started instead of starting a second one.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,7 +13,6 @@ import type { LocalEnvironmentSpec } from '../../workflows/spec';
 import { findMarkedProcesses, isRunning, MARKER_VARIABLE, signal } from './processes';
 import {
   resolveEnvReferences,
-  standardVariables,
   type ColorInstance,
   type EnvironmentProvider,
   type Located,
@@ -38,12 +37,18 @@ export interface LocalProviderOptions {
   specDir: string;
 }
 
-interface LocalState {
-  pid: number;
+/** Everything needed to start the color again; secrets stay as ${env:} references. */
+export interface LocalState {
+  service: string;
+  color: string;
   version: string;
+  marker: string;
+  pid: number;
   port: number;
   endpoint: string;
   command: string[];
+  cwd: string;
+  envSpec: Record<string, string>;
   log: string;
   startedAt: string;
 }
@@ -96,48 +101,21 @@ export class LocalProvider implements EnvironmentProvider {
     }
 
     const files = this.paths(instance);
-    mkdirSync(path.dirname(files.state), { recursive: true });
-    const cwd = path.resolve(this.options.specDir, this.spec.cwd ?? '.');
-    const env = {
-      ...process.env,
-      ...resolveEnvReferences(this.spec.env, process.env, 'environment.env'),
-      ...standardVariables(instance),
-      PORT: String(port),
-      [MARKER_VARIABLE]: marker,
-    };
-    const logFd = openSync(files.log, 'a');
-    let child;
-    try {
-      child = spawn(this.spec.command[0], this.spec.command.slice(1), {
-        cwd,
-        env,
-        detached: true,
-        stdio: ['ignore', logFd, logFd],
-      });
-    } finally {
-      closeSync(logFd);
-    }
-    const spawnError = await new Promise<Error | null>((resolve) => {
-      child.once('error', resolve);
-      child.once('spawn', () => resolve(null));
-    });
-    if (spawnError) {
-      throw new EnvironmentError(`cannot start environment.command ${JSON.stringify(this.spec.command)} in ${cwd}: ${spawnError.message}`, false);
-    }
-    child.unref();
-    const pid = child.pid!;
     const state: LocalState = {
-      pid,
+      service: instance.service,
+      color: instance.color,
       version: instance.version,
+      marker,
+      pid: 0,
       port,
       endpoint: this.endpoint(instance),
       command: this.spec.command,
+      cwd: path.resolve(this.options.specDir, this.spec.cwd ?? '.'),
+      envSpec: this.spec.env ?? {},
       log: files.log,
       startedAt: new Date().toISOString(),
     };
-    writeFileSync(`${files.state}.tmp`, JSON.stringify(state, null, 2));
-    renameSync(`${files.state}.tmp`, files.state);
-
+    const pid = await spawnColor(state, files.state);
     // A command that dies at once (typo, missing file) is reported here with its own words,
     // rather than as thirty failed health checks later.
     await sleep(300);
@@ -167,6 +145,82 @@ export class LocalProvider implements EnvironmentProvider {
         : `stopped ${instance.color} (pid ${victims.map((p) => p.pid).join(', ')})${alive.length ? `; ${alive.length} needed SIGKILL after ${this.spec.stopGracePeriod}` : ''}`;
     return { stopped: victims.length, detail };
   }
+}
+
+/** Starts a color's process detached, in its own process group, and records its state. */
+async function spawnColor(state: LocalState, stateFile: string): Promise<number> {
+  mkdirSync(path.dirname(stateFile), { recursive: true });
+  const env = {
+    ...process.env,
+    ...resolveEnvReferences(state.envSpec, process.env, 'environment.env'),
+    BLUEGREEN_SERVICE: state.service,
+    BLUEGREEN_COLOR: state.color,
+    BLUEGREEN_VERSION: state.version,
+    PORT: String(state.port),
+    [MARKER_VARIABLE]: state.marker,
+  };
+  const logFd = openSync(state.log, 'a');
+  let child;
+  try {
+    child = spawn(state.command[0], state.command.slice(1), { cwd: state.cwd, env, detached: true, stdio: ['ignore', logFd, logFd] });
+  } finally {
+    closeSync(logFd);
+  }
+  const spawnError = await new Promise<Error | null>((resolve) => {
+    child.once('error', resolve);
+    child.once('spawn', () => resolve(null));
+  });
+  if (spawnError) {
+    throw new EnvironmentError(`cannot start environment.command ${JSON.stringify(state.command)} in ${state.cwd}: ${spawnError.message}`, false);
+  }
+  child.unref();
+  state.pid = child.pid!;
+  writeFileSync(`${stateFile}.tmp`, JSON.stringify(state, null, 2));
+  renameSync(`${stateFile}.tmp`, stateFile);
+  return state.pid;
+}
+
+/**
+ * Starts again every color whose state file says it should run but whose process is gone
+ * (after `bluegreen dev` was stopped, or the host rebooted). Returns what it restarted.
+ */
+export async function restoreLocalProcesses(stateDir: string): Promise<string[]> {
+  const dir = path.join(stateDir, 'local');
+  const restarted: string[] = [];
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  } catch {
+    return restarted;
+  }
+  for (const file of files) {
+    const stateFile = path.join(dir, file);
+    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as LocalState;
+    if (!state.marker || findMarkedProcesses(state.marker).length > 0) continue;
+    await spawnColor(state, stateFile);
+    restarted.push(`${state.service} ${state.color} ${state.version} (pid ${state.pid}, port ${state.port})`);
+  }
+  return restarted;
+}
+
+/** Stops every color this state folder tracks, keeping the state files so they can be restored. */
+export async function stopLocalProcesses(stateDir: string, graceMs = 5000): Promise<number> {
+  const dir = path.join(stateDir, 'local');
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  } catch {
+    return 0;
+  }
+  const victims = files.flatMap((f) => {
+    const state = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as LocalState;
+    return state.marker ? findMarkedProcesses(state.marker) : [];
+  });
+  for (const p of victims) signal(p.pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (victims.some((p) => isRunning(p.pid)) && Date.now() < deadline) await sleep(100);
+  for (const p of victims) if (isRunning(p.pid)) signal(p.pid, 'SIGKILL');
+  return victims.length;
 }
 
 function isPortAnswering(port: number): Promise<boolean> {

@@ -1,1 +1,108 @@
-export async function devCommand(_argv: string[]): Promise<number> { return 1; }
+// `bluegreen dev`: the whole local stack in one foreground command.
+import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { parse } from '../args';
+import { CliError, EXIT } from '../releases';
+import { startLocalStack, type LocalStack } from '../local-stack';
+import { printHelp } from './release';
+import { bold, dim } from '../render';
+
+export const devHelp = `Usage: bluegreen dev [--temporal-port 7233] [--ui-port 8233] [--route53-port 5055] [--state-dir .bluegreen]
+
+Starts the embedded local stack in the foreground:
+  - a Temporal dev server (SQLite in the state folder) with its Web UI,
+  - moto's Route 53 API with the zone example.com (records are saved in the state folder),
+  - a bluegreen worker.
+Ctrl-C (or SIGTERM) stops all of it, including the app processes releases started; running
+\`bluegreen dev\` again starts them again and resumes releases that were in flight.
+The servers come from \`bash scripts/setup-servers.sh\`, which runs by itself when needed.`;
+
+function port(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new CliError(`${flag} must be a port number (1-65535), got "${value}"`, EXIT.invalid);
+  return n;
+}
+
+export interface DevOptions {
+  temporalPort: number;
+  uiPort: number;
+  route53Port: number;
+  stateDir: string;
+}
+
+export function devOptions(values: Record<string, string | undefined>): DevOptions {
+  return {
+    temporalPort: port(values['temporal-port'], 7233, '--temporal-port'),
+    uiPort: port(values['ui-port'], 8233, '--ui-port'),
+    route53Port: port(values['route53-port'], 5055, '--route53-port'),
+    stateDir: path.resolve(values['state-dir'] ?? process.env.BLUEGREEN_STATE_DIR ?? '.bluegreen'),
+  };
+}
+
+export const devFlags = {
+  'temporal-port': { type: 'string' as const },
+  'ui-port': { type: 'string' as const },
+  'route53-port': { type: 'string' as const },
+  'state-dir': { type: 'string' as const },
+};
+
+export function banner(stack: LocalStack, o: DevOptions): string {
+  const zones = Object.entries(stack.zones).map(([name, id]) => `${name} (${id})`).join(', ');
+  return [
+    '',
+    bold('bluegreen dev — local stack is up'),
+    `  Temporal       ${stack.temporalAddress}   namespace default, task queue ${process.env.BLUEGREEN_TASK_QUEUE || 'bluegreen'}`,
+    `  Web UI         ${stack.uiUrl}`,
+    `  Route 53 API   ${stack.route53Endpoint}   zones: ${zones}`,
+    `  State          ${o.stateDir}`,
+    ...(stack.restored.length ? [`  Restarted      ${stack.restored.join('; ')}`] : []),
+    '',
+    'From another shell:',
+    `  export TEMPORAL_ADDRESS=${stack.temporalAddress}`,
+    `  npx bluegreen start examples/shop.yaml --watch`,
+    `  ${dim('(the worker runs here; only a separate `bluegreen worker` would need')}`,
+    `  ${dim(` AWS_ENDPOINT_URL_ROUTE_53=${stack.route53Endpoint} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=dev AWS_SECRET_ACCESS_KEY=dev`)}`,
+    `  ${dim(` BLUEGREEN_STATE_DIR=${o.stateDir})`)}`,
+    '',
+    'Ctrl-C stops everything.',
+  ].join('\n');
+}
+
+/** Errors only: the banner and the watch view are what a developer reads here, not webpack's
+ * output or the SDK's warning for every rolled back (failed) release. */
+export function quietWorkerLogs(): void {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilStopped(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const done = (sig: NodeJS.Signals) => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve(sig);
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}
+
+export async function devCommand(argv: string[]): Promise<number> {
+  const { values } = parse('dev', argv, devFlags, []);
+  if (values.help) return printHelp(devHelp);
+  const o = devOptions(values);
+  let stack: LocalStack;
+  quietWorkerLogs();
+  try {
+    stack = await startLocalStack({ ...o, zones: ['example.com'], log: (l) => console.log(l) });
+  } catch (err) {
+    throw new CliError(`bluegreen dev: ${(err as Error).message}`, EXIT.other);
+  }
+  console.log(banner(stack, o));
+  const sig = await untilStopped();
+  console.log(`\n${sig}: stopping the worker, the apps, Route 53 and Temporal ...`);
+  await stack.stop();
+  console.log('stopped; nothing left running.');
+  return EXIT.completed;
+}

@@ -1,7 +1,7 @@
 // Verbs that start and observe releases: validate, start, status, watch, list.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from '../args';
-import { connectTemporal } from '../connect';
+import { connectTemporal, type Temporal } from '../connect';
 import { CliError, EXIT, exitCodeFor, listReleases, readStatus, startRelease } from '../releases';
 import { formatEvent, renderStatus } from '../render';
 import { loadSpecFile } from '../spec-file';
@@ -110,7 +110,11 @@ export async function watchCommand(argv: string[]): Promise<number> {
  * Follows a release to its end. On a terminal it redraws the live view; elsewhere (CI, pipes)
  * it prints each new event once, so logs stay readable.
  */
-async function follow(t: Awaited<ReturnType<typeof connectTemporal>>, id: string, quiet: boolean): Promise<number> {
+async function follow(t: Temporal, id: string, quiet: boolean): Promise<number> {
+  return exitCodeFor((await followRelease(t, id, quiet)).result);
+}
+
+export async function followRelease(t: Temporal, id: string, quiet: boolean): Promise<ReleaseStatus> {
   const live = process.stdout.isTTY && !quiet;
   let printed = 0;
   let status: ReleaseStatus | undefined;
@@ -136,7 +140,7 @@ async function follow(t: Awaited<ReturnType<typeof connectTemporal>>, id: string
   }
   if (!live && !quiet) console.log(`result: ${status.result!.outcome}: ${status.result!.reason}`);
   if (quiet) console.log(JSON.stringify({ id, result: status.result }));
-  return exitCodeFor(status.result);
+  return status;
 }
 
 export async function listCommand(argv: string[]): Promise<number> {

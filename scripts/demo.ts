@@ -1,0 +1,75 @@
+// The demo: the local stack, the demo app at v1, a healthy v2 released step by step with the
+// live view, then a broken v3 that analysis rolls back on its own. Stays up for exploring until
+// Ctrl-C; with CI=true (or --ci) it stops and exits 0 only if both outcomes were as expected.
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { banner, devFlags, devOptions, quietWorkerLogs, untilStopped } from '../client/commands/dev';
+import { followRelease } from '../client/commands/release';
+import { startLocalStack, projectRoot, type LocalStack } from '../client/local-stack';
+import { startRelease } from '../client/releases';
+import { bold } from '../client/render';
+import { loadSpecFile } from '../client/spec-file';
+import type { Outcome } from '../workflows/messages';
+
+const steps: { spec: string; expect: Outcome; title: string }[] = [
+  { spec: 'examples/shop.yaml', expect: 'completed', title: 'v1: the first release puts the demo app live on blue' },
+  { spec: 'examples/shop-v2.yaml', expect: 'completed', title: 'v2: a healthy release, shifted 10 → 50 → 100 % onto green' },
+  { spec: 'examples/shop-v3-broken.yaml', expect: 'rolled-back', title: 'v3: a broken release (50% errors) that analysis rolls back' },
+];
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { ...devFlags, ci: { type: 'boolean' } }, strict: true });
+  const ci = Boolean(values.ci) || process.env.CI === 'true';
+  const { ci: _ci, ...ports } = values;
+  const o = devOptions({ ...ports, 'state-dir': values['state-dir'] ?? path.join(projectRoot, '.bluegreen', 'demo') });
+  // A demo starts from nothing: no earlier releases, records or app processes.
+  rmSync(o.stateDir, { recursive: true, force: true });
+  quietWorkerLogs();
+  const stack: LocalStack = await startLocalStack({ ...o, zones: ['example.com'], log: (l) => console.log(l) });
+  const outcomes: { version: string; outcome: Outcome | undefined; expect: Outcome; link: string; reason: string }[] = [];
+  try {
+    for (const step of steps) {
+      console.log(`\n${bold(`== ${step.title}`)}\n`);
+      const loaded = loadSpecFile(path.join(projectRoot, step.spec));
+      const handle = await startRelease(stack.temporal, loaded);
+      const status = await followRelease(stack.temporal, handle.workflowId, false);
+      outcomes.push({
+        version: loaded.spec.version,
+        outcome: status.result?.outcome,
+        expect: step.expect,
+        reason: status.result?.reason ?? '',
+        link: `${stack.uiUrl}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}/${handle.firstExecutionRunId}/history`,
+      });
+    }
+    const live = await fetch('http://127.0.0.1:18082/').then((r) => r.text()).catch((e: Error) => `(no answer: ${e.message})`);
+    console.log(`\n${bold('== Summary')}`);
+    for (const r of outcomes) {
+      const ok = r.outcome === r.expect ? 'as expected' : `EXPECTED ${r.expect}`;
+      console.log(`  shop ${r.version.padEnd(6)} ${String(r.outcome).padEnd(12)} ${ok}: ${r.reason}\n    ${r.link}`);
+    }
+    console.log(`  live now: green answers ${live.trim()}`);
+    const passed = outcomes.every((r) => r.outcome === r.expect);
+    if (ci) {
+      console.log(passed ? '\ndemo: both outcomes as expected' : '\ndemo: an outcome was not as expected');
+      return passed ? 0 : 1;
+    }
+    console.log(banner(stack, o));
+    console.log('Explore the releases in the Web UI, or try `npx bluegreen list`. Ctrl-C stops the demo.');
+    await untilStopped();
+    return passed ? 0 : 1;
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+    setTimeout(() => process.exit(code), 200).unref();
+  },
+  (err) => {
+    console.error(`demo failed: ${(err as Error).message}`);
+    process.exit(1);
+  },
+);
