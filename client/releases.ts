@@ -162,7 +162,7 @@ function statusFromDescription(id: string, d: Awaited<ReturnType<WorkflowHandle[
   };
 }
 
-export async function sendAction(t: Temporal, id: string, action: OperatorAction, payload: Record<string, string | undefined>): Promise<ActionOutcome> {
+export async function sendAction(t: Pick<Temporal, 'client'>, id: string, action: OperatorAction, payload: Record<string, string | undefined>): Promise<ActionOutcome> {
   const handle = t.client.workflow.getHandle(id);
   const body = { ...payload, by: operatorIdentity() };
   try {
@@ -171,7 +171,14 @@ export async function sendAction(t: Temporal, id: string, action: OperatorAction
     if (err instanceof WorkflowUpdateFailedError) {
       return { accepted: false, message: (err.cause as Error | undefined)?.message ?? err.message };
     }
-    if ((err as Error).name === 'WorkflowNotFoundError') return { accepted: false, message: `no running release with id ${id}` };
+    if ((err as Error).name === 'WorkflowNotFoundError') {
+      // Updates only reach running workflows; say how the release ended instead.
+      const phase = await handle
+        .describe()
+        .then((d) => d.typedSearchAttributes.get(phaseKey) ?? d.status.name.toLowerCase())
+        .catch(() => undefined);
+      return { accepted: false, message: phase ? `cannot ${action}: release has ended (${phase})` : `cannot ${action}: no release with id ${id}; see \`bluegreen list\`` };
+    }
     throw err;
   }
 }
