@@ -1,6 +1,6 @@
 // Argument parsing shared by the verbs: node's parseArgs, with errors that say how to fix them.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CliError, EXIT } from './releases';
+import { CliError, EXIT } from './errors';
 
 // Values are typed loosely on purpose: each verb declares its options right beside their use.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

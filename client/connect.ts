@@ -1,9 +1,11 @@
 // One way to reach Temporal for the CLI and the worker: @temporalio/envconfig reads
 // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS settings and TOML profiles
 // (TEMPORAL_PROFILE), exactly as the `temporal` CLI does.
-import { Client } from '@temporalio/client';
+// The CLI uses the client library's pure-JS connection: loading @temporalio/worker (native
+// bridge, webpack) would add over half a second to every command. The worker uses its own.
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { allSearchAttributeKeys } from '../workflows/search-attributes';
 
@@ -13,31 +15,39 @@ export function taskQueue(): string {
   return process.env.BLUEGREEN_TASK_QUEUE || DEFAULT_TASK_QUEUE;
 }
 
-export class UnreachableError extends Error {
-  override name = 'UnreachableError';
-}
+import { UnreachableError } from './errors';
+
+export { UnreachableError };
 
 export interface Temporal {
-  connection: NativeConnection;
+  connection: Connection | NativeConnection;
   client: Client;
   namespace: string;
   address: string;
 }
 
-export async function connectTemporal(): Promise<Temporal> {
+/** Connection settings from envconfig: environment variables, then the TOML profile. */
+export function connectionConfig() {
   const config = loadClientConnectConfig({ profile: process.env.TEMPORAL_PROFILE });
-  const namespace = config.namespace ?? 'default';
-  const address = config.connectionOptions.address ?? 'localhost:7233';
-  let connection: NativeConnection;
+  return { options: { ...config.connectionOptions, address: config.connectionOptions.address ?? 'localhost:7233' }, namespace: config.namespace ?? 'default' };
+}
+
+export function unreachable(address: string, namespace: string, err: unknown): UnreachableError {
+  return new UnreachableError(
+    `cannot reach Temporal at ${address} (namespace ${namespace}): ${(err as Error).message.split('\n')[0]}\n` +
+      'Start one with `bluegreen dev`, or point TEMPORAL_ADDRESS / TEMPORAL_PROFILE at yours.',
+  );
+}
+
+export async function connectTemporal(): Promise<Temporal> {
+  const { options, namespace } = connectionConfig();
+  let connection: Connection;
   try {
-    connection = await NativeConnection.connect({ ...config.connectionOptions, address });
+    connection = await Connection.connect({ ...(options as ConnectionOptions), connectTimeout: 5000 });
   } catch (err) {
-    throw new UnreachableError(
-      `cannot reach Temporal at ${address} (namespace ${namespace}): ${(err as Error).message.split('\n')[0]}\n` +
-        'Start one with `bluegreen dev`, or point TEMPORAL_ADDRESS / TEMPORAL_PROFILE at yours.',
-    );
+    throw unreachable(options.address, namespace, err);
   }
-  return { connection, client: new Client({ connection, namespace }), namespace, address };
+  return { connection, client: new Client({ connection, namespace }), namespace, address: options.address };
 }
 
 /**
@@ -45,7 +55,7 @@ export async function connectTemporal(): Promise<Temporal> {
  * `temporal server start-dev`). On Temporal Cloud, add them once with tcld or the UI instead:
  * API keys there are not allowed to change namespace attributes.
  */
-export async function ensureSearchAttributes(connection: NativeConnection, namespace: string): Promise<string[]> {
+export async function ensureSearchAttributes(connection: Connection | NativeConnection, namespace: string): Promise<string[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const known = new Set(Object.keys(existing.customAttributes ?? {}));
   const missing = allSearchAttributeKeys.filter((k) => !known.has(k.name));

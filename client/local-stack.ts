@@ -172,7 +172,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     process.env.BLUEGREEN_STATE_DIR = o.stateDir;
     const restored = await restoreLocalProcesses(o.stateDir);
     const t: Temporal = { connection: connection!, client: new Client({ connection: connection!, namespace: 'default' }), namespace: 'default', address: temporalAddress };
-    worker = await createWorker(t, { stateDir: o.stateDir, route53 });
+    worker = await createWorker(connection!, 'default', { stateDir: o.stateDir, route53 });
     workerRun = worker.run();
     workerRun.catch((err) => o.log(`worker stopped: ${(err as Error).message}`));
     writeFileSync(path.join(o.stateDir, 'dev.json'), JSON.stringify({ temporalAddress, uiPort: o.uiPort, route53Endpoint, taskQueue: taskQueue(), pid: process.pid }, null, 2));

@@ -1,13 +1,10 @@
 // The `bluegreen` command line: a thin shell over the typed client in releases.ts.
-import { CliError, EXIT } from './releases';
-import { SpecError } from './spec-file';
-import { UnreachableError } from './connect';
-import { help as releaseHelp, listCommand, startCommand, statusCommand, validateCommand, watchCommand } from './commands/release';
-import { controlCommand } from './commands/control';
-import { planCommand, schemaCommand } from './commands/plan';
-import { operatorActions, type OperatorAction } from '../workflows/messages';
+import { CliError, EXIT, SpecError, UnreachableError } from './errors';
 
-const OVERVIEW = `bluegreen — durable blue-green releases on Temporal and Route 53
+const operatorActions = ['pause', 'resume', 'abort', 'approve', 'promote'] as const;
+type OperatorAction = (typeof operatorActions)[number];
+
+export const OVERVIEW = `bluegreen — durable blue-green releases on Temporal and Route 53
 
 Usage: bluegreen <command> [options]      (bluegreen <command> --help for details)
 
@@ -33,14 +30,18 @@ BLUEGREEN_TASK_QUEUE (default bluegreen), AWS_REGION, AWS_ENDPOINT_URL_ROUTE_53,
 
 type Command = (argv: string[]) => Promise<number>;
 
+// Each verb loads only what it needs, so `status` or `--help` start in a fraction of a second.
+const releaseVerb = (name: 'startCommand' | 'statusCommand' | 'watchCommand' | 'listCommand'): Command => async (argv) => (await import('./commands/release'))[name](argv);
+const specVerb = (name: 'validateCommand' | 'planCommand' | 'schemaCommand'): Command => async (argv) => (await import('./commands/spec'))[name](argv);
+
 const commands: Record<string, Command> = {
-  validate: validateCommand,
-  plan: planCommand,
-  start: startCommand,
-  status: statusCommand,
-  watch: watchCommand,
-  list: listCommand,
-  schema: schemaCommand,
+  validate: specVerb('validateCommand'),
+  plan: specVerb('planCommand'),
+  start: releaseVerb('startCommand'),
+  status: releaseVerb('statusCommand'),
+  watch: releaseVerb('watchCommand'),
+  list: releaseVerb('listCommand'),
+  schema: specVerb('schemaCommand'),
   worker: async (argv) => {
     if (argv.includes('--help') || argv.includes('-h')) {
       console.log('Usage: bluegreen worker\n\nRuns release workflows and activities until SIGINT/SIGTERM. Connection from TEMPORAL_* variables or\na TOML profile (TEMPORAL_PROFILE); task queue BLUEGREEN_TASK_QUEUE (default bluegreen); AWS from the\ndefault credential chain. Registers the BlueGreen* search attributes when the namespace lacks them.');
@@ -51,7 +52,7 @@ const commands: Record<string, Command> = {
     return EXIT.completed;
   },
   dev: async (argv) => (await import('./commands/dev')).devCommand(argv),
-  ...Object.fromEntries(operatorActions.map((a) => [a, (argv: string[]) => controlCommand(a as OperatorAction, argv)])),
+  ...Object.fromEntries(operatorActions.map((a) => [a, async (argv: string[]) => (await import('./commands/control')).controlCommand(a as OperatorAction, argv)])),
 };
 
 export async function run(argv: string[]): Promise<number> {
@@ -101,4 +102,3 @@ export function main(argv: string[]): void {
   );
 }
 
-export { releaseHelp };

@@ -9,7 +9,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { fqdn } from '../activities/dns/route53';
+import { fqdn } from '../activities/dns/names';
 import { describePlan, planRelease } from '../workflows/plan';
 import {
   statusQuery,
@@ -25,16 +25,9 @@ import { phaseKey, recordKey, serviceKey, versionKey } from '../workflows/search
 import { ensureSearchAttributes, taskQueue, type Temporal } from './connect';
 import type { LoadedSpec } from './spec-file';
 
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
-}
+import { CliError, EXIT } from './errors';
 
-export const EXIT = { completed: 0, other: 1, invalid: 2, rolledBack: 3, failed: 4 } as const;
+export { CliError, EXIT };
 
 export function exitCodeFor(result: ReleaseResult | undefined): number {
   if (!result) return EXIT.other;

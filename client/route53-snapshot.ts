@@ -12,7 +12,7 @@ import {
   type ResourceRecordSet,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
-import { fqdn } from '../activities/dns/route53';
+import { fqdn } from '../activities/dns/names';
 
 interface Snapshot {
   zones: { name: string; records: ResourceRecordSet[] }[];

@@ -6,14 +6,9 @@ import YAML from 'yaml';
 import type { z } from 'zod';
 import { releaseSpecSchema, type ReleaseSpec } from '../workflows/spec';
 
-export class SpecError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problems: string[],
-  ) {
-    super(`${file} is not a valid release spec:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-  }
-}
+import { SpecError } from './errors';
+
+export { SpecError };
 
 export interface LoadedSpec {
   spec: ReleaseSpec;

@@ -15,7 +15,8 @@ export function parseDuration(text: string): number {
 
 /** "1h 5m", "42s", "350ms": compact and exact enough for an operator reading a timeline. */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  if (ms <= 0) return '0s';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
   const totalSeconds = Math.round(ms / 1000);
   const d = Math.floor(totalSeconds / 86_400);
   const h = Math.floor((totalSeconds % 86_400) / 3600);

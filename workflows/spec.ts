@@ -45,7 +45,7 @@ const commandEnvironment = z
       .includes('{color}', { message: 'must contain {color}, e.g. "https://{color}.shop.internal"' })
       .describe('Base URL of a color; {color} is replaced by blue or green.'),
     timeout: duration('Time limit of one provision or decommission run.').default('10m'),
-    shell: z.boolean().default(false).describe('Run argv[0] through /bin/sh -c (only when you need pipes or globbing).'),
+    shell: z.boolean().default(false).describe('Join the argv with spaces and run it with /bin/sh -c (only when you need pipes, globbing or $VARIABLES).'),
     cwd: z.string().optional().describe('Working directory; relative to the spec\'s folder.'),
     env: envMap.optional(),
   })

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { ApplicationFailure } from '@temporalio/common';
 import { colors, type Color, type DnsSpec } from '../../workflows/spec';
+import { fqdn, setIdentifierFor } from './names';
 import type { ObservedWeights, TrafficRouter, Weights } from './router';
 
 /** Errors that no retry can fix: the spec or the account needs a human. */
@@ -25,13 +26,7 @@ const PERMANENT_ERRORS = new Set([
   'NoSuchChange',
 ]);
 
-export function fqdn(name: string): string {
-  return name.endsWith('.') ? name.toLowerCase() : `${name.toLowerCase()}.`;
-}
-
-export function setIdentifierFor(recordName: string, color: Color): string {
-  return `bluegreen-${color}-${fqdn(recordName).slice(0, -1)}`;
-}
+export { fqdn, setIdentifierFor };
 
 export function createRoute53Client(): Route53Client {
   // Region and endpoint come from the standard chain (AWS_REGION, AWS_ENDPOINT_URL_ROUTE_53);

@@ -4,7 +4,7 @@ import type { ParseArgsConfig } from 'node:util';
 import { parse } from '../args';
 import { connectTemporal } from '../connect';
 import { CliError, EXIT, sendAction } from '../releases';
-import { printHelp } from './release';
+import { printHelp } from './spec';
 import { actionDescriptions, type OperatorAction } from '../../workflows/messages';
 
 const usage: Record<OperatorAction, string> = {

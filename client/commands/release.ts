@@ -4,16 +4,12 @@ import { parse } from '../args';
 import { connectTemporal, type Temporal } from '../connect';
 import { CliError, EXIT, exitCodeFor, listReleases, readStatus, startRelease } from '../releases';
 import { formatEvent, renderStatus } from '../render';
+import { printHelp } from './spec';
 import { loadSpecFile } from '../spec-file';
 import { parseDuration } from '../../workflows/duration';
 import type { ReleaseStatus } from '../../workflows/messages';
 
 export const help = {
-  validate: `Usage: bluegreen validate <spec>
-
-Checks a release spec (YAML or JSON) against the schema and prints every problem with its
-path, e.g. "traffic.steps[1]: must be greater than the step before it (50)". Touches nothing.
-Exit 0 when valid, 2 when not.`,
   start: `Usage: bluegreen start <spec> [--watch] [--json] [--delay 30m | --at 2026-12-01T02:00:00Z]
 
 Starts a release of the spec's version. One release per DNS record runs at a time: a second
@@ -35,14 +31,6 @@ Live view of a release until it ends. Exit 0 completed, 3 rolled back, 4 failed 
 Lists releases, newest first, from Temporal visibility (BlueGreenService / BlueGreenPhase
 search attributes).`,
 };
-
-export async function validateCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('validate', argv, {}, ['spec']);
-  if (values.help) return printHelp(help.validate);
-  const loaded = loadSpecFile(positionals[0]);
-  console.log(`${positionals[0]}: valid release spec for ${loaded.spec.service} ${loaded.spec.version} on ${loaded.spec.dns.recordName}`);
-  return EXIT.completed;
-}
 
 export async function startCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('start', argv, { watch: { type: 'boolean' }, json: { type: 'boolean' }, delay: { type: 'string' }, at: { type: 'string' } }, ['spec']);
@@ -162,7 +150,3 @@ export async function listCommand(argv: string[]): Promise<number> {
   }
 }
 
-export function printHelp(text: string): number {
-  console.log(text);
-  return EXIT.completed;
-}

@@ -1,11 +1,17 @@
-// `bluegreen plan` and `bluegreen schema`: what a spec will do, and what a spec may say.
+// Verbs that read a spec and need no server: validate, plan, schema. This module must not load
+// the Temporal client, so these answer in a fraction of a second.
 import { parse } from '../args';
-import { EXIT } from '../releases';
+import { EXIT } from '../errors';
 import { loadSpecFile } from '../spec-file';
-import { printHelp } from './release';
 import { formatDuration } from '../../workflows/duration';
 import { effectiveStepWaitMs, planRelease } from '../../workflows/plan';
 import { releaseJsonSchema } from '../../workflows/spec';
+
+export const validateHelp = `Usage: bluegreen validate <spec>
+
+Checks a release spec (YAML or JSON) against the schema and prints every problem with its
+path, e.g. "traffic.steps[1]: must be greater than the step before it (50)". Touches nothing.
+Exit 0 when valid, 2 when not.`;
 
 export const planHelp = `Usage: bluegreen plan <spec> [--json]
 
@@ -18,6 +24,19 @@ export const schemaHelp = `Usage: bluegreen schema
 Prints the JSON Schema of a release spec (generated from the same zod schema that validates
 specs). Point your editor at it, e.g. the first line of a YAML spec:
   # yaml-language-server: $schema=./bluegreen.schema.json`;
+
+export function printHelp(text: string): number {
+  console.log(text);
+  return EXIT.completed;
+}
+
+export async function validateCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('validate', argv, {}, ['spec']);
+  if (values.help) return printHelp(validateHelp);
+  const loaded = loadSpecFile(positionals[0]);
+  console.log(`${positionals[0]}: valid release spec for ${loaded.spec.service} ${loaded.spec.version} on ${loaded.spec.dns.recordName}`);
+  return EXIT.completed;
+}
 
 export async function planCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('plan', argv, { json: { type: 'boolean' } }, ['spec']);

@@ -1,0 +1,12 @@
+// Record naming shared by the router and the CLI (kept free of the AWS SDK so the CLI starts fast).
+import type { Color } from '../../workflows/spec';
+
+export function fqdn(name: string): string {
+  return name.endsWith('.') ? name.toLowerCase() : `${name.toLowerCase()}.`;
+}
+
+/** Identifiers embed the record name: they must be unique per record, and some Route 53
+ * emulators delete by identifier across the whole zone. */
+export function setIdentifierFor(recordName: string, color: Color): string {
+  return `bluegreen-${color}-${fqdn(recordName).slice(0, -1)}`;
+}
