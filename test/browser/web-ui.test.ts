@@ -42,6 +42,7 @@ async function sendSignalThroughUi(page: Page, workflowId: string, signal: strin
   await page.getByRole('menuitem', { name: 'Send a Signal' }).click();
   const dialog = page.getByRole('dialog').filter({ hasText: 'Send a Signal' });
   await dialog.getByTestId('signal-select-button').click();
+  await dialog.getByRole('option').filter({ hasText: 'promote' }).waitFor({ state: 'visible' });
   if (screenshot) await page.screenshot({ path: screenshot.replace('dialog', 'list') });
   // The UI builds this list from the workflow's metadata query: our names and descriptions.
   await dialog.getByRole('option').filter({ hasText: new RegExp(`^\\s*${signal}\\b`) }).click();
