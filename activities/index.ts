@@ -3,8 +3,12 @@
 import { Context, CancelledFailure } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Color, DnsSpec, EnvironmentSpec, HttpCheckSpec, AnalysisSpec } from '../workflows/spec';
+import type { Color, DnsSpec, EnvironmentSpec, HttpCheckSpec, AnalysisSpec, VersionSource } from '../workflows/spec';
+import { recordKey, versionKey } from '../workflows/search-attributes';
+import { fqdn } from './dns/names';
+import { readVersion } from './versions/source';
 import type { AnalysisMeasurement, Weights } from '../workflows/plan';
 import { createRoute53Client, Route53Router } from './dns/route53';
 import type { ObservedWeights, TrafficRouter } from './dns/router';
@@ -14,6 +18,8 @@ import { MissingEnvError, type EnvironmentProvider, type Provisioned } from './e
 import { checkHealth as httpHealth, measure, type HealthResult } from './probes/http';
 
 export interface ActivityDeps {
+  /** Visibility queries (the version a record last completed with); absent in unit tests. */
+  temporal?: Client;
   /** Folder for local-provider state and logs (BLUEGREEN_STATE_DIR). */
   stateDir: string;
   route53?: Route53Client;
@@ -134,6 +140,27 @@ export function createActivities(deps: ActivityDeps) {
 
     async analyzeColor(endpoint: string, analysis: AnalysisSpec): Promise<AnalysisMeasurement> {
       return measure(endpoint, analysis);
+    },
+
+    async resolveVersion(source: VersionSource, specDir: string): Promise<string> {
+      try {
+        return await readVersion(source, specDir);
+      } catch (err) {
+        throw asFailure(err);
+      }
+    },
+
+    /** The version of the record's newest completed release: what serves now. */
+    async liveVersion(recordName: string): Promise<string | null> {
+      if (!deps.temporal) return null;
+      const query = `WorkflowType = "release" AND ${recordKey.name} = "${fqdn(recordName)}" AND ExecutionStatus = "Completed"`;
+      let newest: { closed: number; version: string } | null = null;
+      for await (const w of deps.temporal.workflow.list({ query, pageSize: 50 })) {
+        const version = w.typedSearchAttributes.get(versionKey);
+        const closed = w.closeTime?.getTime() ?? 0;
+        if (version && (!newest || closed > newest.closed)) newest = { closed, version };
+      }
+      return newest?.version ?? null;
     },
   };
 }

@@ -19,6 +19,9 @@ Releases
 Operating a running release (also available as signals in the Temporal Web UI)
   pause <id>  resume <id>  promote <id>  abort <id> --reason ...  approve <id>
 
+Recurring releases (Temporal Schedules)
+  schedule create <spec> --cron "0 2 * * 1-5" | --every 24h   schedule list | pause | unpause | trigger | delete
+
 Running bluegreen
   worker                       run workflows and activities (TEMPORAL_*, AWS_* from the environment)
   dev                          local stack: Temporal dev server + Web UI, Route 53 emulator, worker
@@ -52,6 +55,7 @@ const commands: Record<string, Command> = {
     return EXIT.completed;
   },
   dev: async (argv) => (await import('./commands/dev')).devCommand(argv),
+  schedule: async (argv) => (await import('./commands/schedule')).scheduleCommand(argv),
   ...Object.fromEntries(operatorActions.map((a) => [a, async (argv: string[]) => (await import('./commands/control')).controlCommand(a as OperatorAction, argv)])),
 };
 

@@ -9,7 +9,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { fqdn } from '../activities/dns/names';
+import { fqdn, releaseIdFor } from '../activities/dns/names';
 import { describePlan, planRelease } from '../workflows/plan';
 import {
   statusQuery,
@@ -21,6 +21,7 @@ import {
   type ReleaseStatus,
 } from '../workflows/messages';
 import type { release } from '../workflows/release';
+import { versionLabel } from '../workflows/spec';
 import { phaseKey, recordKey, serviceKey, versionKey } from '../workflows/search-attributes';
 import { ensureSearchAttributes, taskQueue, type Temporal } from './connect';
 import type { LoadedSpec } from './spec-file';
@@ -34,10 +35,7 @@ export function exitCodeFor(result: ReleaseResult | undefined): number {
   return result.outcome === 'completed' ? EXIT.completed : result.outcome === 'rolled-back' ? EXIT.rolledBack : EXIT.failed;
 }
 
-/** One workflow id per DNS record: Temporal itself then refuses a second concurrent release. */
-export function releaseIdFor(recordName: string): string {
-  return `bluegreen-${fqdn(recordName).slice(0, -1)}`;
-}
+export { releaseIdFor };
 
 export function operatorIdentity(): string {
   return process.env.BLUEGREEN_IDENTITY || `${os.userInfo().username}@${os.hostname()}`;
@@ -63,13 +61,13 @@ export async function startRelease(t: Temporal, loaded: LoadedSpec, opts: StartO
       ...(opts.startDelayMs ? { startDelay: opts.startDelayMs } : {}),
       typedSearchAttributes: [
         { key: serviceKey, value: spec.service },
-        { key: versionKey, value: spec.version },
+        { key: versionKey, value: spec.version ?? 'versionFrom' },
         { key: recordKey, value: fqdn(spec.dns.recordName) },
         { key: phaseKey, value: opts.startDelayMs ? 'scheduled' : 'provisioning' },
       ],
-      staticSummary: `${spec.service} ${spec.version} → ${spec.dns.recordName}`,
+      staticSummary: `${spec.service} ${versionLabel(spec)} → ${spec.dns.recordName}`,
       staticDetails: [
-        `**${spec.service} ${spec.version}** on \`${spec.dns.recordName}\` (${spec.environment.provider} environment)`,
+        `**${spec.service} ${versionLabel(spec)}** on \`${spec.dns.recordName}\` (${spec.environment.provider} environment)`,
         '',
         'Plan (from the idle color\'s point of view):',
         ...describePlan(planRelease(spec, 'green', false)).map((l) => `- ${l}`),
@@ -123,6 +121,7 @@ export async function readStatus(t: Temporal, id: string): Promise<ReleaseStatus
     if ((err as Error).name === 'WorkflowNotFoundError') throw new CliError(`no release with id ${id} in namespace ${t.namespace}; see \`bluegreen list\``, EXIT.invalid);
     throw err;
   }
+  if (scheduledStart(description)) return scheduledStatus(id, description);
   try {
     // Queries replay the workflow on a worker; bound the wait so a missing worker is said plainly.
     return await t.connection.withDeadline(Date.now() + 5000, () => handle.query(statusQuery));
@@ -138,26 +137,60 @@ export async function readStatus(t: Temporal, id: string): Promise<ReleaseStatus
   }
 }
 
-function statusFromDescription(id: string, d: Awaited<ReturnType<WorkflowHandle['describe']>>, result: ReleaseResult | undefined): ReleaseStatus {
+type Description = Awaited<ReturnType<WorkflowHandle['describe']>>;
+
+/** The start time of a release started with --delay/--at that has not begun yet. */
+export function scheduledStart(d: Pick<Description, 'status' | 'executionTime' | 'historyLength'>): Date | undefined {
+  if (d.status.name !== 'RUNNING' || !d.executionTime) return undefined;
+  return d.executionTime.getTime() > Date.now() && d.historyLength <= 2 ? d.executionTime : undefined;
+}
+
+function scheduledStatus(id: string, d: Description): ReleaseStatus {
+  const at = scheduledStart(d)!.toISOString();
+  const base = statusFromDescription(id, d, undefined);
+  return { ...base, phase: 'scheduled', result: undefined, next: { action: `scheduled, starts at ${at}`, at }, events: [{ at: d.startTime.toISOString(), type: 'scheduled', message: `scheduled, starts at ${at}` }] };
+}
+
+function statusFromDescription(id: string, d: Description, result: ReleaseResult | undefined): ReleaseStatus {
+  const lastPhase = d.typedSearchAttributes.get(phaseKey);
   return {
     id,
     service: d.typedSearchAttributes.get(serviceKey) ?? '?',
     version: d.typedSearchAttributes.get(versionKey) ?? '?',
     recordName: d.typedSearchAttributes.get(recordKey) ?? '?',
-    phase: result?.outcome ?? 'failed',
+    phase: result?.outcome ?? (lastPhase === 'scheduled' ? 'rolled-back' : 'failed'),
     liveColor: result?.liveColor ?? null,
     newColor: 'blue',
     weights: result?.weights ?? { blue: 0, green: 0 },
     step: { index: 0, total: 0 },
     paused: false,
     events: [],
-    result: result ?? { outcome: 'failed', reason: `workflow ${d.status.name.toLowerCase()}`, liveColor: null, weights: { blue: 0, green: 0 } },
+    result: result ?? endedWithoutResult(d.status.name, lastPhase),
+  };
+}
+
+/** Terminated or timed out: the workflow could not run its compensations. */
+function endedWithoutResult(status: string, lastPhase: string | undefined): ReleaseResult {
+  const none = { liveColor: null, weights: { blue: 0, green: 0 } };
+  if (lastPhase === 'scheduled') return { outcome: 'rolled-back', reason: 'cancelled before it started; nothing was changed', ...none };
+  return {
+    outcome: 'failed',
+    reason: `the workflow was ${status.toLowerCase().replace('_', ' ')} during ${lastPhase ?? 'the release'}, so no rollback ran`,
+    needsHuman: ['check the Route 53 weights and which colors run; start a new release or set the weights by hand'],
+    ...none,
   };
 }
 
 export async function sendAction(t: Pick<Temporal, 'client'>, id: string, action: OperatorAction, payload: Record<string, string | undefined>): Promise<ActionOutcome> {
   const handle = t.client.workflow.getHandle(id);
   const body = { ...payload, by: operatorIdentity() };
+  const pending = await handle.describe().then(scheduledStart, () => undefined);
+  if (pending) {
+    // Nothing has happened yet, so there is nothing to roll back: abort simply cancels it.
+    if (action !== 'abort') return { accepted: false, message: `cannot ${action}: release is scheduled, starts at ${pending.toISOString()}` };
+    await handle.terminate(`aborted before it started by ${body.by}: ${payload.reason}`);
+    return { accepted: true, message: `cancelled the scheduled release (it would have started at ${pending.toISOString()})` };
+  }
   try {
     return await handle.executeUpdate(updatesByAction[action] as never, { args: [body] as never });
   } catch (err) {
@@ -184,6 +217,8 @@ export interface ListedRelease {
   phase?: string;
   status: string;
   startTime: string;
+  /** When a release started with --delay/--at begins (or began). */
+  startsAt?: string;
   closeTime?: string;
 }
 
@@ -201,6 +236,7 @@ export async function listReleases(t: Temporal, filter: { service?: string; runn
       phase: w.typedSearchAttributes.get(phaseKey),
       status: w.status.name,
       startTime: w.startTime.toISOString(),
+      startsAt: w.executionTime && w.executionTime.getTime() !== w.startTime.getTime() ? w.executionTime.toISOString() : undefined,
       closeTime: w.closeTime?.toISOString(),
     });
     if (out.length >= (filter.limit ?? 50)) break;

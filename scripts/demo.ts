@@ -35,7 +35,7 @@ async function main(): Promise<number> {
       const handle = await startRelease(stack.temporal, loaded);
       const status = await followRelease(stack.temporal, handle.workflowId, false);
       outcomes.push({
-        version: loaded.spec.version,
+        version: loaded.spec.version ?? '?',
         outcome: status.result?.outcome,
         expect: step.expect,
         reason: status.result?.reason ?? '',

@@ -1,5 +1,6 @@
 // The bluegreen worker: runs release workflows and their activities on one task queue.
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { connectionConfig, ensureSearchAttributes, taskQueue, unreachable } from '../client/connect';
@@ -20,7 +21,7 @@ export async function createWorker(connection: NativeConnection, namespace: stri
     namespace,
     taskQueue: taskQueue(),
     workflowsPath: workflowsPath(),
-    activities: createActivities({ stateDir: defaultStateDir(), ...deps }),
+    activities: createActivities({ stateDir: defaultStateDir(), temporal: new Client({ connection, namespace }), ...deps }),
     ...options,
   });
 }

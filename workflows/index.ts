@@ -1,2 +1,3 @@
 // The workflow bundle's entry point: every workflow type the worker registers.
 export { release } from './release';
+export { scheduledRelease } from './scheduled';

@@ -9,6 +9,7 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
+  sleep,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities, ColorRequest } from '../activities';
@@ -16,7 +17,8 @@ import { parseDuration, formatDuration } from './duration';
 import { statusQuery, type Outcome, type ReleaseInput, type ReleaseResult } from './messages';
 import { OperatorControl, RollbackReason } from './operator';
 import { describePlan, detectLiveColor, judgeAnalysis, planRelease, weightsFor, type PlannedStep } from './plan';
-import type { Color, ReleaseSpec } from './spec';
+import type { Color, ReleaseSpec, ResolvedSpec } from './spec';
+import { describeWindow, nextWindowOpening } from './window';
 import { ReleaseTracker } from './tracker';
 
 interface Compensation {
@@ -25,7 +27,9 @@ interface Compensation {
 }
 
 export async function release(input: ReleaseInput): Promise<ReleaseResult> {
-  const { spec, specDir } = input;
+  const { specDir } = input;
+  // A recurring release learns its version when the run starts (step 0 below).
+  let spec: ResolvedSpec = { ...input.spec, version: input.spec.version ?? '' };
   const tracker = new ReleaseTracker(input);
   const operator = new OperatorControl(tracker);
   setHandler(statusQuery, () => tracker.status, { description: 'The release as `bluegreen status --json` shows it.' });
@@ -39,15 +43,24 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
 
   let liveColor: Color | null = null;
   let newColor: Color = 'blue';
+  let alreadyLive = false;
 
   try {
     await releaseScope.run(async () => {
+      // 0. A recurring release reads its version; one that already serves is a no-op.
+      if (input.spec.versionFrom) {
+        spec = { ...spec, version: await act.lookup.resolveVersion(input.spec.versionFrom, specDir) };
+        tracker.version(spec.version);
+        alreadyLive = (await act.lookup.liveVersion(spec.dns.recordName)) === spec.version;
+      }
+
       // 1. Find which color is live.
       const observed = await act.dns.readTraffic(spec.dns);
       const live = detectLiveColor(observed);
       ({ liveColor, newColor } = live);
       tracker.colors(liveColor, newColor, observed);
       if (live.warning) tracker.event('warning', live.warning);
+      if (alreadyLive) return;
       const plan = planRelease(spec, newColor, liveColor === null);
       tracker.status.step = { index: 0, total: plan.steps.length };
       tracker.event('plan', [liveColor ? `${liveColor} is live; releasing ${spec.version} on ${newColor}` : `first release: ${spec.version} on ${newColor}`, ...describePlan(plan)].join('\n'));
@@ -75,6 +88,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       const judge = analysisWatcher(spec, provisioned.endpoint);
       for (const step of plan.steps) {
         await operator.unpaused();
+        await windowOpen(`shift ${newColor} to ${operator.promoteRequested ? 100 : step.percent}%`);
         const target: PlannedStep = operator.promoteRequested ? plan.steps[plan.steps.length - 1] : step;
         tracker.phase('shifting', `step ${target.index}/${plan.steps.length}: ${newColor} to ${target.percent}%${operator.promoteRequested ? ' (promoted)' : ''}`);
         const shifted = await act.dns.shiftTraffic(spec.dns, target.weights);
@@ -101,6 +115,10 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     return finish(tracker, needsHuman.length ? 'failed' : 'rolled-back', reason, needsHuman, needsHuman.length ? null : liveColor);
   }
 
+  if (alreadyLive) {
+    return finish(tracker, 'completed', `no-op: ${spec.version} (from versionFrom) is already live on ${liveColor ?? 'no color'}`, [], liveColor);
+  }
+
   // 6. Decommission the old color. Past this point there is nothing to roll back to.
   if (liveColor !== null) {
     const oldColor: Color = liveColor;
@@ -116,8 +134,20 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   }
   return finish(tracker, 'completed', `${spec.version} serves 100% on ${newColor}`, [], newColor);
 
+  /** Outside the change window, waits on a durable timer until it opens; weights never change outside it. */
+  async function windowOpen(nextAction: string): Promise<void> {
+    if (!spec.window) return;
+    for (let opens = nextWindowOpening(Date.now(), spec.window); opens !== null; opens = nextWindowOpening(Date.now(), spec.window)) {
+      const previous = tracker.status.phase;
+      tracker.phase('waiting-for-window', `window ${describeWindow(spec.window)} is closed; it opens at ${new Date(opens).toISOString()}`);
+      tracker.next(`${nextAction} when the window opens`, opens);
+      await sleep(opens - Date.now());
+      tracker.phase(previous, 'window open');
+    }
+  }
+
   /** Runs the analysis rounds for as long as a hold lasts; a breach ends the hold and rolls back. */
-  function analysisWatcher(s: ReleaseSpec, endpoint: string) {
+  function analysisWatcher(s: ResolvedSpec, endpoint: string) {
     const everyMs = parseDuration(s.traffic.analysis.every);
     return async (stage: string, ms: number, nextAction: string, allowPromote: boolean) => {
       if (ms <= 0) return 'elapsed' as const;
@@ -212,7 +242,12 @@ function activitiesFor(spec: ReleaseSpec) {
     heartbeatTimeout: '1m',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes: permanent },
   };
+  const lookup: ActivityOptions = {
+    startToCloseTimeout: '1m',
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: permanent },
+  };
   return {
+    lookup: proxyActivities<Activities>(lookup),
     dns: proxyActivities<Activities>(route53),
     env: proxyActivities<Activities>(environment),
     probe: proxyActivities<Activities>(probes),

@@ -129,6 +129,31 @@ const approval = z
   })
   .describe('Manual approval gates.');
 
+const dayNames = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+export type DayName = (typeof dayNames)[number];
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'expected a 24-hour time, e.g. "09:00"' });
+
+const window = z
+  .strictObject({
+    days: z.array(z.enum(dayNames)).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']).describe('Days the window is open, in its time zone.'),
+    start: clock.describe('Opening time, local to the time zone ("09:00").'),
+    end: clock.describe('Closing time, local to the time zone ("16:00"); traffic shifts only before it.'),
+    timezone: z
+      .string()
+      .refine(isTimeZone, { message: 'unknown time zone; use an IANA name such as "Europe/Berlin" or "UTC"' })
+      .default('UTC')
+      .describe('IANA time zone of start and end; daylight saving time is taken into account.'),
+  })
+  .refine((w) => w.start < w.end, { message: 'start must be before end (windows do not cross midnight)', path: ['end'] })
+  .describe('Change window: weights change only inside it. Outside, the release waits (phase waiting-for-window).');
+
+const versionFrom = z
+  .union([
+    z.strictObject({ url: z.url({ protocol: /^https?$/ }).describe('GET this URL; the first line of the body is the version.') }),
+    z.strictObject({ command: argv.describe('Run this; the first line of its standard output is the version.') }),
+  ])
+  .describe('For recurring releases: where each run reads the version to release. A run whose version is already live ends as a no-op.');
+
 export const releaseSpecSchema = z
   .strictObject({
     service: z
@@ -139,7 +164,9 @@ export const releaseSpecSchema = z
       .string({ error: (i) => (i.input === undefined ? 'required' : 'must be a string; quote it, e.g. "2.4.1"') })
       .min(1)
       .max(128)
-      .describe('Version to release; passed to the environment as BLUEGREEN_VERSION.'),
+      .optional()
+      .describe('Version to release; passed to the environment as BLUEGREEN_VERSION. Give this or versionFrom.'),
+    versionFrom: versionFrom.optional(),
     environment: z.discriminatedUnion('provider', [localEnvironment, commandEnvironment]),
     dns,
     verify: z.strictObject({ http: httpCheck.prefault({}) }).prefault({}),
@@ -154,6 +181,12 @@ export const releaseSpecSchema = z
       .strictObject({ delay: duration('Keep the old color warm this long at 100% before tearing it down.').default('15m') })
       .prefault({}),
     approval: approval.prefault({}),
+    window: window.optional(),
+  })
+  .superRefine((spec, ctx) => {
+    if ((spec.version === undefined) === (spec.versionFrom === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of version or versionFrom', path: ['version'] });
+    }
   })
   .describe('A bluegreen release.');
 
@@ -161,6 +194,8 @@ export const releaseSpecSchema = z
 export type ReleaseSpecInput = z.input<typeof releaseSpecSchema>;
 /** A validated spec with every default filled in: what the workflow receives. */
 export type ReleaseSpec = z.output<typeof releaseSpecSchema>;
+/** A spec whose version is known: given, or read from versionFrom at the start of the run. */
+export type ResolvedSpec = ReleaseSpec & { version: string };
 export type EnvironmentSpec = ReleaseSpec['environment'];
 export type LocalEnvironmentSpec = Extract<EnvironmentSpec, { provider: 'local' }>;
 export type CommandEnvironmentSpec = Extract<EnvironmentSpec, { provider: 'command' }>;
@@ -168,6 +203,24 @@ export type DnsSpec = ReleaseSpec['dns'];
 export type DnsTarget = DnsSpec['targets']['blue'];
 export type HttpCheckSpec = ReleaseSpec['verify']['http'];
 export type AnalysisSpec = ReleaseSpec['traffic']['analysis'];
+export type WindowSpec = NonNullable<ReleaseSpec['window']>;
+export type VersionSource = NonNullable<ReleaseSpec['versionFrom']>;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The version for people to read: the given one, or where a recurring release will read it. */
+export function versionLabel(spec: ReleaseSpec): string {
+  if (spec.version !== undefined) return spec.version;
+  const from = spec.versionFrom!;
+  return 'url' in from ? `(version from ${from.url})` : `(version from \`${from.command.join(' ')}\`)`;
+}
 
 export function releaseJsonSchema(): object {
   return z.toJSONSchema(releaseSpecSchema, { io: 'input', target: 'draft-2020-12' });

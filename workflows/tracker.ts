@@ -4,21 +4,22 @@ import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@tempor
 import { formatDuration } from './duration';
 import type { Phase, ReleaseEvent, ReleaseInput, ReleaseStatus } from './messages';
 import type { AnalysisMeasurement, Weights } from './plan';
-import { phaseKey } from './search-attributes';
+import { phaseKey, versionKey } from './search-attributes';
 import type { Color } from './spec';
 
 const MAX_EVENTS = 200;
 
 export class ReleaseTracker {
   readonly status: ReleaseStatus;
-  private readonly phaseIsSearchable: boolean;
+  /** The BlueGreenPhase value last written; undefined when the namespace lacks our attributes. */
+  private searchablePhase: string | undefined;
 
   constructor(input: ReleaseInput) {
     const info = workflowInfo();
     this.status = {
       id: info.workflowId,
       service: input.spec.service,
-      version: input.spec.version,
+      version: input.spec.version ?? '(read from versionFrom at start)',
       recordName: input.spec.dns.recordName,
       phase: 'provisioning',
       liveColor: null,
@@ -29,7 +30,7 @@ export class ReleaseTracker {
       events: [],
     };
     // Only upsert the phase when the starter set our attributes, i.e. the namespace has them.
-    this.phaseIsSearchable = info.typedSearchAttributes.get(phaseKey) !== undefined;
+    this.searchablePhase = info.typedSearchAttributes.get(phaseKey);
   }
 
   event(type: string, message: string, by?: string): void {
@@ -41,11 +42,18 @@ export class ReleaseTracker {
   }
 
   phase(phase: Phase, message: string): void {
-    if (phase !== this.status.phase) {
-      this.status.phase = phase;
-      if (this.phaseIsSearchable) upsertSearchAttributes([{ key: phaseKey, value: phase }]);
+    this.status.phase = phase;
+    if (this.searchablePhase !== undefined && this.searchablePhase !== phase) {
+      upsertSearchAttributes([{ key: phaseKey, value: phase }]);
+      this.searchablePhase = phase;
     }
     this.event(phase, message);
+  }
+
+  version(version: string): void {
+    this.status.version = version;
+    if (this.searchablePhase !== undefined) upsertSearchAttributes([{ key: versionKey, value: version }]);
+    this.event('version', `version ${version} (from versionFrom)`);
   }
 
   colors(liveColor: Color | null, newColor: Color, observed: Partial<Weights>): void {

@@ -10,3 +10,8 @@ export function fqdn(name: string): string {
 export function setIdentifierFor(recordName: string, color: Color): string {
   return `bluegreen-${color}-${fqdn(recordName).slice(0, -1)}`;
 }
+
+/** One workflow id per DNS record: Temporal then refuses a second concurrent release of it. */
+export function releaseIdFor(recordName: string): string {
+  return `bluegreen-${fqdn(recordName).slice(0, -1)}`;
+}

@@ -8,6 +8,7 @@ import { printHelp } from './spec';
 import { loadSpecFile } from '../spec-file';
 import { parseDuration } from '../../workflows/duration';
 import type { ReleaseStatus } from '../../workflows/messages';
+import { versionLabel } from '../../workflows/spec';
 
 export const help = {
   start: `Usage: bluegreen start <spec> [--watch] [--json] [--delay 30m | --at 2026-12-01T02:00:00Z]
@@ -43,7 +44,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify({ id: handle.workflowId, runId: handle.firstExecutionRunId }));
     else {
       const when = startDelayMs ? `, starts at ${new Date(Date.now() + startDelayMs).toISOString()}` : '';
-      console.log(`started ${loaded.spec.service} ${loaded.spec.version} on ${loaded.spec.dns.recordName}: ${handle.workflowId}${when}`);
+      console.log(`started ${loaded.spec.service} ${versionLabel(loaded.spec)} on ${loaded.spec.dns.recordName}: ${handle.workflowId}${when}`);
     }
     if (!values.watch) return EXIT.completed;
     return await follow(t, handle.workflowId, Boolean(values.json));
@@ -142,7 +143,10 @@ export async function listCommand(argv: string[]): Promise<number> {
     } else if (rows.length === 0) {
       console.log('no releases found');
     } else {
-      for (const r of rows) console.log(`${r.startTime.slice(0, 19)}Z  ${(r.phase ?? '?').padEnd(17)} ${(r.service ?? '?').padEnd(14)} ${(r.version ?? '?').padEnd(10)} ${r.id}  ${r.status.toLowerCase()}`);
+      for (const r of rows) {
+        const when = r.startsAt && Date.parse(r.startsAt) > Date.now() ? `  starts at ${r.startsAt}` : '';
+        console.log(`${r.startTime.slice(0, 19)}Z  ${(r.phase ?? '?').padEnd(17)} ${(r.service ?? '?').padEnd(14)} ${(r.version ?? '?').padEnd(10)} ${r.id}  ${r.status.toLowerCase()}${when}`);
+      }
     }
     return EXIT.completed;
   } finally {

@@ -5,7 +5,8 @@ import { EXIT } from '../errors';
 import { loadSpecFile } from '../spec-file';
 import { formatDuration } from '../../workflows/duration';
 import { effectiveStepWaitMs, planRelease } from '../../workflows/plan';
-import { releaseJsonSchema } from '../../workflows/spec';
+import { releaseJsonSchema, versionLabel } from '../../workflows/spec';
+import { describeWindow } from '../../workflows/window';
 
 export const validateHelp = `Usage: bluegreen validate <spec>
 
@@ -34,7 +35,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('validate', argv, {}, ['spec']);
   if (values.help) return printHelp(validateHelp);
   const loaded = loadSpecFile(positionals[0]);
-  console.log(`${positionals[0]}: valid release spec for ${loaded.spec.service} ${loaded.spec.version} on ${loaded.spec.dns.recordName}`);
+  console.log(`${positionals[0]}: valid release spec for ${loaded.spec.service} ${versionLabel(loaded.spec)} on ${loaded.spec.dns.recordName}`);
   return EXIT.completed;
 }
 
@@ -48,8 +49,9 @@ export async function planCommand(argv: string[]): Promise<number> {
     return EXIT.completed;
   }
   const wait = effectiveStepWaitMs(spec);
-  console.log(`${spec.service} ${spec.version} → ${spec.dns.recordName} (${spec.environment.provider} environment, TTL ${spec.dns.ttl}s)`);
-  console.log(`  provision green with ${spec.version}, then health-check ${spec.verify.http.path} (up to ${spec.verify.http.attempts} attempts, every ${spec.verify.http.interval})`);
+  console.log(`${spec.service} ${versionLabel(spec)} → ${spec.dns.recordName} (${spec.environment.provider} environment, TTL ${spec.dns.ttl}s)`);
+  if (spec.window) console.log(`  weights change only inside the window ${describeWindow(spec.window)}; outside it the release waits`);
+  console.log(`  provision green with ${versionLabel(spec)}, then health-check ${spec.verify.http.path} (up to ${spec.verify.http.attempts} attempts, every ${spec.verify.http.interval})`);
   if (plan.gates.beforeTraffic) console.log(`  gate: wait for approve before any traffic (times out after ${spec.approval.timeout}: ${spec.approval.onTimeout})`);
   let elapsed = 0;
   for (const s of plan.steps) {

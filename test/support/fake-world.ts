@@ -18,6 +18,9 @@ export class FakeWorld {
   decommissions: Color[] = [];
   analysisRounds = 0;
   healthy = true;
+  /** What versionFrom resolves to, and what the record last completed with. */
+  resolvedVersion = '9.9.9';
+  lastCompletedVersion: string | null = null;
   provisionError?: string;
   shiftError?: { type: string; message: string; afterShifts: number };
   /** Decides each analysis round (1-based round number, current weights). */
@@ -61,6 +64,12 @@ export class FakeWorld {
       },
       async checkHealth(_endpoint: string, http: HttpCheckSpec) {
         return world.healthy ? { healthy: true, attempts: 1, last: 'HTTP 200' } : { healthy: false, attempts: http.attempts, last: 'HTTP 503, expected 200' };
+      },
+      async resolveVersion() {
+        return world.resolvedVersion;
+      },
+      async liveVersion() {
+        return world.lastCompletedVersion;
       },
       async analyzeColor(_endpoint: string, _analysis: AnalysisSpec) {
         world.analysisRounds++;

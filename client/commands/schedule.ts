@@ -1,0 +1,81 @@
+// `bluegreen schedule ...`: recurring releases on Temporal Schedules.
+import { parse } from '../args';
+import { connectTemporal } from '../connect';
+import { CliError, EXIT } from '../errors';
+import { createSchedule, listSchedules, scheduleAction } from '../schedules';
+import { loadSpecFile } from '../spec-file';
+import { printHelp } from './spec';
+
+export const scheduleHelp = `Usage: bluegreen schedule <create|list|pause|unpause|trigger|delete> ...
+
+  schedule create <spec> (--cron "0 2 * * 1-5" | --every 24h) [--timezone Europe/Berlin] [--id ID]
+  schedule list [--json]
+  schedule pause <id>      stop firing until unpaused
+  schedule unpause <id>
+  schedule trigger <id>    fire once now
+  schedule delete <id>     releases it started keep running
+
+Recurring releases run on Temporal Schedules: nothing polls, and they survive restarts.
+- A firing never starts a release while another release of the same DNS record runs: it is
+  skipped, and the skipped run's result says so (the schedule's recent actions list it).
+- Missed firings (Temporal or workers down) still run if they are at most 10 minutes late.
+- A release that does not complete (rolled back or failed) pauses the schedule, with a note.
+- Use versionFrom in the spec so each run reads the version to release; a run whose version is
+  already live ends at once as a no-op.
+The default id is bluegreen-schedule-<record name>.`;
+
+export async function scheduleCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (!sub || sub === '--help' || sub === '-h') return printHelp(scheduleHelp);
+  const t = async () => connectTemporal();
+  switch (sub) {
+    case 'create': {
+      const { values, positionals } = parse('schedule create', rest, { cron: { type: 'string' }, every: { type: 'string' }, timezone: { type: 'string' }, id: { type: 'string' }, json: { type: 'boolean' } }, ['spec']);
+      if (values.help) return printHelp(scheduleHelp);
+      const loaded = loadSpecFile(positionals[0]);
+      const temporal = await t();
+      try {
+        const id = await createSchedule(temporal, loaded, { cron: values.cron, every: values.every, timezone: values.timezone }, values.id);
+        console.log(values.json ? JSON.stringify({ id }) : `created schedule ${id} for ${loaded.spec.service} on ${loaded.spec.dns.recordName}`);
+        return EXIT.completed;
+      } finally {
+        await temporal.connection.close();
+      }
+    }
+    case 'list': {
+      const { values } = parse('schedule list', rest, { json: { type: 'boolean' } }, []);
+      if (values.help) return printHelp(scheduleHelp);
+      const temporal = await t();
+      try {
+        const rows = await listSchedules(temporal);
+        if (values.json) console.log(JSON.stringify(rows, null, 2));
+        else if (rows.length === 0) console.log('no schedules');
+        else {
+          for (const r of rows) {
+            console.log(`${r.id}  ${r.paused ? `PAUSED${r.note ? ` (${r.note})` : ''}` : 'active'}  ${r.timing}  ${r.service ?? '?'} → ${r.recordName ?? '?'}`);
+            console.log(`  next: ${r.nextRuns.slice(0, 3).join(', ') || '-'}   recent runs: ${r.recentRuns.length}`);
+          }
+        }
+        return EXIT.completed;
+      } finally {
+        await temporal.connection.close();
+      }
+    }
+    case 'pause':
+    case 'unpause':
+    case 'trigger':
+    case 'delete': {
+      const { values, positionals } = parse(`schedule ${sub}`, rest, {}, ['id']);
+      if (values.help) return printHelp(scheduleHelp);
+      const temporal = await t();
+      try {
+        console.log(await scheduleAction(temporal, positionals[0], sub));
+        return EXIT.completed;
+      } finally {
+        await temporal.connection.close();
+      }
+    }
+    default:
+      throw new CliError(`unknown schedule command "${sub}"\n\n${scheduleHelp}`, EXIT.invalid);
+  }
+}

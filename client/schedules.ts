@@ -1,0 +1,144 @@
+// Recurring releases as Temporal Schedules: nothing polls, the server fires them, and they
+// survive restarts. Each firing starts a `scheduledRelease`, which starts the real release.
+import path from 'node:path';
+import { ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleSummary } from '@temporalio/client';
+import { fqdn } from '../activities/dns/names';
+import { parseDuration } from '../workflows/duration';
+import type { ReleaseInput } from '../workflows/messages';
+import { recordKey, serviceKey } from '../workflows/search-attributes';
+import { versionLabel } from '../workflows/spec';
+import { CliError, EXIT } from './errors';
+import { ensureSearchAttributes, taskQueue, type Temporal } from './connect';
+import { operatorIdentity } from './releases';
+import type { LoadedSpec } from './spec-file';
+
+export interface ScheduleTiming {
+  cron?: string;
+  every?: string;
+  timezone?: string;
+}
+
+/** Missed firings older than this are dropped: a 02:00 release must not start at 09:00 after an outage. */
+export const CATCHUP_WINDOW = '10m';
+
+export function scheduleIdFor(recordName: string): string {
+  return `bluegreen-schedule-${fqdn(recordName).slice(0, -1)}`;
+}
+
+export async function createSchedule(t: Temporal, loaded: LoadedSpec, timing: ScheduleTiming, id?: string): Promise<string> {
+  const { spec } = loaded;
+  if (!timing.cron === !timing.every) throw new CliError('give exactly one of --cron "0 2 * * 1-5" or --every 24h', EXIT.invalid);
+  let everyMs = 0;
+  if (timing.every) {
+    try {
+      everyMs = parseDuration(timing.every);
+    } catch (err) {
+      throw new CliError(`--every: ${(err as Error).message}`, EXIT.invalid);
+    }
+  }
+  if (spec.version !== undefined) {
+    console.warn(`note: the spec pins version ${spec.version}, so every run releases it again; recurring releases usually read their version with versionFrom`);
+  }
+  await ensureSearchAttributes(t.connection, t.namespace);
+  const scheduleId = id ?? scheduleIdFor(spec.dns.recordName);
+  const input: ReleaseInput = { spec, specDir: loaded.specDir, requestedBy: `schedule ${scheduleId} (created by ${operatorIdentity()})` };
+  try {
+    await t.client.schedule.create({
+      scheduleId,
+      spec: {
+        ...(timing.cron ? { cronExpressions: [timing.cron] } : { intervals: [{ every: everyMs }] }),
+        ...(timing.timezone ? { timezone: timing.timezone } : {}),
+      },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'scheduledRelease',
+        workflowId: `bluegreen-scheduled-${fqdn(spec.dns.recordName).slice(0, -1)}`,
+        taskQueue: taskQueue(),
+        args: [input],
+        typedSearchAttributes: [
+          { key: serviceKey, value: spec.service },
+          { key: recordKey, value: fqdn(spec.dns.recordName) },
+        ],
+        staticSummary: `scheduled release of ${spec.service} ${versionLabel(spec)} → ${spec.dns.recordName}`,
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: CATCHUP_WINDOW, pauseOnFailure: true },
+      memo: { spec: path.relative(process.cwd(), loaded.file) || loaded.file, service: spec.service, recordName: spec.dns.recordName, version: versionLabel(spec) },
+    });
+  } catch (err) {
+    const e = err as Error;
+    if (e.name === 'ScheduleAlreadyRunning') throw new CliError(`refused: schedule ${scheduleId} already exists; delete it first or pass --id`, EXIT.invalid);
+    if (/invalid|cron|timezone|time zone/i.test(e.message)) throw new CliError(`refused by Temporal: ${e.message}`, EXIT.invalid);
+    throw err;
+  }
+  return scheduleId;
+}
+
+export interface ListedSchedule {
+  id: string;
+  paused: boolean;
+  note?: string;
+  spec?: string;
+  service?: string;
+  recordName?: string;
+  version?: string;
+  timing: string;
+  nextRuns: string[];
+  recentRuns: { scheduledAt: string; workflowId?: string; runId?: string }[];
+}
+
+function timingOf(spec: ScheduleSummary['spec'] | ScheduleDescription['spec']): string {
+  if (!spec) return '?';
+  const parts: string[] = [];
+  for (const c of spec.calendars ?? []) parts.push(`calendar ${JSON.stringify(c)}`);
+  for (const i of spec.intervals ?? []) parts.push(`every ${typeof i.every === 'number' ? `${i.every}ms` : i.every}`);
+  const raw = (spec as { cronExpressions?: string[] }).cronExpressions;
+  for (const c of raw ?? []) parts.push(`cron "${c}"`);
+  return `${parts.join(', ') || 'custom'}${spec.timezone ? ` (${spec.timezone})` : ''}`;
+}
+
+export async function listSchedules(t: Temporal): Promise<ListedSchedule[]> {
+  const out: ListedSchedule[] = [];
+  for await (const s of t.client.schedule.list()) {
+    if (s.action?.type !== 'startWorkflow' || s.action.workflowType !== 'scheduledRelease') continue;
+    const memo = (s.memo ?? {}) as Record<string, string>;
+    out.push({
+      id: s.scheduleId,
+      paused: s.state.paused,
+      note: s.state.note,
+      spec: memo.spec,
+      service: memo.service,
+      recordName: memo.recordName,
+      version: memo.version,
+      timing: timingOf(s.spec),
+      nextRuns: s.info.nextActionTimes.map((d) => d.toISOString()),
+      recentRuns: s.info.recentActions.map((a) => ({ scheduledAt: a.scheduledAt.toISOString(), workflowId: a.action.workflow?.workflowId, runId: a.action.workflow?.firstExecutionRunId })),
+    });
+  }
+  return out;
+}
+
+export async function scheduleAction(t: Temporal, id: string, action: 'pause' | 'unpause' | 'trigger' | 'delete'): Promise<string> {
+  const handle = t.client.schedule.getHandle(id);
+  try {
+    await handle.describe();
+  } catch (err) {
+    if ((err as Error).name === 'ScheduleNotFoundError') throw new CliError(`no schedule with id ${id}; see \`bluegreen schedule list\``, EXIT.invalid);
+    throw err;
+  }
+  const note = `${action} by ${operatorIdentity()}`;
+  switch (action) {
+    case 'pause':
+      await handle.pause(note);
+      return `paused schedule ${id}`;
+    case 'unpause':
+      await handle.unpause(note);
+      return `unpaused schedule ${id}`;
+    case 'trigger':
+      // A manual trigger still never overlaps a running release of the record.
+      await handle.trigger(ScheduleOverlapPolicy.SKIP);
+      return `triggered schedule ${id}: a release starts now unless one of the record is running`;
+    case 'delete':
+      await handle.delete();
+      return `deleted schedule ${id} (releases it started keep running)`;
+  }
+}
