@@ -8,6 +8,7 @@ import { help as releaseHelp } from '../client/commands/release';
 import { controlHelp } from '../client/commands/control';
 import { planHelp, schemaHelp, validateHelp } from '../client/commands/spec';
 import { devHelp } from '../client/commands/dev';
+import { scheduleHelp } from '../client/commands/schedule';
 import { OVERVIEW } from '../client/main';
 import { operatorActions } from '../workflows/messages';
 
@@ -93,6 +94,7 @@ export function cliReference(): string {
     ['watch', releaseHelp.watch],
     ['list', releaseHelp.list],
     ...operatorActions.map((a) => [a, controlHelp(a)] as [string, string]),
+    ['schedule', scheduleHelp],
     ['dev', devHelp],
     ['schema', schemaHelp],
   ];

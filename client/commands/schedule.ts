@@ -19,7 +19,8 @@ Recurring releases run on Temporal Schedules: nothing polls, and they survive re
 - A firing never starts a release while another release of the same DNS record runs: it is
   skipped, and the skipped run's result says so (the schedule's recent actions list it).
 - Missed firings (Temporal or workers down) still run if they are at most 10 minutes late.
-- A release that does not complete (rolled back or failed) pauses the schedule, with a note.
+- A release that does not complete (rolled back or failed) pauses the schedule, with a note
+  saying why (Temporal does this for regular firings, not for manual triggers).
 - Use versionFrom in the spec so each run reads the version to release; a run whose version is
   already live ends at once as a no-op.
 The default id is bluegreen-schedule-<record name>.`;

@@ -25,7 +25,7 @@ describe('bluegreen CLI', () => {
   });
 
   it('every verb has its own --help', async () => {
-    for (const verb of ['validate', 'plan', 'start', 'status', 'watch', 'list', 'pause', 'resume', 'abort', 'approve', 'promote', 'worker', 'dev', 'schema']) {
+    for (const verb of ['validate', 'plan', 'start', 'status', 'watch', 'list', 'pause', 'resume', 'abort', 'approve', 'promote', 'worker', 'dev', 'schema', 'schedule']) {
       const r = await run(verb, '--help');
       assert.equal(r.code, 0, `${verb} --help: ${r.stderr}`);
       assert.match(r.stdout, new RegExp(`Usage: bluegreen ${verb}`));
