@@ -7,6 +7,7 @@ COPY activities activities
 COPY worker worker
 COPY client client
 COPY scripts/*.ts scripts/
+COPY test test
 # npm ci runs `prepare`, which compiles the TypeScript into dist/.
 RUN npm ci --no-audit --no-fund
 

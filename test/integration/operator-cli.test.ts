@@ -7,7 +7,7 @@ import { setIdentifierFor } from '../../activities/dns/names';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { binaries } from '../support/binaries';
 import { waitFor } from '../support/processes';
-import { startStack, type Stack } from '../support/stack';
+import { recordHistory, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 let version = 0;
@@ -70,6 +70,7 @@ describe('operator control on real servers', () => {
     assert.equal((await weights())[next], 100);
     const pauseEvent = (await status(id)).events.find((e) => e.type === 'pause')!;
     assert.equal(pauseEvent.by, 'tester@ci');
+    await recordHistory(stack, 'pause-resume');
   });
 
   it('abort mid-shift restores the old color to 100% within seconds and watch exits 3', async () => {
@@ -82,6 +83,7 @@ describe('operator control on real servers', () => {
     assert.ok(Date.now() - started < 15_000, `rolled back in ${Date.now() - started}ms`);
     assert.equal((await weights())[live], 100);
     assert.match((await status(id)).result!.reason, /aborted by tester@ci: error budget burning/);
+    await recordHistory(stack, 'abort-mid-shift');
     const late = await stack.cli('abort', id, '--reason', 'again');
     assert.equal(late.code, 2);
     assert.match(late.stderr, /cannot abort: release has ended \(rolled-back\)/);
@@ -95,6 +97,7 @@ describe('operator control on real servers', () => {
     assert.equal(approve.code, 0, approve.stderr);
     assert.equal((await stack.cli('watch', id)).code, 0);
     assert.equal((await weights())[next], 100);
+    await recordHistory(stack, 'approval-gate');
   });
 
   it('promote reaches 100% within seconds', async () => {
@@ -104,6 +107,7 @@ describe('operator control on real servers', () => {
     await waitFor('100%', async () => ((await weights())[next] === 100 ? true : undefined), 15_000);
     assert.ok(Date.now() - started < 10_000);
     assert.equal((await stack.cli('watch', id)).code, 0);
+    await recordHistory(stack, 'promote');
   });
 
   it('`temporal workflow signal --name pause` (what the Web UI sends) behaves like the CLI; the release is found by its search attributes', async () => {

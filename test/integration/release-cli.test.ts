@@ -2,15 +2,14 @@
 // dev server, moto's Route 53 API and a real worker running real local processes. Asserts
 // weights in Route 53, processes up or gone, and exit codes.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { LocalProvider } from '../../activities/environments/local';
 import { setIdentifierFor } from '../../activities/dns/route53';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { projectRoot } from '../support/binaries';
-import { startStack, type Stack } from '../support/stack';
+import { waitFor } from '../support/processes';
+import { recordHistory, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 
@@ -51,15 +50,7 @@ async function release(version: string, extra?: Parameters<Stack['appSpec']>[1])
   return stack.cli('start', file, '--watch');
 }
 
-/** Saves the run's history for the replay test when RECORD_HISTORIES=1. */
-async function record(name: string): Promise<void> {
-  if (!process.env.RECORD_HISTORIES) return;
-  const handle = stack.client.workflow.getHandle('bluegreen-shop.example.com');
-  const history = await handle.fetchHistory();
-  const dir = path.join(projectRoot, 'test', 'histories');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, `${name}.json`), historyToJSON(history));
-}
+const record = (name: string) => recordHistory(stack, name);
 
 describe('release core on real servers', () => {
   it('release 1 exits 0 with its color at 100%', async () => {
@@ -127,6 +118,25 @@ describe('release core on real servers', () => {
     const watched = await stack.cli('watch', id);
     assert.equal(watched.code, 3);
     assert.deepEqual(await weights(), { blue: 0, green: 100 });
+  });
+
+  it('a worker restart mid-release loses nothing: the colors keep serving and the release completes', async () => {
+    const file = stack.writeSpec('restart.yaml', await stack.appSpec('7.0.0', { overrides: { traffic: { steps: [10, 50, 100], interval: '3s' } } }));
+    const { id } = JSON.parse((await stack.cli('start', file, '--json')).stdout);
+    const before = await weights();
+    const next = before.blue === 100 ? 'green' : 'blue';
+    await waitFor('first step', async () => (((await weights())[next] ?? 0) > 0 ? true : undefined), 30_000);
+    await stack.stopWorker();
+    // Both colors are detached from the worker: still up while it is gone.
+    const up = await running();
+    assert.equal(up[next], '7.0.0');
+    assert.equal(Object.values(up).filter(Boolean).length, 2);
+    await new Promise((r) => setTimeout(r, 4000));
+    await stack.startWorker();
+    const watched = await stack.cli('watch', id);
+    assert.equal(watched.code, 0, watched.stdout + watched.stderr);
+    assert.equal((await weights())[next], 100);
+    assert.deepEqual(Object.values(await running()).filter(Boolean), ['7.0.0']);
   });
 
   it('Temporal unreachable is said plainly with exit 1', async () => {

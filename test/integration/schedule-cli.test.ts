@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { setIdentifierFor } from '../../activities/dns/names';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { waitFor } from '../support/processes';
-import { startStack, type Stack } from '../support/stack';
+import { recordHistory, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 
@@ -55,6 +55,7 @@ describe('scheduled releases on real servers', () => {
     assert.ok(Date.parse(listed.startsAt) > Date.now());
     const watched = await stack.cli('watch', id);
     assert.equal(watched.code, 0, watched.stdout);
+    await recordHistory(stack, 'delayed-start');
     const events = (await status()).events;
     assert.ok(Date.parse(events[0].at) - started >= 4500, 'nothing happened before the delay');
   });
@@ -92,6 +93,7 @@ describe('scheduled releases on real servers', () => {
     assert.equal((await stack.cli('schedule', 'trigger', scheduleId)).code, 0);
     await waitFor('release 4.0.0', async () => ((await status()).version === '4.0.0' && (await status()).result ? true : undefined), 60_000);
     assert.equal((await status()).result?.outcome, 'completed');
+    await recordHistory(stack, 'version-from');
     const live = await weights();
 
     // Same version again: the run ends at once as a no-op, weights untouched.
@@ -100,6 +102,7 @@ describe('scheduled releases on real servers', () => {
       const s = await status();
       return s.result && /no-op/.test(s.result.reason) ? s : undefined;
     }, 60_000);
+    await recordHistory(stack, 'version-from-no-op');
     assert.deepEqual(await weights(), live);
 
     const deleted = await stack.cli('schedule', 'delete', scheduleId);
@@ -167,5 +170,6 @@ describe('scheduled releases on real servers', () => {
     assert.deepEqual(await weights(), before, 'no weight changed');
     await stack.cli('abort', id, '--reason', 'test cleanup');
     assert.equal((await stack.cli('watch', id)).code, 3);
+    await recordHistory(stack, 'window-closed-abort');
   });
 });

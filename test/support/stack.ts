@@ -5,6 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { mkdirSync } from 'node:fs';
 import YAML from 'yaml';
 import { projectRoot } from './binaries';
 import { startMoto, type Moto } from './moto';
@@ -103,4 +105,13 @@ export async function startStack(options: { ui?: boolean } = {}): Promise<Stack>
   };
   await stack.startWorker();
   return stack;
+}
+
+/** Saves the latest run of a workflow as a replay fixture when RECORD_HISTORIES=1. */
+export async function recordHistory(stack: Stack, name: string, workflowId = 'bluegreen-shop.example.com'): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  const dir = path.join(projectRoot, 'test', 'histories');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${name}.json`), historyToJSON(history));
 }

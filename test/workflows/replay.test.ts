@@ -1,5 +1,5 @@
 // Replays recorded histories of each release path (first release, success, analysis breach,
-// health-check failure) against today's workflow code: a change that would break running
+// health-check failure, operator actions, scheduling) against today's workflow code: a change that would break running
 // releases fails here. Re-record with `RECORD_HISTORIES=1 npm test -- dist/test/integration/`.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ const dir = path.join(projectRoot, 'test', 'histories');
 describe('replay of recorded histories', () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
   it('has a history for every release path', () => {
-    for (const name of ['first-release', 'second-release', 'analysis-breach', 'health-check-failure']) assert.ok(files.includes(`${name}.json`), `missing ${name}.json`);
+    for (const name of ['first-release', 'second-release', 'analysis-breach', 'health-check-failure', 'pause-resume', 'abort-mid-shift', 'approval-gate', 'promote', 'delayed-start', 'version-from', 'version-from-no-op', 'window-closed-abort']) assert.ok(files.includes(`${name}.json`), `missing ${name}.json`);
   });
   for (const file of files) {
     it(`replays ${file} deterministically`, async () => {

@@ -85,7 +85,7 @@ describe('release spec', () => {
 
   it('the JSON Schema comes from the same schema', () => {
     const schema = releaseJsonSchema() as { properties: Record<string, unknown>; required: string[] };
-    assert.deepEqual(Object.keys(schema.properties).sort(), ['approval', 'decommission', 'dns', 'environment', 'service', 'traffic', 'verify', 'version'].sort());
+    assert.deepEqual(Object.keys(schema.properties).sort(), ['approval', 'decommission', 'dns', 'environment', 'service', 'traffic', 'verify', 'version', 'versionFrom', 'window'].sort());
     assert.ok(schema.required.includes('service'));
     assert.ok(JSON.stringify(schema).includes('strictly increasing'));
   });
