@@ -7,6 +7,7 @@ import {
   ListHostedZonesByNameCommand,
   ListResourceRecordSetsCommand,
   Route53Client,
+  type Change,
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
 import { ApplicationFailure } from '@temporalio/common';
@@ -140,20 +141,20 @@ export class Route53Router implements TrafficRouter {
     return { ...base, AliasTarget: { DNSName: target.dnsName, HostedZoneId: target.hostedZoneId, EvaluateTargetHealth: false } };
   }
 
-  async setWeights(weights: Weights): Promise<string> {
+  /** One atomic change batch; returns the change id to wait on. */
+  private async changeBatch(comment: string, changes: Change[]): Promise<string> {
     const zoneId = await this.hostedZoneId();
     const out = await this.call('ChangeResourceRecordSets', () =>
-      this.client.send(
-        new ChangeResourceRecordSetsCommand({
-          HostedZoneId: zoneId,
-          ChangeBatch: {
-            Comment: `bluegreen ${this.spec.recordName}: blue ${weights.blue}%, green ${weights.green}%`,
-            Changes: colors.map((color) => ({ Action: 'UPSERT', ResourceRecordSet: this.recordFor(color, weights[color]) })),
-          },
-        }),
-      ),
+      this.client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: `bluegreen ${this.spec.recordName}: ${comment}`, Changes: changes } })),
     );
     return out.ChangeInfo!.Id!;
+  }
+
+  async setWeights(weights: Weights): Promise<string> {
+    return this.changeBatch(
+      `blue ${weights.blue}%, green ${weights.green}%`,
+      colors.map((color) => ({ Action: 'UPSERT', ResourceRecordSet: this.recordFor(color, weights[color]) })),
+    );
   }
 
   async isInSync(changeId: string): Promise<boolean> {
@@ -165,18 +166,6 @@ export class Route53Router implements TrafficRouter {
     const records = await this.readRecords();
     const existing = colors.map((c) => records[c]).filter((r): r is ResourceRecordSet => r !== undefined);
     if (existing.length === 0) return null;
-    const zoneId = await this.hostedZoneId();
-    const out = await this.call('ChangeResourceRecordSets', () =>
-      this.client.send(
-        new ChangeResourceRecordSetsCommand({
-          HostedZoneId: zoneId,
-          ChangeBatch: {
-            Comment: `bluegreen ${this.spec.recordName}: remove records of a rolled back first release`,
-            Changes: existing.map((rr) => ({ Action: 'DELETE', ResourceRecordSet: rr })),
-          },
-        }),
-      ),
-    );
-    return out.ChangeInfo!.Id!;
+    return this.changeBatch('remove the records of a rolled back first release', existing.map((rr) => ({ Action: 'DELETE', ResourceRecordSet: rr })));
   }
 }

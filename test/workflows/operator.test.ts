@@ -2,67 +2,14 @@
 // signals (what the Web UI sends) and as updates (what the CLI sends), in the phases that
 // matter, plus approval gates timing out both ways.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { updatesByAction, type ActionOutcome, type ReleaseResult, type ReleaseStatus } from '../../workflows/messages';
-import type { ReleaseSpec } from '../../workflows/spec';
-import { FakeWorld, failingRound, testSpec } from '../support/fake-world';
+import { describe, it } from 'node:test';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { updatesByAction, type ActionOutcome } from '../../workflows/messages';
+import { failingRound, testSpec } from '../support/fake-world';
+import { ended, liveWorld, status, timeSkippingHarness, until } from '../support/time-skipping';
 import { sendAction } from '../../client/releases';
-import { startTimeSkipping, workflowBundle } from '../support/temporal';
 
-Runtime.install({ logger: new DefaultLogger('ERROR') });
-
-let env: TestWorkflowEnvironment;
-let counter = 0;
-before(async () => {
-  env = await startTimeSkipping();
-});
-after(async () => {
-  await env?.teardown();
-});
-
-function liveWorld(): FakeWorld {
-  const world = new FakeWorld();
-  world.records = { blue: 100, green: 0 };
-  world.running.set('blue', '1.0.0');
-  return world;
-}
-
-async function status(handle: WorkflowHandle): Promise<ReleaseStatus> {
-  return (await handle.query('status')) as ReleaseStatus;
-}
-
-/** Polls the status query (real time; nothing skips while we are not awaiting the result). */
-async function until(handle: WorkflowHandle, what: string, predicate: (s: ReleaseStatus) => boolean): Promise<ReleaseStatus> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const s = await status(handle);
-    if (predicate(s)) return s;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; status: ${JSON.stringify(s, null, 1)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function ended(handle: WorkflowHandle): Promise<ReleaseResult> {
-  try {
-    return (await handle.result()) as ReleaseResult;
-  } catch (err) {
-    assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure, String(err));
-    return err.cause.details?.[0] as ReleaseResult;
-  }
-}
-
-async function withRelease<T>(world: FakeWorld, spec: ReleaseSpec, body: (handle: WorkflowHandle) => Promise<T>): Promise<T> {
-  const taskQueue = `operator-${++counter}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: world.activities() });
-  return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start('release', { taskQueue, workflowId: `${taskQueue}-wf`, args: [{ spec, specDir: '/tmp' }] });
-    return body(handle);
-  });
-}
+const { env, withRelease } = timeSkippingHarness('operator');
 
 const update = (handle: WorkflowHandle, action: keyof typeof updatesByAction, payload: object = {}): Promise<ActionOutcome> =>
   handle.executeUpdate(updatesByAction[action] as never, { args: [{ by: 'tester', ...payload }] as never });
@@ -74,7 +21,7 @@ describe('operator control', () => {
       await until(handle, 'step 1', (s) => s.weights.green === 10 && s.phase === 'shifting');
       await handle.signal('pause', { reason: 'checking dashboards', by: 'alice' });
       await until(handle, 'paused', (s) => s.paused);
-      await env.sleep('20m'); // four step intervals pass while paused
+      await env().sleep('20m'); // four step intervals pass while paused
       const held = await status(handle);
       assert.deepEqual(held.weights, { blue: 90, green: 10 }, 'weights frozen while paused');
       assert.equal(held.step.index, 1);
@@ -119,7 +66,7 @@ describe('operator control', () => {
       assert.deepEqual(world.records, { blue: 100, green: 0 });
       assert.deepEqual([...world.running], [['blue', '1.0.0']]);
       // After the end, the CLI's action is refused with how the release ended.
-      const late = await sendAction({ client: env.client }, handle.workflowId, 'abort', { reason: 'again' });
+      const late = await sendAction({ client: env().client }, handle.workflowId, 'abort', { reason: 'again' });
       assert.deepEqual(late, { accepted: false, message: 'cannot abort: release has ended (failed)' });
     });
   });
@@ -127,7 +74,7 @@ describe('operator control', () => {
   it('abort works during the warm period, while the old color still runs', async () => {
     const world = liveWorld();
     await withRelease(world, testSpec(), async (handle) => {
-      await env.sleep('11m');
+      await env().sleep('11m');
       await until(handle, 'baking', (s) => s.phase === 'baking');
       await handle.signal('abort', { reason: 'late regression' });
       const result = await ended(handle);

@@ -1,61 +1,26 @@
 // The release workflow on the time-skipping server: hours of steps and warm periods pass in
 // seconds, while the fake world records every weight change and which colors run.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { describe, it } from 'node:test';
 import type { ReleaseResult, ReleaseStatus } from '../../workflows/messages';
 import type { ReleaseSpec } from '../../workflows/spec';
 import { failingRound, FakeWorld, healthyRound, testSpec } from '../support/fake-world';
-import { quietLogger, startTimeSkipping, workflowBundle } from '../support/temporal';
-import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { ended, status, timeSkippingHarness } from '../support/time-skipping';
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
+const { withRelease } = timeSkippingHarness('release');
 
-let env: TestWorkflowEnvironment;
-let counter = 0;
-
-before(async () => {
-  env = await startTimeSkipping();
-});
-after(async () => {
-  await env?.teardown();
-});
-
-export interface Run {
+interface Run {
   result?: ReleaseResult;
   failure?: ReleaseResult;
   status: ReleaseStatus;
-  workflowId: string;
 }
 
-/** Runs one release against the fake world and returns how it ended plus its final status. */
-export async function runRelease(world: FakeWorld, spec: ReleaseSpec, during?: (handle: import('@temporalio/client').WorkflowHandle) => Promise<void>): Promise<Run> {
-  const taskQueue = `release-test-${++counter}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: world.activities(),
-  });
-  void quietLogger;
-  return worker.runUntil(async () => {
-    const workflowId = `${taskQueue}-wf`;
-    const handle = await env.client.workflow.start('release', { taskQueue, workflowId, args: [{ spec, specDir: '/tmp' }] });
-    if (during) await during(handle);
-    let result: ReleaseResult | undefined;
-    let failure: ReleaseResult | undefined;
-    try {
-      result = await handle.result();
-    } catch (err) {
-      assert.ok(err instanceof WorkflowFailedError, `unexpected error ${err}`);
-      assert.ok(err.cause instanceof ApplicationFailure);
-      failure = err.cause.details?.[0] as ReleaseResult;
-    }
-    const status = (await handle.query('status')) as ReleaseStatus;
-    return { result, failure, status, workflowId };
+/** Runs one release against the fake world to its end; returns how it ended and its final status. */
+async function runRelease(world: FakeWorld, spec: ReleaseSpec): Promise<Run> {
+  return withRelease(world, spec, async (handle) => {
+    const outcome = await ended(handle);
+    const final = await status(handle);
+    return outcome.outcome === 'completed' ? { result: outcome, status: final } : { failure: outcome, status: final };
   });
 }
 

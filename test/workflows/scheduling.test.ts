@@ -2,51 +2,22 @@
 // completes once the window opens; versionFrom equal to the live version is a no-op; a delayed
 // start runs at its time.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import type { ReleaseResult, ReleaseStatus } from '../../workflows/messages';
-import type { ReleaseSpec } from '../../workflows/spec';
+import { describe, it } from 'node:test';
+import type { WorkflowFailedError } from '@temporalio/client';
+import type { ReleaseResult } from '../../workflows/messages';
 import { nextWindowOpening } from '../../workflows/window';
-import { FakeWorld, testSpec } from '../support/fake-world';
-import { startTimeSkipping, workflowBundle } from '../support/temporal';
+import { testSpec } from '../support/fake-world';
+import { liveWorld, status, timeSkippingHarness } from '../support/time-skipping';
 
-Runtime.install({ logger: new DefaultLogger('ERROR') });
+const { env, withRelease } = timeSkippingHarness('scheduling');
 
-let env: TestWorkflowEnvironment;
-let counter = 0;
-before(async () => {
-  env = await startTimeSkipping();
-});
-after(async () => {
-  await env?.teardown();
-});
-
-function liveWorld(): FakeWorld {
-  const world = new FakeWorld();
-  world.records = { blue: 100, green: 0 };
-  world.running.set('blue', '1.0.0');
-  return world;
-}
-
-async function withRelease<T>(world: FakeWorld, spec: ReleaseSpec, body: (handle: WorkflowHandle) => Promise<T>, startDelayMs?: number): Promise<T> {
-  const taskQueue = `scheduling-${++counter}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: world.activities() });
-  return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start('release', { taskQueue, workflowId: `${taskQueue}-wf`, args: [{ spec, specDir: '/tmp' }], ...(startDelayMs ? { startDelay: startDelayMs } : {}) });
-    return body(handle);
-  });
-}
-
-const status = async (h: WorkflowHandle) => (await h.query('status')) as ReleaseStatus;
 const weekdays = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
 describe('scheduling', () => {
   it('a closed window holds the release (no weight changes) and it completes once the window opens', async () => {
     const world = liveWorld();
     // Open only on the day after tomorrow (UTC): closed now, whatever day the test runs.
-    const serverNow = (await env.currentTimeMs()) as number;
+    const serverNow = (await env().currentTimeMs()) as number;
     const day = weekdays[(new Date(serverNow).getUTCDay() + 2) % 7];
     const window = { days: [day], start: '09:00', end: '17:00', timezone: 'UTC' };
     const opening = nextWindowOpening(serverNow, window)!;
@@ -112,7 +83,7 @@ describe('scheduling', () => {
 
   it('a delayed start runs at its time', async () => {
     const world = liveWorld();
-    const requested = (await env.currentTimeMs()) as number;
+    const requested = (await env().currentTimeMs()) as number;
     await withRelease(
       world,
       testSpec(),
@@ -128,7 +99,7 @@ describe('scheduling', () => {
 
   it('an abort while waiting for the window rolls back', async () => {
     const world = liveWorld();
-    const serverNow = (await env.currentTimeMs()) as number;
+    const serverNow = (await env().currentTimeMs()) as number;
     const day = weekdays[(new Date(serverNow).getUTCDay() + 3) % 7];
     await withRelease(world, testSpec({ window: { days: [day], start: '09:00', end: '10:00', timezone: 'UTC' } }), async (handle) => {
       for (let i = 0; i < 100 && (await status(handle)).phase !== 'waiting-for-window'; i++) await new Promise((r) => setTimeout(r, 50));

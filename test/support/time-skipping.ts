@@ -1,0 +1,74 @@
+// Shared harness for workflow tests on the time-skipping server: one server per test file,
+// one worker per release (its own task queue), the fake world behind the activities.
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { ReleaseResult, ReleaseStatus } from '../../workflows/messages';
+import type { ReleaseSpec } from '../../workflows/spec';
+import { FakeWorld } from './fake-world';
+import { startTimeSkipping, workflowBundle } from './temporal';
+
+export interface Harness {
+  env: () => TestWorkflowEnvironment;
+  /** Starts a release on a fresh task queue and runs `body` while its worker is up. */
+  withRelease: <T>(world: FakeWorld, spec: ReleaseSpec, body: (handle: WorkflowHandle) => Promise<T>, startDelayMs?: number) => Promise<T>;
+}
+
+export function timeSkippingHarness(name: string): Harness {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  let env: TestWorkflowEnvironment;
+  let counter = 0;
+  before(async () => {
+    env = await startTimeSkipping();
+  });
+  after(async () => {
+    await env?.teardown();
+  });
+  return {
+    env: () => env,
+    async withRelease(world, spec, body, startDelayMs) {
+      const taskQueue = `${name}-${++counter}`;
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: world.activities() });
+      return worker.runUntil(async () => {
+        const handle = await env.client.workflow.start('release', { taskQueue, workflowId: `${taskQueue}-wf`, args: [{ spec, specDir: '/tmp' }], ...(startDelayMs ? { startDelay: startDelayMs } : {}) });
+        return body(handle);
+      });
+    },
+  };
+}
+
+/** A world where blue runs 1.0.0 at 100 %. */
+export function liveWorld(): FakeWorld {
+  const world = new FakeWorld();
+  world.records = { blue: 100, green: 0 };
+  world.running.set('blue', '1.0.0');
+  return world;
+}
+
+export async function status(handle: WorkflowHandle): Promise<ReleaseStatus> {
+  return (await handle.query('status')) as ReleaseStatus;
+}
+
+/** How a release ended: its result, or the result carried by its failure. */
+export async function ended(handle: WorkflowHandle): Promise<ReleaseResult> {
+  try {
+    return (await handle.result()) as ReleaseResult;
+  } catch (err) {
+    assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure, String(err));
+    return err.cause.details?.[0] as ReleaseResult;
+  }
+}
+
+/** Polls the status query in real time (nothing skips while no one awaits the result). */
+export async function until(handle: WorkflowHandle, what: string, predicate: (s: ReleaseStatus) => boolean): Promise<ReleaseStatus> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const s = await status(handle);
+    if (predicate(s)) return s;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; status: ${JSON.stringify(s, null, 1)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
