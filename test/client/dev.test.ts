@@ -16,8 +16,19 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'bluegreen-devcmd-'));
 const stateDir = path.join(dir, 'state');
 let running: ReturnType<typeof spawn> | undefined;
 
-after(() => {
-  if (running && running.exitCode === null) running.kill('SIGKILL');
+after(async () => {
+  // After a failure: stop the stack as Ctrl-C would, then sweep whatever is still ours.
+  if (running && running.exitCode === null) {
+    running.kill('SIGTERM');
+    await Promise.race([new Promise((r) => running!.once('exit', r)), new Promise((r) => setTimeout(r, 20_000))]);
+  }
+  for (const line of leftovers()) {
+    try {
+      process.kill(Number(line.split(':')[0]), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
 });
 
 function startDev(ports: { temporal: number; ui: number; route53: number }) {
@@ -80,10 +91,13 @@ describe('bluegreen dev', () => {
 
     // v2 with a long step: stop the stack while it is shifting.
     const v2 = path.join(dir, 'v2.yaml');
-    writeFileSync(v2, YAML.stringify({ ...spec, version: '2.0.0', traffic: { ...spec.traffic, steps: [10, 100], interval: '6s' } }));
+    writeFileSync(v2, YAML.stringify({ ...spec, version: '2.0.0', traffic: { ...spec.traffic, steps: [10, 100], interval: '20s' } }));
     const second = await cli(env, 'start', v2, '--json');
     const { id } = JSON.parse(second.stdout);
-    await waitFor('shifting', async () => (JSON.parse((await cli(env, 'status', id, '--json')).stdout).weights.green === 10 ? true : undefined), 30_000);
+    await waitFor('mid-shift', async () => {
+      const green = JSON.parse((await cli(env, 'status', id, '--json')).stdout).weights.green;
+      return green > 0 && green < 100 ? true : undefined;
+    }, 30_000);
     dev.child.kill('SIGINT');
     await new Promise((r) => dev.child.once('exit', r));
     assert.equal(dev.child.exitCode, 0, dev.output());

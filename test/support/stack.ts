@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { mkdirSync } from 'node:fs';
 import YAML from 'yaml';
+import { stopLocalProcesses } from '../../activities/environments/local';
 import { projectRoot } from './binaries';
 import { startMoto, type Moto } from './moto';
 import { freePort, startProcess, waitFor, type Started } from './processes';
@@ -99,6 +100,8 @@ export async function startStack(options: { ui?: boolean } = {}): Promise<Stack>
     },
     async stop() {
       await stack.stopWorker();
+      // Tests leave nothing running: the colors their releases started go too.
+      await stopLocalProcesses(stateDir, 2000);
       await connection.close();
       await Promise.all([temporal.stop(), moto.stop()]);
     },
