@@ -19,3 +19,8 @@ export function parse(verb: string, argv: string[], options: NonNullable<ParseAr
   }
   return parsed;
 }
+
+export function printHelp(text: string): number {
+  console.log(text);
+  return EXIT.completed;
+}

@@ -94,10 +94,10 @@ export async function run(argv: string[]): Promise<number> {
 export function main(argv: string[]): void {
   run(argv).then(
     (code) => {
-      process.exitCode = code;
-      // Temporal's native runtime can keep the event loop alive after the work is done; the
-      // command has finished, so leave (stdout and stderr are synchronous for files and pipes).
-      setTimeout(() => process.exit(code), 200).unref();
+      // gRPC channels and Temporal's native runtime can keep the event loop alive after the work
+      // is done. The command has finished, so leave now: on Linux, stdout and stderr writes to
+      // files, pipes and terminals are synchronous, so nothing printed is lost.
+      process.exit(code);
     },
     (err) => {
       console.error(err);

@@ -21,7 +21,7 @@ import {
   type ReleaseStatus,
 } from '../workflows/messages';
 import type { release } from '../workflows/release';
-import { versionLabel } from '../workflows/spec';
+import { versionLabel } from '../workflows/plan';
 import { phaseKey, recordKey, serviceKey, versionKey } from '../workflows/search-attributes';
 import { ensureSearchAttributes, taskQueue, type Temporal } from './connect';
 import type { LoadedSpec } from './spec-file';

@@ -6,7 +6,7 @@ import { fqdn } from '../activities/dns/names';
 import { parseDuration } from '../workflows/duration';
 import type { ReleaseInput } from '../workflows/messages';
 import { recordKey, serviceKey } from '../workflows/search-attributes';
-import { versionLabel } from '../workflows/spec';
+import { versionLabel } from '../workflows/plan';
 import { CliError, EXIT } from './errors';
 import { ensureSearchAttributes, taskQueue, type Temporal } from './connect';
 import { operatorIdentity } from './releases';

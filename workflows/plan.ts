@@ -116,3 +116,10 @@ export function describePlan(plan: ReleasePlan): string[] {
   if (plan.bakeMs > 0) lines.push(`keep the old color warm ${formatDuration(plan.bakeMs)}, then decommission it`);
   return lines;
 }
+
+/** The version for people to read: the given one, or where a recurring release will read it. */
+export function versionLabel(spec: ReleaseSpec): string {
+  if (spec.version !== undefined) return spec.version;
+  const from = spec.versionFrom!;
+  return 'url' in from ? `(version from ${from.url})` : `(version from \`${from.command.join(' ')}\`)`;
+}

@@ -215,13 +215,6 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
-/** The version for people to read: the given one, or where a recurring release will read it. */
-export function versionLabel(spec: ReleaseSpec): string {
-  if (spec.version !== undefined) return spec.version;
-  const from = spec.versionFrom!;
-  return 'url' in from ? `(version from ${from.url})` : `(version from \`${from.command.join(' ')}\`)`;
-}
-
 export function releaseJsonSchema(): object {
   return z.toJSONSchema(releaseSpecSchema, { io: 'input', target: 'draft-2020-12' });
 }

@@ -1,10 +1,9 @@
 // Operator verbs: pause, resume, abort, approve, promote. Each is a Temporal update, so the
 // operator learns at once whether it took effect and, if not, why.
 import type { ParseArgsConfig } from 'node:util';
-import { parse } from '../args';
+import { parse, printHelp } from '../args';
 import { connectTemporal } from '../connect';
 import { CliError, EXIT, sendAction } from '../releases';
-import { printHelp } from './spec';
 import { actionDescriptions, type OperatorAction } from '../../workflows/messages';
 
 const usage: Record<OperatorAction, string> = {

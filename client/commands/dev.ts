@@ -1,10 +1,9 @@
 // `bluegreen dev`: the whole local stack in one foreground command.
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { parse } from '../args';
+import { parse, printHelp } from '../args';
 import { CliError, EXIT } from '../errors';
 import { startLocalStack, type LocalStack } from '../local-stack';
-import { printHelp } from './spec';
 import { bold, dim } from '../render';
 
 export const devHelp = `Usage: bluegreen dev [--temporal-port 7233] [--ui-port 8233] [--route53-port 5055] [--state-dir .bluegreen]

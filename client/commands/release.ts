@@ -1,14 +1,12 @@
 // Verbs that start and observe releases: validate, start, status, watch, list.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parse } from '../args';
+import { parse, printHelp } from '../args';
 import { connectTemporal, type Temporal } from '../connect';
 import { CliError, EXIT, exitCodeFor, listReleases, readStatus, startRelease } from '../releases';
 import { formatEvent, renderStatus } from '../render';
-import { printHelp } from './spec';
-import { loadSpecFile } from '../spec-file';
 import { parseDuration } from '../../workflows/duration';
 import type { ReleaseStatus } from '../../workflows/messages';
-import { versionLabel } from '../../workflows/spec';
+import { versionLabel } from '../../workflows/plan';
 
 export const help = {
   start: `Usage: bluegreen start <spec> [--watch] [--json] [--delay 30m | --at 2026-12-01T02:00:00Z]
@@ -37,6 +35,8 @@ export async function startCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('start', argv, { watch: { type: 'boolean' }, json: { type: 'boolean' }, delay: { type: 'string' }, at: { type: 'string' } }, ['spec']);
   if (values.help) return printHelp(help.start);
   const startDelayMs = delayFrom(values.delay, values.at);
+  // The spec parser (zod, YAML) loads only here: status and watch do not pay for it.
+  const { loadSpecFile } = await import('../spec-file');
   const loaded = loadSpecFile(positionals[0]);
   const t = await connectTemporal();
   try {

@@ -1,10 +1,9 @@
 // `bluegreen schedule ...`: recurring releases on Temporal Schedules.
-import { parse } from '../args';
+import { parse, printHelp } from '../args';
 import { connectTemporal } from '../connect';
 import { CliError, EXIT } from '../errors';
 import { createSchedule, listSchedules, scheduleAction } from '../schedules';
 import { loadSpecFile } from '../spec-file';
-import { printHelp } from './spec';
 
 export const scheduleHelp = `Usage: bluegreen schedule <create|list|pause|unpause|trigger|delete> ...
 

@@ -1,11 +1,12 @@
 // Verbs that read a spec and need no server: validate, plan, schema. This module must not load
 // the Temporal client, so these answer in a fraction of a second.
-import { parse } from '../args';
+import { parse, printHelp } from '../args';
 import { EXIT } from '../errors';
 import { loadSpecFile } from '../spec-file';
 import { formatDuration } from '../../workflows/duration';
 import { effectiveStepWaitMs, planRelease } from '../../workflows/plan';
-import { releaseJsonSchema, versionLabel } from '../../workflows/spec';
+import { releaseJsonSchema } from '../../workflows/spec';
+import { versionLabel } from '../../workflows/plan';
 import { describeWindow } from '../../workflows/window';
 
 export const validateHelp = `Usage: bluegreen validate <spec>
@@ -25,11 +26,6 @@ export const schemaHelp = `Usage: bluegreen schema
 Prints the JSON Schema of a release spec (generated from the same zod schema that validates
 specs). Point your editor at it, e.g. the first line of a YAML spec:
   # yaml-language-server: $schema=./bluegreen.schema.json`;
-
-export function printHelp(text: string): number {
-  console.log(text);
-  return EXIT.completed;
-}
 
 export async function validateCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('validate', argv, {}, ['spec']);
