@@ -17,7 +17,8 @@ export function weightBar(weights: { blue: number; green: number }, width = 40):
   return `${blueText('█'.repeat(blueCells))}${greenText('█'.repeat(greenCells))}${dim('·'.repeat(rest))}`;
 }
 
-export function renderStatus(s: ReleaseStatus, now = Date.now(), eventCount = 8): string {
+/** `width` cuts long lines (the live view must not wrap); omit it to keep lines whole. */
+export function renderStatus(s: ReleaseStatus, now = Date.now(), eventCount = 8, width?: number): string {
   const lines: string[] = [];
   lines.push(`${bold(s.service)} ${s.version} → ${s.recordName}   ${dim(s.id)}`);
   const phase = s.paused ? `${s.phase} (paused${s.pauseReason ? `: ${s.pauseReason}` : ''})` : s.phase;
@@ -42,7 +43,29 @@ export function renderStatus(s: ReleaseStatus, now = Date.now(), eventCount = 8)
     lines.push('events');
     for (const e of s.events.slice(-eventCount)) lines.push(`  ${formatEvent(e)}`);
   }
-  return lines.join('\n');
+  return width ? lines.map((l) => fit(l, width)).join('\n') : lines.join('\n');
+}
+
+/** Cuts a line to `width` visible characters, leaving colour codes intact. */
+function fit(line: string, width: number): string {
+  let visible = 0;
+  let out = '';
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === '\x1b') {
+      const end = line.indexOf('m', i);
+      out += line.slice(i, end + 1);
+      i = end;
+      continue;
+    }
+    if (visible === width - 1 && visible < stripped(line).length - 1) return `${out}…${line.includes('\x1b') ? '\x1b[0m' : ''}`;
+    out += line[i];
+    visible++;
+  }
+  return out;
+}
+
+function stripped(line: string): string {
+  return line.replace(/\x1b\[[0-9;]*m/g, '');
 }
 
 export function formatEvent(e: ReleaseStatus['events'][number]): string {

@@ -118,7 +118,7 @@ export async function followRelease(t: Temporal, id: string, quiet: boolean): Pr
       continue;
     }
     if (live) {
-      process.stdout.write(`\x1b[H\x1b[2J${renderStatus(status)}\n`);
+      process.stdout.write(`\x1b[H\x1b[2J${renderStatus(status, Date.now(), 8, process.stdout.columns)}\n`);
     } else if (!quiet) {
       // Events are capped in the status; index by time to print each once.
       for (const e of status.events.slice(Math.min(printed, status.events.length))) console.log(formatEvent(e));
