@@ -9,10 +9,11 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDuration } from '../../workflows/duration';
-import type { LocalEnvironmentSpec } from '../../workflows/spec';
+import type { Color, LocalEnvironmentSpec } from '../../workflows/spec';
 import { findMarkedProcesses, isRunning, MARKER_VARIABLE, signal } from './processes';
 import {
   resolveEnvReferences,
+  standardVariables,
   type ColorInstance,
   type EnvironmentProvider,
   type Located,
@@ -40,7 +41,7 @@ export interface LocalProviderOptions {
 /** Everything needed to start the color again; secrets stay as ${env:} references. */
 export interface LocalState {
   service: string;
-  color: string;
+  color: Color;
   version: string;
   marker: string;
   pid: number;
@@ -153,9 +154,7 @@ async function spawnColor(state: LocalState, stateFile: string): Promise<number>
   const env = {
     ...process.env,
     ...resolveEnvReferences(state.envSpec, process.env, 'environment.env'),
-    BLUEGREEN_SERVICE: state.service,
-    BLUEGREEN_COLOR: state.color,
-    BLUEGREEN_VERSION: state.version,
+    ...standardVariables({ service: state.service, color: state.color, version: state.version }),
     PORT: String(state.port),
     [MARKER_VARIABLE]: state.marker,
   };
@@ -244,14 +243,5 @@ function tail(file: string, lines = 15): string {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') || '(no output)';
   } catch {
     return '(no output)';
-  }
-}
-
-/** Reads the state file for a color, if any (for operators and tests). */
-export function readLocalState(stateDir: string, service: string, color: string): LocalState | null {
-  try {
-    return JSON.parse(readFileSync(path.join(stateDir, 'local', `${service}-${color}.json`), 'utf8')) as LocalState;
-  } catch {
-    return null;
   }
 }

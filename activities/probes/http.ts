@@ -39,7 +39,7 @@ export async function checkHealth(endpoint: string, check: HttpCheckSpec, progre
   return { healthy: false, attempts: check.attempts, last };
 }
 
-export function percentile(sortedValues: number[], p: number): number {
+function percentile(sortedValues: number[], p: number): number {
   if (sortedValues.length === 0) return 0;
   const rank = Math.ceil((p / 100) * sortedValues.length) - 1;
   return sortedValues[Math.min(sortedValues.length - 1, Math.max(0, rank))];

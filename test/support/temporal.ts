@@ -53,4 +53,4 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 }
 
 const noop = () => undefined;
-export const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
+const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
