@@ -133,7 +133,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     await workerRun?.catch(() => undefined);
     await snapshotRoute53(route53, snapshotFile).catch(() => undefined);
     const apps = await stopLocalProcesses(o.stateDir);
-    if (apps) o.log(`stopped ${apps} app process(es); \`bluegreen dev\` starts them again`);
+    if (apps) o.log(`stopped ${apps} app process(es); their state stays in ${o.stateDir}`);
     await connection?.close().catch(() => undefined);
     await Promise.all(children.map((c) => stopChild(c)));
     route53.destroy();

@@ -102,6 +102,6 @@ export async function devCommand(argv: string[]): Promise<number> {
   const sig = await untilStopped();
   console.log(`\n${sig}: stopping the worker, the apps, Route 53 and Temporal ...`);
   await stack.stop();
-  console.log('stopped; nothing left running.');
+  console.log('stopped; nothing left running. `bluegreen dev` starts the apps again and resumes releases in flight.');
   return EXIT.completed;
 }
