@@ -25,6 +25,8 @@ export interface ActivityDeps {
   route53?: Route53Client;
   /** GetChange polling: first pause and ceiling (ms). */
   syncPollMs?: { initial: number; max: number };
+  /** How often long activities heartbeat while they have nothing new to say (ms). */
+  keepAliveMs?: number;
 }
 
 export interface ColorRequest {
@@ -40,6 +42,25 @@ function heartbeat(details?: unknown): void {
     Context.current().heartbeat(details);
   } catch {
     /* called outside an activity (direct unit use) */
+  }
+}
+
+/**
+ * Runs a long activity body, heartbeating its latest progress every `everyMs` even while the
+ * work is silent (a quiet `kubectl rollout status`), so the heartbeat timeout catches only a
+ * dead worker, never a slow deploy that would then be provisioned a second time.
+ */
+async function keepAlive<T>(everyMs: number, body: (progress: (message: string) => void) => Promise<T>): Promise<T> {
+  let latest: string | undefined;
+  const progress = (message: string) => {
+    latest = message;
+    heartbeat(message);
+  };
+  const timer = setInterval(() => heartbeat(latest), everyMs);
+  try {
+    return await body(progress);
+  } finally {
+    clearInterval(timer);
   }
 }
 
@@ -63,6 +84,8 @@ function asFailure(err: unknown): unknown {
 export function createActivities(deps: ActivityDeps) {
   let route53: Route53Client | undefined = deps.route53;
   const poll = deps.syncPollMs ?? { initial: 500, max: 10_000 };
+  // Well inside the 30s heartbeat timeout the workflow gives these activities.
+  const keepAliveMs = deps.keepAliveMs ?? 5000;
 
   const router = (dns: DnsSpec): TrafficRouter => {
     route53 ??= createRoute53Client();
@@ -95,10 +118,9 @@ export function createActivities(deps: ActivityDeps) {
      * Weights are absolute, so a retry re-applies the same split rather than shifting twice; a
      * retry that finds its earlier change id in the heartbeat just resumes waiting on it.
      */
-    async shiftTraffic(dns: DnsSpec, weights: Weights): Promise<{ changeId: string; polls: number; previous: ObservedWeights }> {
+    async shiftTraffic(dns: DnsSpec, weights: Weights): Promise<{ changeId: string; polls: number }> {
       const r = router(dns);
       const earlier = safeHeartbeatDetails<{ changeId: string; weights: Weights }>();
-      const previous = await r.readWeights();
       let changeId: string;
       if (earlier && earlier.weights.blue === weights.blue && earlier.weights.green === weights.green) {
         changeId = earlier.changeId;
@@ -107,7 +129,7 @@ export function createActivities(deps: ActivityDeps) {
       }
       heartbeat({ changeId, weights });
       const polls = await waitInSync(r, changeId, weights);
-      return { changeId, polls, previous };
+      return { changeId, polls };
     },
 
     /** Undo of a first release: removes both records. Already gone is fine. */
@@ -120,7 +142,7 @@ export function createActivities(deps: ActivityDeps) {
 
     async provisionColor(req: ColorRequest): Promise<Provisioned> {
       try {
-        return await provider(req).provision(req, (m) => heartbeat(m));
+        return await keepAlive(keepAliveMs, (progress) => provider(req).provision(req, progress));
       } catch (err) {
         throw asFailure(err);
       }
@@ -128,18 +150,18 @@ export function createActivities(deps: ActivityDeps) {
 
     async decommissionColor(req: ColorRequest): Promise<{ stopped: number; detail: string }> {
       try {
-        return await provider(req).decommission(req, (m) => heartbeat(m));
+        return await keepAlive(keepAliveMs, (progress) => provider(req).decommission(req, progress));
       } catch (err) {
         throw asFailure(err);
       }
     },
 
     async checkHealth(endpoint: string, http: HttpCheckSpec): Promise<HealthResult> {
-      return httpHealth(endpoint, http, (m) => heartbeat(m));
+      return keepAlive(keepAliveMs, (progress) => httpHealth(endpoint, http, progress));
     },
 
     async analyzeColor(endpoint: string, analysis: AnalysisSpec): Promise<AnalysisMeasurement> {
-      return measure(endpoint, analysis);
+      return keepAlive(keepAliveMs, () => measure(endpoint, analysis));
     },
 
     async resolveVersion(source: VersionSource, specDir: string): Promise<string> {

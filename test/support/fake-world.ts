@@ -38,11 +38,10 @@ export class FakeWorld {
         if (world.shiftError && world.shifts.length >= world.shiftError.afterShifts) {
           throw ApplicationFailure.nonRetryable(world.shiftError.message, world.shiftError.type);
         }
-        const previous = { ...world.records };
         world.records = { ...weights };
         world.shifts.push({ ...weights });
         world.onShift(weights, world.shifts.length);
-        return { changeId: `C${world.shifts.length}`, polls: 1, previous };
+        return { changeId: `C${world.shifts.length}`, polls: 1 };
       },
       async removeTraffic(_dns: DnsSpec) {
         const removed = world.records.blue !== undefined || world.records.green !== undefined;

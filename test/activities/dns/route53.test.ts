@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../../activities';
 import { Route53Router, setIdentifierFor } from '../../../activities/dns/route53';
 import { testSpec } from '../../support/fake-world';
@@ -107,14 +108,23 @@ describe('Route 53 router', () => {
     assert.deepEqual(await act.readTraffic(d), { blue: 100, green: 0 });
   });
 
-  it('a retried shift that finds its change id in the heartbeat does not change records again', async () => {
+  it('a retried shift that finds its change id in the heartbeat resumes waiting instead of changing records again', async () => {
     const router = new Route53Router(dns('retry.example.com'), client);
     const changeId = await router.setWeights({ blue: 90, green: 10 });
-    assert.equal(await router.isInSync(changeId), true);
-    // The activity proper reads heartbeat details from its context; here we check the
-    // property it relies on: re-applying absolute weights leaves the same state.
-    await router.setWeights({ blue: 90, green: 10 });
-    assert.deepEqual(await router.readWeights(), { blue: 90, green: 10 });
+    proxy.reset();
+    proxy.inject('GetChange', { kind: 'pending' }, 1);
+    // What Temporal hands a retried attempt: the last heartbeat of the failed one.
+    const retry = new MockActivityEnvironment({ heartbeatDetails: { changeId, weights: { blue: 90, green: 10 } } });
+    const out = (await retry.run(activities().shiftTraffic, dns('retry.example.com'), { blue: 90, green: 10 })) as { changeId: string };
+    assert.equal(out.changeId, changeId);
+    assert.equal(proxy.hits.ChangeResourceRecordSets, 0, 'no second change batch');
+    assert.equal(proxy.hits.GetChange, 2, 'waited on the earlier change');
+    // A heartbeat for other weights (an earlier step) does not stop the new shift.
+    proxy.reset();
+    const next = new MockActivityEnvironment({ heartbeatDetails: { changeId, weights: { blue: 90, green: 10 } } });
+    await next.run(activities().shiftTraffic, dns('retry.example.com'), { blue: 50, green: 50 });
+    assert.equal(proxy.hits.ChangeResourceRecordSets, 1);
+    assert.deepEqual(await router.readWeights(), { blue: 50, green: 50 });
   });
 
   it('writes alias A records for load balancer targets', async () => {

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type ColorRequest } from '../../../activities';
 import { parseSpec } from '../../../client/spec-file';
 
@@ -57,6 +58,15 @@ describe('command provider', () => {
     const req = request({ provision: ['echo', 'a b c', '|', 'wc', '-w'], decommission: ['true'], shell: true });
     const p = await act.provisionColor(req);
     assert.equal(p.detail.trim(), '3');
+  });
+
+  it('a silent long command keeps heartbeating, so the heartbeat timeout only catches a dead worker', async () => {
+    const quiet = createActivities({ stateDir: dir, keepAliveMs: 100 });
+    const env = new MockActivityEnvironment();
+    let beats = 0;
+    env.on('heartbeat', () => beats++);
+    await env.run(quiet.provisionColor, request({ provision: ['sleep', '1'], decommission: ['true'] }));
+    assert.ok(beats >= 5, `only ${beats} heartbeats in 1s of silence`);
   });
 
   it('a program that does not exist is a configuration error, not retried', async () => {
