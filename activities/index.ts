@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Color, DnsSpec, EnvironmentSpec, HttpCheckSpec, AnalysisSpec, VersionSource } from '../workflows/spec';
 import { recordKey, versionKey } from '../workflows/search-attributes';
-import { fqdn } from './dns/names';
+import { fqdn } from '../workflows/names';
 import { readVersion } from './versions/source';
 import type { AnalysisMeasurement, Weights } from '../workflows/plan';
 import { createRoute53Client, Route53Router } from './dns/route53';
@@ -76,7 +76,9 @@ function cancelled(): boolean {
 function asFailure(err: unknown): unknown {
   if (err instanceof MissingEnvError) return ApplicationFailure.nonRetryable(err.message, err.name);
   if (err instanceof EnvironmentError) {
-    return err.retryable ? ApplicationFailure.retryable(err.message, err.name) : ApplicationFailure.nonRetryable(err.message, err.name);
+    return err.retryable
+      ? ApplicationFailure.retryable(err.message, err.name)
+      : ApplicationFailure.nonRetryable(err.message, err.name);
   }
   return err;
 }

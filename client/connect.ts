@@ -29,7 +29,10 @@ export interface Temporal {
 /** Connection settings from envconfig: environment variables, then the TOML profile. */
 export function connectionConfig() {
   const config = loadClientConnectConfig({ profile: process.env.TEMPORAL_PROFILE });
-  return { options: { ...config.connectionOptions, address: config.connectionOptions.address ?? 'localhost:7233' }, namespace: config.namespace ?? 'default' };
+  return {
+    options: { ...config.connectionOptions, address: config.connectionOptions.address ?? 'localhost:7233' },
+    namespace: config.namespace ?? 'default',
+  };
 }
 
 export function unreachable(address: string, namespace: string, err: unknown): UnreachableError {
@@ -55,14 +58,19 @@ export async function connectTemporal(): Promise<Temporal> {
  * `temporal server start-dev`). On Temporal Cloud, add them once with tcld or the UI instead:
  * API keys there are not allowed to change namespace attributes.
  */
-export async function ensureSearchAttributes(connection: Connection | NativeConnection, namespace: string): Promise<string[]> {
+export async function ensureSearchAttributes(
+  connection: Connection | NativeConnection,
+  namespace: string,
+): Promise<string[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const known = new Set(Object.keys(existing.customAttributes ?? {}));
   const missing = allSearchAttributeKeys.filter((k) => !known.has(k.name));
   if (missing.length === 0) return [];
   await connection.operatorService.addSearchAttributes({
     namespace,
-    searchAttributes: Object.fromEntries(missing.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+    searchAttributes: Object.fromEntries(
+      missing.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
   });
   // Visibility picks new attributes up asynchronously; wait until they are listed.
   for (let i = 0; i < 50; i++) {

@@ -48,7 +48,10 @@ function binary(name: string): string {
   }
   const local = path.join(projectRoot, '.venv', 'bin', name);
   if (!existsSync(local)) {
-    execFileSync('bash', [path.join(projectRoot, 'scripts', 'setup-servers.sh')], { stdio: 'inherit', env: { ...process.env, VERBOSE: '1' } });
+    execFileSync('bash', [path.join(projectRoot, 'scripts', 'setup-servers.sh')], {
+      stdio: 'inherit',
+      env: { ...process.env, VERBOSE: '1' },
+    });
   }
   return local;
 }
@@ -91,10 +94,17 @@ async function stopChild(child: ChildProcess | undefined, graceMs = 10_000): Pro
   }
 }
 
-async function until(what: string, child: ChildProcess, logFile: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+async function until(
+  what: string,
+  child: ChildProcess,
+  logFile: string,
+  probe: () => Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}; see ${logFile}:\n${tailOf(logFile)}`);
+    if (child.exitCode !== null)
+      throw new Error(`${what} exited with code ${child.exitCode}; see ${logFile}:\n${tailOf(logFile)}`);
     if (await probe().catch(() => false)) return;
     await sleep(200);
   }
@@ -110,8 +120,15 @@ function tailOf(file: string): string {
 }
 
 export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
-  for (const [flag, port] of [['--temporal-port', o.temporalPort], ['--ui-port', o.uiPort], ['--route53-port', o.route53Port]] as const) {
-    if (await portInUse(port)) throw new Error(`port ${port} is already in use (is another \`bluegreen dev\` or Temporal running?): stop it or pass ${flag} <free port>`);
+  for (const [flag, port] of [
+    ['--temporal-port', o.temporalPort],
+    ['--ui-port', o.uiPort],
+    ['--route53-port', o.route53Port],
+  ] as const) {
+    if (await portInUse(port))
+      throw new Error(
+        `port ${port} is already in use (is another \`bluegreen dev\` or Temporal running?): stop it or pass ${flag} <free port>`,
+      );
   }
   mkdirSync(o.stateDir, { recursive: true });
   const temporalLog = path.join(o.stateDir, 'temporal.log');
@@ -124,7 +141,11 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   const route53Endpoint = `http://127.0.0.1:${o.route53Port}`;
   const temporalAddress = `127.0.0.1:${o.temporalPort}`;
   // moto accepts any credentials; the SDK only needs something to sign with.
-  const route53 = new Route53Client({ endpoint: route53Endpoint, region: 'us-east-1', credentials: { accessKeyId: 'dev', secretAccessKey: 'dev' } });
+  const route53 = new Route53Client({
+    endpoint: route53Endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'dev', secretAccessKey: 'dev' },
+  });
   const snapshotFile = path.join(o.stateDir, 'route53.json');
 
   const stop = async () => {
@@ -145,19 +166,42 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const motoBin = binary('moto_server');
     const temporal = startChild(
       temporalBin,
-      ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(o.temporalPort), '--ui-port', String(o.uiPort), '--db-filename', path.join(o.stateDir, 'temporal.db'), '--log-level', 'warn'],
+      [
+        'server',
+        'start-dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(o.temporalPort),
+        '--ui-port',
+        String(o.uiPort),
+        '--db-filename',
+        path.join(o.stateDir, 'temporal.db'),
+        '--log-level',
+        'warn',
+      ],
       temporalLog,
     );
     children.push(temporal);
     const moto = startChild(motoBin, ['-H', '127.0.0.1', '-p', String(o.route53Port)], motoLog);
     children.push(moto);
     await Promise.all([
-      until('moto_server', moto, motoLog, async () => (await fetch(`${route53Endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) })).ok),
+      until(
+        'moto_server',
+        moto,
+        motoLog,
+        async () => (await fetch(`${route53Endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) })).ok,
+      ),
       until('temporal dev server', temporal, temporalLog, async () => {
         connection = await NativeConnection.connect({ address: temporalAddress });
         return true;
       }),
-      until('Temporal Web UI', temporal, temporalLog, async () => (await fetch(`http://127.0.0.1:${o.uiPort}/`, { signal: AbortSignal.timeout(1000) })).ok),
+      until(
+        'Temporal Web UI',
+        temporal,
+        temporalLog,
+        async () => (await fetch(`http://127.0.0.1:${o.uiPort}/`, { signal: AbortSignal.timeout(1000) })).ok,
+      ),
     ]);
 
     await restoreRoute53(route53, snapshotFile);
@@ -171,12 +215,33 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     process.env.AWS_REGION ??= 'us-east-1';
     process.env.BLUEGREEN_STATE_DIR = o.stateDir;
     const restored = await restoreLocalProcesses(o.stateDir);
-    const t: Temporal = { connection: connection!, client: new Client({ connection: connection!, namespace: 'default' }), namespace: 'default', address: temporalAddress };
+    const t: Temporal = {
+      connection: connection!,
+      client: new Client({ connection: connection!, namespace: 'default' }),
+      namespace: 'default',
+      address: temporalAddress,
+    };
     worker = await createWorker(connection!, 'default', { stateDir: o.stateDir, route53 });
     workerRun = worker.run();
     workerRun.catch((err) => o.log(`worker stopped: ${(err as Error).message}`));
-    writeFileSync(path.join(o.stateDir, 'dev.json'), JSON.stringify({ temporalAddress, uiPort: o.uiPort, route53Endpoint, taskQueue: taskQueue(), pid: process.pid }, null, 2));
-    return { temporal: t, temporalAddress, uiUrl: `http://127.0.0.1:${o.uiPort}`, route53Endpoint, zones, restored, worker, stop };
+    writeFileSync(
+      path.join(o.stateDir, 'dev.json'),
+      JSON.stringify(
+        { temporalAddress, uiPort: o.uiPort, route53Endpoint, taskQueue: taskQueue(), pid: process.pid },
+        null,
+        2,
+      ),
+    );
+    return {
+      temporal: t,
+      temporalAddress,
+      uiUrl: `http://127.0.0.1:${o.uiPort}`,
+      route53Endpoint,
+      zones,
+      restored,
+      worker,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -34,8 +34,14 @@ BLUEGREEN_TASK_QUEUE (default bluegreen), AWS_REGION, AWS_ENDPOINT_URL_ROUTE_53,
 type Command = (argv: string[]) => Promise<number>;
 
 // Each verb loads only what it needs, so `status` or `--help` start in a fraction of a second.
-const releaseVerb = (name: 'startCommand' | 'statusCommand' | 'watchCommand' | 'listCommand'): Command => async (argv) => (await import('./commands/release'))[name](argv);
-const specVerb = (name: 'validateCommand' | 'planCommand' | 'schemaCommand'): Command => async (argv) => (await import('./commands/spec'))[name](argv);
+const releaseVerb =
+  (name: 'startCommand' | 'statusCommand' | 'watchCommand' | 'listCommand'): Command =>
+  async (argv) =>
+    (await import('./commands/release'))[name](argv);
+const specVerb =
+  (name: 'validateCommand' | 'planCommand' | 'schemaCommand'): Command =>
+  async (argv) =>
+    (await import('./commands/spec'))[name](argv);
 
 const commands: Record<string, Command> = {
   validate: specVerb('validateCommand'),
@@ -47,7 +53,9 @@ const commands: Record<string, Command> = {
   schema: specVerb('schemaCommand'),
   worker: async (argv) => {
     if (argv.includes('--help') || argv.includes('-h')) {
-      console.log('Usage: bluegreen worker\n\nRuns release workflows and activities until SIGINT/SIGTERM. Connection from TEMPORAL_* variables or\na TOML profile (TEMPORAL_PROFILE); task queue BLUEGREEN_TASK_QUEUE (default bluegreen); AWS from the\ndefault credential chain. Registers the BlueGreen* search attributes when the namespace lacks them.');
+      console.log(
+        'Usage: bluegreen worker\n\nRuns release workflows and activities until SIGINT/SIGTERM. Connection from TEMPORAL_* variables or\na TOML profile (TEMPORAL_PROFILE); task queue BLUEGREEN_TASK_QUEUE (default bluegreen); AWS from the\ndefault credential chain. Registers the BlueGreen* search attributes when the namespace lacks them.',
+      );
       return EXIT.completed;
     }
     const { runWorker } = await import('../worker/run');
@@ -56,7 +64,12 @@ const commands: Record<string, Command> = {
   },
   dev: async (argv) => (await import('./commands/dev')).devCommand(argv),
   schedule: async (argv) => (await import('./commands/schedule')).scheduleCommand(argv),
-  ...Object.fromEntries(operatorActions.map((a) => [a, async (argv: string[]) => (await import('./commands/control')).controlCommand(a as OperatorAction, argv)])),
+  ...Object.fromEntries(
+    operatorActions.map((a) => [
+      a,
+      async (argv: string[]) => (await import('./commands/control')).controlCommand(a as OperatorAction, argv),
+    ]),
+  ),
 };
 
 export async function run(argv: string[]): Promise<number> {
@@ -105,4 +118,3 @@ export function main(argv: string[]): void {
     },
   );
 }
-

@@ -9,7 +9,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { fqdn, releaseIdFor } from '../activities/dns/names';
+import { fqdn, releaseIdFor } from '../workflows/names';
 import { describePlan, planRelease } from '../workflows/plan';
 import {
   statusQuery,
@@ -32,7 +32,11 @@ export { CliError, EXIT };
 
 export function exitCodeFor(result: ReleaseResult | undefined): number {
   if (!result) return EXIT.other;
-  return result.outcome === 'completed' ? EXIT.completed : result.outcome === 'rolled-back' ? EXIT.rolledBack : EXIT.failed;
+  return result.outcome === 'completed'
+    ? EXIT.completed
+    : result.outcome === 'rolled-back'
+      ? EXIT.rolledBack
+      : EXIT.failed;
 }
 
 export { releaseIdFor };
@@ -69,7 +73,7 @@ export async function startRelease(t: Temporal, loaded: LoadedSpec, opts: StartO
       staticDetails: [
         `**${spec.service} ${versionLabel(spec)}** on \`${spec.dns.recordName}\` (${spec.environment.provider} environment)`,
         '',
-        'Plan (from the idle color\'s point of view):',
+        "Plan (from the idle color's point of view):",
         ...describePlan(planRelease(spec, 'green', false)).map((l) => `- ${l}`),
         '',
         `Started by ${input.requestedBy}.`,
@@ -118,7 +122,8 @@ export async function readStatus(t: Temporal, id: string): Promise<ReleaseStatus
   try {
     description = await handle.describe();
   } catch (err) {
-    if ((err as Error).name === 'WorkflowNotFoundError') throw new CliError(`no release with id ${id} in namespace ${t.namespace}; see \`bluegreen list\``, EXIT.invalid);
+    if ((err as Error).name === 'WorkflowNotFoundError')
+      throw new CliError(`no release with id ${id} in namespace ${t.namespace}; see \`bluegreen list\``, EXIT.invalid);
     throw err;
   }
   if (scheduledStart(description)) return scheduledStatus(id, description);
@@ -148,7 +153,13 @@ export function scheduledStart(d: Pick<Description, 'status' | 'executionTime' |
 function scheduledStatus(id: string, d: Description): ReleaseStatus {
   const at = scheduledStart(d)!.toISOString();
   const base = statusFromDescription(id, d, undefined);
-  return { ...base, phase: 'scheduled', result: undefined, next: { action: `scheduled, starts at ${at}`, at }, events: [{ at: d.startTime.toISOString(), type: 'scheduled', message: `scheduled, starts at ${at}` }] };
+  return {
+    ...base,
+    phase: 'scheduled',
+    result: undefined,
+    next: { action: `scheduled, starts at ${at}`, at },
+    events: [{ at: d.startTime.toISOString(), type: 'scheduled', message: `scheduled, starts at ${at}` }],
+  };
 }
 
 function statusFromDescription(id: string, d: Description, result: ReleaseResult | undefined): ReleaseStatus {
@@ -172,7 +183,8 @@ function statusFromDescription(id: string, d: Description, result: ReleaseResult
 /** Terminated or timed out: the workflow could not run its compensations. */
 function endedWithoutResult(status: string, lastPhase: string | undefined): ReleaseResult {
   const none = { liveColor: null, weights: { blue: 0, green: 0 } };
-  if (lastPhase === 'scheduled') return { outcome: 'rolled-back', reason: 'cancelled before it started; nothing was changed', ...none };
+  if (lastPhase === 'scheduled')
+    return { outcome: 'rolled-back', reason: 'cancelled before it started; nothing was changed', ...none };
   return {
     outcome: 'failed',
     reason: `the workflow was ${status.toLowerCase().replace('_', ' ')} during ${lastPhase ?? 'the release'}, so no rollback ran`,
@@ -181,15 +193,24 @@ function endedWithoutResult(status: string, lastPhase: string | undefined): Rele
   };
 }
 
-export async function sendAction(t: Pick<Temporal, 'client'>, id: string, action: OperatorAction, payload: Record<string, string | undefined>): Promise<ActionOutcome> {
+export async function sendAction(
+  t: Pick<Temporal, 'client'>,
+  id: string,
+  action: OperatorAction,
+  payload: Record<string, string | undefined>,
+): Promise<ActionOutcome> {
   const handle = t.client.workflow.getHandle(id);
   const body = { ...payload, by: operatorIdentity() };
   const pending = await handle.describe().then(scheduledStart, () => undefined);
   if (pending) {
     // Nothing has happened yet, so there is nothing to roll back: abort simply cancels it.
-    if (action !== 'abort') return { accepted: false, message: `cannot ${action}: release is scheduled, starts at ${pending.toISOString()}` };
+    if (action !== 'abort')
+      return { accepted: false, message: `cannot ${action}: release is scheduled, starts at ${pending.toISOString()}` };
     await handle.terminate(`aborted before it started by ${body.by}: ${payload.reason}`);
-    return { accepted: true, message: `cancelled the scheduled release (it would have started at ${pending.toISOString()})` };
+    return {
+      accepted: true,
+      message: `cancelled the scheduled release (it would have started at ${pending.toISOString()})`,
+    };
   }
   try {
     return await handle.executeUpdate(updatesByAction[action] as never, { args: [body] as never });
@@ -203,7 +224,12 @@ export async function sendAction(t: Pick<Temporal, 'client'>, id: string, action
         .describe()
         .then((d) => d.typedSearchAttributes.get(phaseKey) ?? d.status.name.toLowerCase())
         .catch(() => undefined);
-      return { accepted: false, message: phase ? `cannot ${action}: release has ended (${phase})` : `cannot ${action}: no release with id ${id}; see \`bluegreen list\`` };
+      return {
+        accepted: false,
+        message: phase
+          ? `cannot ${action}: release has ended (${phase})`
+          : `cannot ${action}: no release with id ${id}; see \`bluegreen list\``,
+      };
     }
     throw err;
   }
@@ -222,7 +248,10 @@ export interface ListedRelease {
   closeTime?: string;
 }
 
-export async function listReleases(t: Temporal, filter: { service?: string; running?: boolean; limit?: number }): Promise<ListedRelease[]> {
+export async function listReleases(
+  t: Temporal,
+  filter: { service?: string; running?: boolean; limit?: number },
+): Promise<ListedRelease[]> {
   const clauses = [`WorkflowType = "release"`];
   if (filter.service) clauses.push(`${serviceKey.name} = "${filter.service.replace(/"/g, '')}"`);
   if (filter.running) clauses.push(`ExecutionStatus = "Running"`);
@@ -236,7 +265,10 @@ export async function listReleases(t: Temporal, filter: { service?: string; runn
       phase: w.typedSearchAttributes.get(phaseKey),
       status: w.status.name,
       startTime: w.startTime.toISOString(),
-      startsAt: w.executionTime && w.executionTime.getTime() !== w.startTime.getTime() ? w.executionTime.toISOString() : undefined,
+      startsAt:
+        w.executionTime && w.executionTime.getTime() !== w.startTime.getTime()
+          ? w.executionTime.toISOString()
+          : undefined,
       closeTime: w.closeTime?.toISOString(),
     });
     if (out.length >= (filter.limit ?? 50)) break;

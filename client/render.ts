@@ -24,7 +24,9 @@ export function renderStatus(s: ReleaseStatus, now = Date.now(), eventCount = 8,
   const phase = s.paused ? `${s.phase} (paused${s.pauseReason ? `: ${s.pauseReason}` : ''})` : s.phase;
   lines.push(`phase   ${bold(phase)}`);
   lines.push(`colors  live ${s.liveColor ?? '(none yet)'} → new ${s.newColor}`);
-  lines.push(`weights ${weightBar(s.weights)}  ${blueText(`blue ${s.weights.blue}%`)} / ${greenText(`green ${s.weights.green}%`)}`);
+  lines.push(
+    `weights ${weightBar(s.weights)}  ${blueText(`blue ${s.weights.blue}%`)} / ${greenText(`green ${s.weights.green}%`)}`,
+  );
   if (s.step.total) lines.push(`step    ${s.step.index}/${s.step.total}`);
   if (s.next) {
     const left = s.next.at ? `  (in ${formatDuration(Date.parse(s.next.at) - now)})` : '';
@@ -57,15 +59,20 @@ function fit(line: string, width: number): string {
       i = end;
       continue;
     }
-    if (visible === width - 1 && visible < stripped(line).length - 1) return `${out}…${line.includes('\x1b') ? '\x1b[0m' : ''}`;
+    if (visible === width - 1 && visible < stripped(line).length - 1)
+      return `${out}…${line.includes('\x1b') ? '\x1b[0m' : ''}`;
     out += line[i];
     visible++;
   }
   return out;
 }
 
-function stripped(line: string): string {
-  return line.replace(/\x1b\[[0-9;]*m/g, '');
+// Matching the ESC control character is the point here.
+// eslint-disable-next-line no-control-regex
+const ANSI_COLOR = /\x1b\[[0-9;]*m/g;
+
+export function stripped(line: string): string {
+  return line.replace(ANSI_COLOR, '');
 }
 
 export function formatEvent(e: ReleaseStatus['events'][number]): string {

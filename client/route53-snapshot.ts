@@ -12,7 +12,7 @@ import {
   type ResourceRecordSet,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
-import { fqdn } from '../activities/dns/names';
+import { fqdn } from '../workflows/names';
 
 interface Snapshot {
   zones: { name: string; records: ResourceRecordSet[] }[];
@@ -22,7 +22,9 @@ export async function ensureZone(client: Route53Client, name: string): Promise<s
   const found = await client.send(new ListHostedZonesByNameCommand({ DNSName: fqdn(name), MaxItems: 1 }));
   const zone = found.HostedZones?.find((z) => fqdn(z.Name ?? '') === fqdn(name));
   if (zone?.Id) return zone.Id.replace('/hostedzone/', '');
-  const created = await client.send(new CreateHostedZoneCommand({ Name: name, CallerReference: `bluegreen-dev-${name}-${Date.now()}` }));
+  const created = await client.send(
+    new CreateHostedZoneCommand({ Name: name, CallerReference: `bluegreen-dev-${name}-${Date.now()}` }),
+  );
   return created.HostedZone!.Id!.replace('/hostedzone/', '');
 }
 
@@ -32,7 +34,9 @@ export async function snapshotRoute53(client: Route53Client, file: string): Prom
   for (const z of zones.HostedZones ?? []) {
     const out = await client.send(new ListResourceRecordSetsCommand({ HostedZoneId: z.Id!, MaxItems: 300 }));
     // SOA and the apex NS belong to the zone itself and come back when it is created.
-    const records = (out.ResourceRecordSets ?? []).filter((r) => !(r.Type === 'SOA' || (r.Type === 'NS' && fqdn(r.Name ?? '') === fqdn(z.Name!))));
+    const records = (out.ResourceRecordSets ?? []).filter(
+      (r) => !(r.Type === 'SOA' || (r.Type === 'NS' && fqdn(r.Name ?? '') === fqdn(z.Name!))),
+    );
     snapshot.zones.push({ name: z.Name!, records });
   }
   writeFileSync(`${file}.tmp`, JSON.stringify(snapshot, null, 2));
@@ -50,7 +54,12 @@ export async function restoreRoute53(client: Route53Client, file: string): Promi
   for (const zone of snapshot.zones) {
     const id = await ensureZone(client, zone.name);
     if (zone.records.length === 0) continue;
-    await client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: id, ChangeBatch: { Changes: zone.records.map((r) => ({ Action: 'UPSERT', ResourceRecordSet: r })) } }));
+    await client.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: id,
+        ChangeBatch: { Changes: zone.records.map((r) => ({ Action: 'UPSERT', ResourceRecordSet: r })) },
+      }),
+    );
     restored += zone.records.length;
   }
   return restored;

@@ -2,7 +2,7 @@
 // survive restarts. Each firing starts a `scheduledRelease`, which starts the real release.
 import path from 'node:path';
 import { ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleSummary } from '@temporalio/client';
-import { fqdn } from '../activities/dns/names';
+import { fqdn } from '../workflows/names';
 import { parseDuration } from '../workflows/duration';
 import type { ReleaseInput } from '../workflows/messages';
 import { recordKey, serviceKey } from '../workflows/search-attributes';
@@ -25,9 +25,15 @@ export function scheduleIdFor(recordName: string): string {
   return `bluegreen-schedule-${fqdn(recordName).slice(0, -1)}`;
 }
 
-export async function createSchedule(t: Temporal, loaded: LoadedSpec, timing: ScheduleTiming, id?: string): Promise<string> {
+export async function createSchedule(
+  t: Temporal,
+  loaded: LoadedSpec,
+  timing: ScheduleTiming,
+  id?: string,
+): Promise<string> {
   const { spec } = loaded;
-  if (!timing.cron === !timing.every) throw new CliError('give exactly one of --cron "0 2 * * 1-5" or --every 24h', EXIT.invalid);
+  if (!timing.cron === !timing.every)
+    throw new CliError('give exactly one of --cron "0 2 * * 1-5" or --every 24h', EXIT.invalid);
   let everyMs = 0;
   if (timing.every) {
     try {
@@ -37,11 +43,17 @@ export async function createSchedule(t: Temporal, loaded: LoadedSpec, timing: Sc
     }
   }
   if (spec.version !== undefined) {
-    console.warn(`note: the spec pins version ${spec.version}, so every run releases it again; recurring releases usually read their version with versionFrom`);
+    console.warn(
+      `note: the spec pins version ${spec.version}, so every run releases it again; recurring releases usually read their version with versionFrom`,
+    );
   }
   await ensureSearchAttributes(t.connection, t.namespace);
   const scheduleId = id ?? scheduleIdFor(spec.dns.recordName);
-  const input: ReleaseInput = { spec, specDir: loaded.specDir, requestedBy: `schedule ${scheduleId} (created by ${operatorIdentity()})` };
+  const input: ReleaseInput = {
+    spec,
+    specDir: loaded.specDir,
+    requestedBy: `schedule ${scheduleId} (created by ${operatorIdentity()})`,
+  };
   try {
     await t.client.schedule.create({
       scheduleId,
@@ -62,12 +74,19 @@ export async function createSchedule(t: Temporal, loaded: LoadedSpec, timing: Sc
         staticSummary: `scheduled release of ${spec.service} ${versionLabel(spec)} → ${spec.dns.recordName}`,
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: CATCHUP_WINDOW, pauseOnFailure: true },
-      memo: { spec: path.relative(process.cwd(), loaded.file) || loaded.file, service: spec.service, recordName: spec.dns.recordName, version: versionLabel(spec) },
+      memo: {
+        spec: path.relative(process.cwd(), loaded.file) || loaded.file,
+        service: spec.service,
+        recordName: spec.dns.recordName,
+        version: versionLabel(spec),
+      },
     });
   } catch (err) {
     const e = err as Error;
-    if (e.name === 'ScheduleAlreadyRunning') throw new CliError(`refused: schedule ${scheduleId} already exists; delete it first or pass --id`, EXIT.invalid);
-    if (/invalid|cron|timezone|time zone/i.test(e.message)) throw new CliError(`refused by Temporal: ${e.message}`, EXIT.invalid);
+    if (e.name === 'ScheduleAlreadyRunning')
+      throw new CliError(`refused: schedule ${scheduleId} already exists; delete it first or pass --id`, EXIT.invalid);
+    if (/invalid|cron|timezone|time zone/i.test(e.message))
+      throw new CliError(`refused by Temporal: ${e.message}`, EXIT.invalid);
     throw err;
   }
   return scheduleId;
@@ -111,18 +130,27 @@ export async function listSchedules(t: Temporal): Promise<ListedSchedule[]> {
       version: memo.version,
       timing: timingOf(s.spec),
       nextRuns: s.info.nextActionTimes.map((d) => d.toISOString()),
-      recentRuns: s.info.recentActions.map((a) => ({ scheduledAt: a.scheduledAt.toISOString(), workflowId: a.action.workflow?.workflowId, runId: a.action.workflow?.firstExecutionRunId })),
+      recentRuns: s.info.recentActions.map((a) => ({
+        scheduledAt: a.scheduledAt.toISOString(),
+        workflowId: a.action.workflow?.workflowId,
+        runId: a.action.workflow?.firstExecutionRunId,
+      })),
     });
   }
   return out;
 }
 
-export async function scheduleAction(t: Temporal, id: string, action: 'pause' | 'unpause' | 'trigger' | 'delete'): Promise<string> {
+export async function scheduleAction(
+  t: Temporal,
+  id: string,
+  action: 'pause' | 'unpause' | 'trigger' | 'delete',
+): Promise<string> {
   const handle = t.client.schedule.getHandle(id);
   try {
     await handle.describe();
   } catch (err) {
-    if ((err as Error).name === 'ScheduleNotFoundError') throw new CliError(`no schedule with id ${id}; see \`bluegreen schedule list\``, EXIT.invalid);
+    if ((err as Error).name === 'ScheduleNotFoundError')
+      throw new CliError(`no schedule with id ${id}; see \`bluegreen schedule list\``, EXIT.invalid);
     throw err;
   }
   const note = `${action} by ${operatorIdentity()}`;

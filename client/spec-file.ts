@@ -28,7 +28,10 @@ export function formatIssuePath(issuePath: readonly PropertyKey[]): string {
 export function describeIssues(error: z.ZodError): string[] {
   return error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => `${formatIssuePath([...issue.path, key])}: unknown key (check its spelling and level; \`bluegreen schema\` lists the keys)`)
+      ? issue.keys.map(
+          (key) =>
+            `${formatIssuePath([...issue.path, key])}: unknown key (check its spelling and level; \`bluegreen schema\` lists the keys)`,
+        )
       : [`${formatIssuePath(issue.path)}: ${issue.message}`],
   );
 }
@@ -46,7 +49,9 @@ export function loadSpecFile(file: string): LoadedSpec {
     text = readFileSync(absolute, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new SpecError(file, [code === 'ENOENT' ? `file not found: ${absolute}` : `cannot read ${absolute}: ${(err as Error).message}`]);
+    throw new SpecError(file, [
+      code === 'ENOENT' ? `file not found: ${absolute}` : `cannot read ${absolute}: ${(err as Error).message}`,
+    ]);
   }
   const doc = YAML.parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {

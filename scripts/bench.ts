@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createActivities } from '../activities';
-import { setIdentifierFor } from '../activities/dns/names';
+import { setIdentifierFor } from '../workflows/names';
 import { testSpec } from '../test/support/fake-world';
 import { startStack } from '../test/support/stack';
 
@@ -32,7 +32,9 @@ async function main(): Promise<void> {
 
   console.log('CLI start-up (process start to exit):');
   for (const args of [['--help'], ['validate', 'examples/shop.yaml'], ['plan', 'examples/shop.yaml'], ['schema']]) {
-    const samples = Array.from({ length: runs }, () => time(() => execFileSync(process.execPath, [bin, ...args], { cwd: root, stdio: 'ignore' })));
+    const samples = Array.from({ length: runs }, () =>
+      time(() => execFileSync(process.execPath, [bin, ...args], { cwd: root, stdio: 'ignore' })),
+    );
     console.log(`  bluegreen ${args.join(' ').padEnd(28)} ${stats(samples)}`);
   }
 
@@ -53,16 +55,31 @@ async function main(): Promise<void> {
 
     // Planned waits: 2 holds of 1s + 1s warm period = 3s; everything else is overhead.
     for (let i = 0; i < runs; i++) {
-      const total = await release({ traffic: { steps: [10, 50, 100], interval: '1s', analysis: { every: '1s' } }, decommission: { delay: '1s' } });
+      const total = await release({
+        traffic: { steps: [10, 50, 100], interval: '1s', analysis: { every: '1s' } },
+        decommission: { delay: '1s' },
+      });
       overhead.push(total - 3000);
-      statusSamples.push(time(() => execFileSync(process.execPath, [bin, 'status', 'bluegreen-shop.example.com', '--json'], { env: stack.env, stdio: 'ignore' })));
+      statusSamples.push(
+        time(() =>
+          execFileSync(process.execPath, [bin, 'status', 'bluegreen-shop.example.com', '--json'], {
+            env: stack.env,
+            stdio: 'ignore',
+          }),
+        ),
+      );
     }
     console.log('Release (dev server + moto + local processes, 3 steps):');
-    console.log(`  overhead beyond the 3s of planned waits (provision, verify, 3 shifts, decommission, CLI watch): ${stats(overhead)}`);
+    console.log(
+      `  overhead beyond the 3s of planned waits (provision, verify, 3 shifts, decommission, CLI watch): ${stats(overhead)}`,
+    );
     console.log(`  bluegreen status --json against a running server: ${stats(statusSamples)}`);
 
     for (let i = 0; i < runs; i++) {
-      const file = stack.writeSpec(`abort-${i}.yaml`, await stack.appSpec(`abort-${i}`, { overrides: { traffic: { steps: [10, 50, 100], interval: '1h' } } }));
+      const file = stack.writeSpec(
+        `abort-${i}.yaml`,
+        await stack.appSpec(`abort-${i}`, { overrides: { traffic: { steps: [10, 50, 100], interval: '1h' } } }),
+      );
       const { id } = JSON.parse((await stack.cli('start', file, '--json')).stdout);
       const before = await stack.moto.weights(stack.zoneId, 'shop.example.com');
       const live = before[setIdentifierFor('shop.example.com', 'blue')] === 100 ? 'blue' : 'green';
@@ -85,14 +102,23 @@ async function main(): Promise<void> {
     console.log(`  abort mid-shift until the old color is back at 100% in Route 53: ${stats(abortMs)}`);
 
     const zoneSpec = { ...testSpec().dns, hostedZoneId: stack.zoneId, recordName: 'bench.example.com' };
-    const act = createActivities({ stateDir: stack.stateDir, route53: stack.moto.client(), syncPollMs: { initial: 100, max: 1000 } });
+    const act = createActivities({
+      stateDir: stack.stateDir,
+      route53: stack.moto.client(),
+      syncPollMs: { initial: 100, max: 1000 },
+    });
     const shifts = [];
-    for (let i = 0; i < runs * 4; i++) shifts.push(await (async () => {
-      const t = performance.now();
-      await act.shiftTraffic(zoneSpec, i % 2 ? { blue: 10, green: 90 } : { blue: 90, green: 10 });
-      return performance.now() - t;
-    })());
-    console.log(`Route 53 shift activity (read, one change batch, GetChange until INSYNC) against moto: ${stats(shifts)}`);
+    for (let i = 0; i < runs * 4; i++)
+      shifts.push(
+        await (async () => {
+          const t = performance.now();
+          await act.shiftTraffic(zoneSpec, i % 2 ? { blue: 10, green: 90 } : { blue: 90, green: 10 });
+          return performance.now() - t;
+        })(),
+      );
+    console.log(
+      `Route 53 shift activity (read, one change batch, GetChange until INSYNC) against moto: ${stats(shifts)}`,
+    );
   } finally {
     await stack.stop();
   }

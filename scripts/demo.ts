@@ -14,8 +14,16 @@ import type { Outcome } from '../workflows/messages';
 
 const steps: { spec: string; expect: Outcome; title: string }[] = [
   { spec: 'examples/shop.yaml', expect: 'completed', title: 'v1: the first release puts the demo app live on blue' },
-  { spec: 'examples/shop-v2.yaml', expect: 'completed', title: 'v2: a healthy release, shifted 10 → 50 → 100 % onto green' },
-  { spec: 'examples/shop-v3-broken.yaml', expect: 'rolled-back', title: 'v3: a broken release (50% errors) that analysis rolls back' },
+  {
+    spec: 'examples/shop-v2.yaml',
+    expect: 'completed',
+    title: 'v2: a healthy release, shifted 10 → 50 → 100 % onto green',
+  },
+  {
+    spec: 'examples/shop-v3-broken.yaml',
+    expect: 'rolled-back',
+    title: 'v3: a broken release (50% errors) that analysis rolls back',
+  },
 ];
 
 async function main(): Promise<number> {
@@ -27,7 +35,8 @@ async function main(): Promise<number> {
   rmSync(o.stateDir, { recursive: true, force: true });
   quietWorkerLogs();
   const stack: LocalStack = await startLocalStack({ ...o, zones: ['example.com'], log: (l) => console.log(l) });
-  const outcomes: { version: string; outcome: Outcome | undefined; expect: Outcome; link: string; reason: string }[] = [];
+  const outcomes: { version: string; outcome: Outcome | undefined; expect: Outcome; link: string; reason: string }[] =
+    [];
   try {
     for (const step of steps) {
       console.log(`\n${bold(`== ${step.title}`)}\n`);
@@ -42,7 +51,9 @@ async function main(): Promise<number> {
         link: `${stack.uiUrl}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}/${handle.firstExecutionRunId}/history`,
       });
     }
-    const live = await fetch('http://127.0.0.1:18082/').then((r) => r.text()).catch((e: Error) => `(no answer: ${e.message})`);
+    const live = await fetch('http://127.0.0.1:18082/')
+      .then((r) => r.text())
+      .catch((e: Error) => `(no answer: ${e.message})`);
     console.log(`\n${bold('== Summary')}`);
     for (const r of outcomes) {
       const ok = r.outcome === r.expect ? 'as expected' : `EXPECTED ${r.expect}`;

@@ -4,6 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+# Lint and format first: a floating promise in a workflow is a bug no test may catch. LINT=0 skips
+# them while iterating on a subset.
+if [ "${LINT:-1}" != 0 ]; then
+  npx eslint . && npx prettier --check . >/dev/null || { echo "test: fix the lint/format problems above (npm run format fixes formatting)" >&2; exit 1; }
+fi
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 # Each test file starts its own servers on free ports, so files may run side by side.
 exec node --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-reporter=spec "${@:-dist/test/}"

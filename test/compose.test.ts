@@ -18,13 +18,17 @@ interface Service {
   volumes?: string[];
   profiles?: string[];
 }
-const compose = YAML.parse(readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+const compose = YAML.parse(readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8')) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+};
 const s = compose.services;
 const deps = (svc: Service) => (Array.isArray(svc.depends_on) ? svc.depends_on : Object.keys(svc.depends_on ?? {}));
 
 describe('docker-compose.yml', () => {
   it('has Temporal on PostgreSQL, the Web UI and the worker', () => {
-    for (const name of ['postgresql', 'temporal', 'temporal-ui', 'worker']) assert.ok(s[name], `missing service ${name}`);
+    for (const name of ['postgresql', 'temporal', 'temporal-ui', 'worker'])
+      assert.ok(s[name], `missing service ${name}`);
     assert.equal(s.temporal.environment!.DB, 'postgres12');
     assert.equal(s.temporal.environment!.POSTGRES_SEEDS, 'postgresql');
   });

@@ -13,7 +13,12 @@ export function workflowsPath(): string {
   return require.resolve('../workflows');
 }
 
-export async function createWorker(connection: NativeConnection, namespace: string, deps: Partial<ActivityDeps> = {}, options: Partial<WorkerOptions> = {}): Promise<Worker> {
+export async function createWorker(
+  connection: NativeConnection,
+  namespace: string,
+  deps: Partial<ActivityDeps> = {},
+  options: Partial<WorkerOptions> = {},
+): Promise<Worker> {
   const added = await ensureSearchAttributes(connection, namespace);
   if (added.length) console.log(`registered search attributes: ${added.join(', ')}`);
   return Worker.create({
@@ -21,7 +26,11 @@ export async function createWorker(connection: NativeConnection, namespace: stri
     namespace,
     taskQueue: taskQueue(),
     workflowsPath: workflowsPath(),
-    activities: createActivities({ stateDir: defaultStateDir(), temporal: new Client({ connection, namespace }), ...deps }),
+    activities: createActivities({
+      stateDir: defaultStateDir(),
+      temporal: new Client({ connection, namespace }),
+      ...deps,
+    }),
     ...options,
   });
 }
@@ -36,7 +45,9 @@ export async function runWorker(): Promise<void> {
     throw unreachable(options.address, namespace, err);
   }
   const worker = await createWorker(connection, namespace);
-  console.log(`bluegreen worker on ${options.address}, namespace ${namespace}, task queue ${taskQueue()}; state in ${defaultStateDir()}`);
+  console.log(
+    `bluegreen worker on ${options.address}, namespace ${namespace}, task queue ${taskQueue()}; state in ${defaultStateDir()}`,
+  );
   await worker.run();
   await connection.close();
 }

@@ -63,18 +63,31 @@ export const statusQuery = defineQuery<ReleaseStatus>('status');
 
 // Operator actions. Signals are what the Temporal Web UI (and `temporal workflow signal`) send;
 // the CLI uses the update of the same action so it learns at once whether the action took effect.
-export interface PausePayload { reason?: string; by?: string }
-export interface AbortPayload { reason: string; by?: string }
-export interface ApprovePayload { by?: string; note?: string }
-export interface PlainPayload { by?: string }
+export interface PausePayload {
+  reason?: string;
+  by?: string;
+}
+export interface AbortPayload {
+  reason: string;
+  by?: string;
+}
+export interface ApprovePayload {
+  by?: string;
+  note?: string;
+}
+export interface PlainPayload {
+  by?: string;
+}
 
 export const operatorActions = ['pause', 'resume', 'abort', 'approve', 'promote'] as const;
 export type OperatorAction = (typeof operatorActions)[number];
 
 export const actionDescriptions: Record<OperatorAction, string> = {
-  pause: 'Freeze traffic weights where they are; the step timer stops. Analysis keeps protecting the release. Payload: {"reason": "..."} (optional).',
+  pause:
+    'Freeze traffic weights where they are; the step timer stops. Analysis keeps protecting the release. Payload: {"reason": "..."} (optional).',
   resume: 'Continue a paused release; the step wait resumes where it stopped. No payload.',
-  abort: 'Roll back now: old color to 100%, new color torn down. Refused once the old color is decommissioned. Payload: {"reason": "..."} (required).',
+  abort:
+    'Roll back now: old color to 100%, new color torn down. Refused once the old color is decommissioned. Payload: {"reason": "..."} (required).',
   approve: 'Satisfy the pending approval gate. Payload: {"by": "...", "note": "..."} (optional).',
   promote: 'Skip the remaining steps: new color to 100% now, then the normal warm period and decommission. No payload.',
 };

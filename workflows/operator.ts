@@ -74,13 +74,16 @@ export class OperatorControl {
     switch (action) {
       case 'pause':
         if (this.paused) return 'cannot pause: release is already paused';
-        if (this.phase === 'rolling-back' || this.phase === 'decommissioning') return `cannot pause: release is ${this.phase}`;
+        if (this.phase === 'rolling-back' || this.phase === 'decommissioning')
+          return `cannot pause: release is ${this.phase}`;
         return null;
       case 'resume':
         return this.paused ? null : 'cannot resume: release is not paused';
       case 'abort':
-        if (!p.reason || !String(p.reason).trim()) return 'cannot abort: a reason is required, e.g. {"reason": "error budget burning"}';
-        if (ABORTABLE_UNTIL.includes(this.phase)) return `cannot abort: release is ${this.phase}${this.phase === 'decommissioning' ? ' (the old color is being torn down; release again to go back)' : ''}`;
+        if (!p.reason || !String(p.reason).trim())
+          return 'cannot abort: a reason is required, e.g. {"reason": "error budget burning"}';
+        if (ABORTABLE_UNTIL.includes(this.phase))
+          return `cannot abort: release is ${this.phase}${this.phase === 'decommissioning' ? ' (the old color is being torn down; release again to go back)' : ''}`;
         return null;
       case 'approve':
         return this.tracker.status.pendingApproval ? null : 'cannot approve: no approval is pending';
@@ -166,13 +169,20 @@ export class OperatorControl {
   async awaitApproval(gate: Gate, timeoutMs: number, onTimeout: 'rollback' | 'proceed'): Promise<void> {
     const previousPhase = this.phase;
     this.tracker.status.pendingApproval = gate;
-    this.tracker.phase('awaiting-approval', `waiting for approve (${gate}); times out in ${formatDuration(timeoutMs)} and then will ${onTimeout}`);
+    this.tracker.phase(
+      'awaiting-approval',
+      `waiting for approve (${gate}); times out in ${formatDuration(timeoutMs)} and then will ${onTimeout}`,
+    );
     this.tracker.next(`${onTimeout} if nobody approves`, Date.now() + timeoutMs);
     const approved = await condition(() => this.approved.has(gate), timeoutMs);
     this.tracker.status.pendingApproval = undefined;
     if (!approved) {
-      if (onTimeout === 'rollback') throw new RollbackReason(`approval ${gate} timed out after ${formatDuration(timeoutMs)}`);
-      this.tracker.event('approval-timeout', `approval ${gate} timed out after ${formatDuration(timeoutMs)}; proceeding (approval.onTimeout: proceed)`);
+      if (onTimeout === 'rollback')
+        throw new RollbackReason(`approval ${gate} timed out after ${formatDuration(timeoutMs)}`);
+      this.tracker.event(
+        'approval-timeout',
+        `approval ${gate} timed out after ${formatDuration(timeoutMs)}; proceeding (approval.onTimeout: proceed)`,
+      );
     }
     this.tracker.phase(previousPhase, `approval gate ${gate} passed`);
   }

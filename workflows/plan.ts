@@ -34,11 +34,19 @@ export function detectLiveColor(observed: Partial<Weights>): LiveDetection {
   if (b > 0 && g > 0) {
     // An interrupted release left traffic split; the heavier color is the one users rely on.
     const liveColor: Color = g > b ? 'green' : 'blue';
-    return { liveColor, newColor: otherColor(liveColor), warning: `traffic was split (blue ${b}, green ${g}); treating ${liveColor} as live` };
+    return {
+      liveColor,
+      newColor: otherColor(liveColor),
+      warning: `traffic was split (blue ${b}, green ${g}); treating ${liveColor} as live`,
+    };
   }
   if (b === 0 && g === 0) {
     // Route 53 spreads traffic evenly when every weight is 0; treat blue as live and say so.
-    return { liveColor: 'blue', newColor: 'green', warning: 'both records had weight 0 (Route 53 then splits evenly); treating blue as live' };
+    return {
+      liveColor: 'blue',
+      newColor: 'green',
+      warning: 'both records had weight 0 (Route 53 then splits evenly); treating blue as live',
+    };
   }
   const liveColor: Color = g > 0 ? 'green' : 'blue';
   return { liveColor, newColor: otherColor(liveColor) };
@@ -72,7 +80,8 @@ export interface ReleasePlan {
 export function effectiveStepWaitMs(spec: ReleaseSpec): { waitMs: number; note?: string } {
   const intervalMs = parseDuration(spec.traffic.interval);
   const ttlMs = spec.dns.ttl * 1000;
-  if (ttlMs > intervalMs) return { waitMs: ttlMs, note: `raised from ${spec.traffic.interval} to the DNS TTL (${spec.dns.ttl}s)` };
+  if (ttlMs > intervalMs)
+    return { waitMs: ttlMs, note: `raised from ${spec.traffic.interval} to the DNS TTL (${spec.dns.ttl}s)` };
   return { waitMs: intervalMs };
 }
 
@@ -94,7 +103,10 @@ export function planRelease(spec: ReleaseSpec, newColor: Color, firstRelease: bo
     steps,
     bakeMs,
     approvalTimeoutMs: parseDuration(spec.approval.timeout),
-    gates: { beforeTraffic: spec.approval.beforeTraffic, beforeDecommission: spec.approval.beforeDecommission && !firstRelease },
+    gates: {
+      beforeTraffic: spec.approval.beforeTraffic,
+      beforeDecommission: spec.approval.beforeDecommission && !firstRelease,
+    },
     minimumTotalMs: shiftingMs + bakeMs,
   };
 }
@@ -103,7 +115,9 @@ export function planRelease(spec: ReleaseSpec, newColor: Color, firstRelease: bo
 export function judgeAnalysis(m: AnalysisMeasurement, analysis: AnalysisSpec): string | null {
   const problems: string[] = [];
   if (m.errorRate > analysis.maxErrorRate) {
-    problems.push(`error rate ${(m.errorRate * 100).toFixed(1)}% > ${(analysis.maxErrorRate * 100).toFixed(1)}% (${m.errors}/${m.requests}${m.lastError ? `, last: ${m.lastError}` : ''})`);
+    problems.push(
+      `error rate ${(m.errorRate * 100).toFixed(1)}% > ${(analysis.maxErrorRate * 100).toFixed(1)}% (${m.errors}/${m.requests}${m.lastError ? `, last: ${m.lastError}` : ''})`,
+    );
   }
   if (m.p95Ms > analysis.maxLatencyMs) problems.push(`p95 latency ${m.p95Ms}ms > ${analysis.maxLatencyMs}ms`);
   return problems.length ? problems.join('; ') : null;
@@ -111,7 +125,10 @@ export function judgeAnalysis(m: AnalysisMeasurement, analysis: AnalysisSpec): s
 
 export function describePlan(plan: ReleasePlan): string[] {
   const lines = plan.steps.map(
-    (s) => `step ${s.index}/${plan.steps.length}: blue ${s.weights.blue}% / green ${s.weights.green}%` + (s.index < plan.steps.length ? `, hold ${formatDuration(s.waitMs)}` : '') + (s.note && s.index === 1 ? ` (${s.note})` : ''),
+    (s) =>
+      `step ${s.index}/${plan.steps.length}: blue ${s.weights.blue}% / green ${s.weights.green}%` +
+      (s.index < plan.steps.length ? `, hold ${formatDuration(s.waitMs)}` : '') +
+      (s.note && s.index === 1 ? ` (${s.note})` : ''),
   );
   if (plan.bakeMs > 0) lines.push(`keep the old color warm ${formatDuration(plan.bakeMs)}, then decommission it`);
   return lines;

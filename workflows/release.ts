@@ -36,7 +36,13 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   operator.register();
 
   const act = activitiesFor(spec);
-  const color = (c: Color): ColorRequest => ({ environment: spec.environment, specDir, service: spec.service, color: c, version: spec.version });
+  const color = (c: Color): ColorRequest => ({
+    environment: spec.environment,
+    specDir,
+    service: spec.service,
+    color: c,
+    version: spec.version,
+  });
   const compensations: Compensation[] = [];
   const releaseScope = new CancellationScope();
   operator.onAbort = () => releaseScope.cancel();
@@ -63,26 +69,44 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       if (alreadyLive) return;
       const plan = planRelease(spec, newColor, liveColor === null);
       tracker.status.step = { index: 0, total: plan.steps.length };
-      tracker.event('plan', [liveColor ? `${liveColor} is live; releasing ${spec.version} on ${newColor}` : `first release: ${spec.version} on ${newColor}`, ...describePlan(plan)].join('\n'));
+      tracker.event(
+        'plan',
+        [
+          liveColor
+            ? `${liveColor} is live; releasing ${spec.version} on ${newColor}`
+            : `first release: ${spec.version} on ${newColor}`,
+          ...describePlan(plan),
+        ].join('\n'),
+      );
 
       // 2. Provision the idle color.
       tracker.phase('provisioning', `provisioning ${newColor} with ${spec.version}`);
-      compensations.unshift({ what: `decommission ${newColor}`, undo: () => act.undo.decommissionColor(color(newColor)) });
+      compensations.unshift({
+        what: `decommission ${newColor}`,
+        undo: () => act.undo.decommissionColor(color(newColor)),
+      });
       const provisioned = await act.env.provisionColor(color(newColor));
       tracker.event('provisioned', provisioned.detail);
 
       // 3. Verify it before it gets any traffic.
       tracker.phase('verifying', `health-checking ${provisioned.endpoint}${spec.verify.http.path}`);
       const health = await act.probe.checkHealth(provisioned.endpoint, spec.verify.http);
-      if (!health.healthy) throw new RollbackReason(`health check of ${newColor} failed after ${health.attempts} attempts: ${health.last}`);
+      if (!health.healthy)
+        throw new RollbackReason(
+          `health check of ${newColor} failed after ${health.attempts} attempts: ${health.last}`,
+        );
       tracker.event('verified', `${newColor} is healthy (${health.last} after ${health.attempts} attempt(s))`);
-      if (plan.gates.beforeTraffic) await operator.awaitApproval('beforeTraffic', plan.approvalTimeoutMs, spec.approval.onTimeout);
+      if (plan.gates.beforeTraffic)
+        await operator.awaitApproval('beforeTraffic', plan.approvalTimeoutMs, spec.approval.onTimeout);
 
       // 4. Shift traffic in steps, judging the new color during every step.
       const previousLive = liveColor;
       compensations.unshift(
         previousLive
-          ? { what: `restore ${previousLive} to 100%`, undo: () => act.undo.shiftTraffic(spec.dns, weightsFor(previousLive, 100)) }
+          ? {
+              what: `restore ${previousLive} to 100%`,
+              undo: () => act.undo.shiftTraffic(spec.dns, weightsFor(previousLive, 100)),
+            }
           : { what: 'remove the records of this first release', undo: () => act.undo.removeTraffic(spec.dns) },
       );
       const judge = analysisWatcher(spec, provisioned.endpoint);
@@ -90,20 +114,35 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
         await operator.unpaused();
         await windowOpen(`shift ${newColor} to ${operator.promoteRequested ? 100 : step.percent}%`);
         const target: PlannedStep = operator.promoteRequested ? plan.steps[plan.steps.length - 1] : step;
-        tracker.phase('shifting', `step ${target.index}/${plan.steps.length}: ${newColor} to ${target.percent}%${operator.promoteRequested ? ' (promoted)' : ''}`);
+        tracker.phase(
+          'shifting',
+          `step ${target.index}/${plan.steps.length}: ${newColor} to ${target.percent}%${operator.promoteRequested ? ' (promoted)' : ''}`,
+        );
         const shifted = await act.dns.shiftTraffic(spec.dns, target.weights);
         tracker.weights(target.weights, { index: target.index, total: plan.steps.length });
-        tracker.event('shifted', `blue ${target.weights.blue}% / green ${target.weights.green}% in sync (${shifted.polls} GetChange poll(s))`);
+        tracker.event(
+          'shifted',
+          `blue ${target.weights.blue}% / green ${target.weights.green}% in sync (${shifted.polls} GetChange poll(s))`,
+        );
         if (target.percent === 100) break;
-        const held = await judge(`step ${target.index}`, target.waitMs, `shift ${newColor} to ${plan.steps[target.index].percent}%`, true);
+        const held = await judge(
+          `step ${target.index}`,
+          target.waitMs,
+          `shift ${newColor} to ${plan.steps[target.index].percent}%`,
+          true,
+        );
         if (held === 'promoted') tracker.event('promote', 'skipping the remaining steps');
       }
 
       // 5. Keep the old color warm, still judging the new one, then get approval to tear it down.
       if (liveColor !== null) {
-        tracker.phase('baking', `${newColor} serves 100%; keeping ${liveColor} warm for ${formatDuration(plan.bakeMs)}`);
+        tracker.phase(
+          'baking',
+          `${newColor} serves 100%; keeping ${liveColor} warm for ${formatDuration(plan.bakeMs)}`,
+        );
         await judge('warm period', plan.bakeMs, `decommission ${liveColor}`, false);
-        if (plan.gates.beforeDecommission) await operator.awaitApproval('beforeDecommission', plan.approvalTimeoutMs, spec.approval.onTimeout);
+        if (plan.gates.beforeDecommission)
+          await operator.awaitApproval('beforeDecommission', plan.approvalTimeoutMs, spec.approval.onTimeout);
       }
     });
   } catch (err) {
@@ -112,11 +151,23 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     tracker.next(compensations.map((c) => c.what).join(', then '));
     const needsHuman = await CancellationScope.nonCancellable(() => runCompensations(compensations, tracker));
     // With a failed undo nobody knows for sure which color serves: report none as live.
-    return finish(tracker, needsHuman.length ? 'failed' : 'rolled-back', reason, needsHuman, needsHuman.length ? null : liveColor);
+    return finish(
+      tracker,
+      needsHuman.length ? 'failed' : 'rolled-back',
+      reason,
+      needsHuman,
+      needsHuman.length ? null : liveColor,
+    );
   }
 
   if (alreadyLive) {
-    return finish(tracker, 'completed', `no-op: ${spec.version} (from versionFrom) is already live on ${liveColor ?? 'no color'}`, [], liveColor);
+    return finish(
+      tracker,
+      'completed',
+      `no-op: ${spec.version} (from versionFrom) is already live on ${liveColor ?? 'no color'}`,
+      [],
+      liveColor,
+    );
   }
 
   // 6. Decommission the old color. Past this point there is nothing to roll back to.
@@ -129,7 +180,13 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       tracker.event('decommissioned', done.detail);
     } catch (err) {
       const problem = `${oldColor} could not be decommissioned: ${describeError(err)}; stop it by hand (traffic is already on ${newColor})`;
-      return finish(tracker, 'failed', `released ${spec.version} on ${newColor}, but the old color is still up`, [problem], newColor);
+      return finish(
+        tracker,
+        'failed',
+        `released ${spec.version} on ${newColor}, but the old color is still up`,
+        [problem],
+        newColor,
+      );
     }
   }
   return finish(tracker, 'completed', `${spec.version} serves 100% on ${newColor}`, [], newColor);
@@ -137,9 +194,16 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   /** Outside the change window, waits on a durable timer until it opens; weights never change outside it. */
   async function windowOpen(nextAction: string): Promise<void> {
     if (!spec.window) return;
-    for (let opens = nextWindowOpening(Date.now(), spec.window); opens !== null; opens = nextWindowOpening(Date.now(), spec.window)) {
+    for (
+      let opens = nextWindowOpening(Date.now(), spec.window);
+      opens !== null;
+      opens = nextWindowOpening(Date.now(), spec.window)
+    ) {
       const previous = tracker.status.phase;
-      tracker.phase('waiting-for-window', `window ${describeWindow(spec.window)} is closed; it opens at ${new Date(opens).toISOString()}`);
+      tracker.phase(
+        'waiting-for-window',
+        `window ${describeWindow(spec.window)} is closed; it opens at ${new Date(opens).toISOString()}`,
+      );
       tracker.next(`${nextAction} when the window opens`, opens);
       await sleep(opens - Date.now());
       tracker.phase(previous, 'window open');
@@ -195,7 +259,13 @@ async function runCompensations(compensations: Compensation[], tracker: ReleaseT
 
 /** Records how the release ended. Rolled back and failed releases end as failed workflows so
  * the Web UI and lists flag them; the result rides along as the failure's details for the CLI. */
-function finish(tracker: ReleaseTracker, outcome: Outcome, reason: string, needsHuman: string[], liveColor: Color | null): ReleaseResult {
+function finish(
+  tracker: ReleaseTracker,
+  outcome: Outcome,
+  reason: string,
+  needsHuman: string[],
+  liveColor: Color | null,
+): ReleaseResult {
   const s = tracker.status;
   if (outcome === 'rolled-back') s.weights = liveColor ? weightsFor(liveColor, 100) : { blue: 0, green: 0 };
   const result: ReleaseResult = { outcome, reason, liveColor, weights: s.weights };
@@ -204,7 +274,12 @@ function finish(tracker: ReleaseTracker, outcome: Outcome, reason: string, needs
   tracker.next(undefined);
   tracker.phase(outcome, needsHuman.length ? `needs a human: ${needsHuman.join('; ')}` : reason);
   if (outcome === 'completed') return result;
-  throw ApplicationFailure.create({ message: `${outcome}: ${reason}`, type: outcome === 'failed' ? 'NeedsHuman' : 'RolledBack', nonRetryable: true, details: [result] });
+  throw ApplicationFailure.create({
+    message: `${outcome}: ${reason}`,
+    type: outcome === 'failed' ? 'NeedsHuman' : 'RolledBack',
+    nonRetryable: true,
+    details: [result],
+  });
 }
 
 function describeError(err: unknown): string {
@@ -216,19 +291,38 @@ function describeError(err: unknown): string {
 
 /** Timeouts and retries fitted to each external system. */
 function activitiesFor(spec: ReleaseSpec) {
-  const permanent = ['NoSuchHostedZone', 'InvalidChangeBatch', 'InvalidInput', 'AccessDenied', 'EnvironmentMisconfigured', 'MissingEnvironmentVariable'];
+  const permanent = [
+    'NoSuchHostedZone',
+    'InvalidChangeBatch',
+    'InvalidInput',
+    'AccessDenied',
+    'EnvironmentMisconfigured',
+    'MissingEnvironmentVariable',
+  ];
   const route53: ActivityOptions = {
     // Includes waiting for INSYNC, which Route 53 promises within about a minute.
     startToCloseTimeout: '10m',
     heartbeatTimeout: '1m',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8, nonRetryableErrorTypes: permanent },
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      maximumAttempts: 8,
+      nonRetryableErrorTypes: permanent,
+    },
   };
   const envMs = spec.environment.provider === 'command' ? parseDuration(spec.environment.timeout) : 2 * 60_000;
   const graceMs = spec.environment.provider === 'local' ? parseDuration(spec.environment.stopGracePeriod) : 0;
   const environment: ActivityOptions = {
     startToCloseTimeout: envMs + graceMs + 30_000,
     heartbeatTimeout: '30s',
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 3, nonRetryableErrorTypes: permanent },
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+      maximumAttempts: 3,
+      nonRetryableErrorTypes: permanent,
+    },
   };
   const h = spec.verify.http;
   const probes: ActivityOptions = {
@@ -240,11 +334,23 @@ function activitiesFor(spec: ReleaseSpec) {
   const undo: ActivityOptions = {
     startToCloseTimeout: '10m',
     heartbeatTimeout: '1m',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes: permanent },
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+      maximumAttempts: 10,
+      nonRetryableErrorTypes: permanent,
+    },
   };
   const lookup: ActivityOptions = {
     startToCloseTimeout: '1m',
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: permanent },
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: permanent,
+    },
   };
   return {
     lookup: proxyActivities<Activities>(lookup),

@@ -2,9 +2,16 @@
 // under the record's release id. Schedules suffix their workflow ids with a timestamp, so only
 // this indirection lets Temporal's one-id-at-a-time rule keep a scheduled release from
 // overlapping any other release of the same record, manual or scheduled.
-import { ApplicationFailure, ParentClosePolicy, startChild, upsertMemo, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  ParentClosePolicy,
+  startChild,
+  upsertMemo,
+  workflowInfo,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { fqdn, releaseIdFor } from '../activities/dns/names';
+import { fqdn, releaseIdFor } from './names';
 import type { ReleaseInput, ReleaseResult } from './messages';
 import { release } from './release';
 import { phaseKey, recordKey, serviceKey, versionKey } from './search-attributes';
@@ -56,6 +63,10 @@ export async function scheduledRelease(input: ReleaseInput): Promise<ScheduledRu
     return { outcome: 'started', releaseId, releaseRunId: child.firstExecutionRunId, reason: result.reason, result };
   } catch (err) {
     const cause = (err as { cause?: ApplicationFailure }).cause;
-    throw ApplicationFailure.nonRetryable(`release ${releaseId} did not complete: ${cause?.message ?? (err as Error).message}`, 'ReleaseNotCompleted', cause?.details?.[0]);
+    throw ApplicationFailure.nonRetryable(
+      `release ${releaseId} did not complete: ${cause?.message ?? (err as Error).message}`,
+      'ReleaseNotCompleted',
+      cause?.details?.[0],
+    );
   }
 }

@@ -15,8 +15,11 @@ const argv = z.array(z.string().min(1)).min(1, { message: 'needs at least the pr
 // Values may reference the worker's environment as ${env:NAME}; they are resolved inside the
 // activity so secrets never enter workflow history.
 const envMap = z
-  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'environment variable names are letters, digits and _' }), z.string())
-  .describe('Extra environment variables. Values may say ${env:NAME} to pass the worker\'s NAME by reference.');
+  .record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'environment variable names are letters, digits and _' }),
+    z.string(),
+  )
+  .describe("Extra environment variables. Values may say ${env:NAME} to pass the worker's NAME by reference.");
 
 export const colors = ['blue', 'green'] as const;
 export type Color = (typeof colors)[number];
@@ -24,8 +27,13 @@ export type Color = (typeof colors)[number];
 const localEnvironment = z
   .strictObject({
     provider: z.literal('local'),
-    command: argv.describe('Program and arguments, run once per color. Runs in the spec\'s folder unless `cwd` says otherwise.'),
-    cwd: z.string().optional().describe('Working directory; relative to the spec\'s folder. Default: the spec\'s folder.'),
+    command: argv.describe(
+      "Program and arguments, run once per color. Runs in the spec's folder unless `cwd` says otherwise.",
+    ),
+    cwd: z
+      .string()
+      .optional()
+      .describe("Working directory; relative to the spec's folder. Default: the spec's folder."),
     env: envMap.optional(),
     ports: z
       .strictObject({ blue: port, green: port })
@@ -45,8 +53,13 @@ const commandEnvironment = z
       .includes('{color}', { message: 'must contain {color}, e.g. "https://{color}.shop.internal"' })
       .describe('Base URL of a color; {color} is replaced by blue or green.'),
     timeout: duration('Time limit of one provision or decommission run.').default('10m'),
-    shell: z.boolean().default(false).describe('Join the argv with spaces and run it with /bin/sh -c (only when you need pipes, globbing or $VARIABLES).'),
-    cwd: z.string().optional().describe('Working directory; relative to the spec\'s folder.'),
+    shell: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Join the argv with spaces and run it with /bin/sh -c (only when you need pipes, globbing or $VARIABLES).',
+      ),
+    cwd: z.string().optional().describe("Working directory; relative to the spec's folder."),
     env: envMap.optional(),
   })
   .describe('Runs your own provision / decommission commands (Kubernetes, Nomad, Terraform, ...).');
@@ -61,13 +74,23 @@ const dns = z
   .strictObject({
     provider: z.literal('route53'),
     hostedZoneId: z.string().min(1).optional().describe('Hosted zone id. Give this or zoneName.'),
-    zoneName: z.string().min(1).optional().describe('Hosted zone name, looked up at release time. Give this or hostedZoneId.'),
+    zoneName: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Hosted zone name, looked up at release time. Give this or hostedZoneId.'),
     recordName: z.string().min(1).describe('The name users resolve, e.g. shop.example.com.'),
     recordType: z.enum(['CNAME', 'A']).default('CNAME').describe('CNAME, or A as an alias record.'),
-    ttl: z.number().int().min(0).max(172800).default(60).describe('TTL of the weighted CNAME records (seconds); every step waits at least this long.'),
+    ttl: z
+      .number()
+      .int()
+      .min(0)
+      .max(172800)
+      .default(60)
+      .describe('TTL of the weighted CNAME records (seconds); every step waits at least this long.'),
     targets: z
       .strictObject({ blue: target, green: target })
-      .describe('What each color\'s record points at: a host name (CNAME) or {dnsName, hostedZoneId} (A alias).'),
+      .describe("What each color's record points at: a host name (CNAME) or {dnsName, hostedZoneId} (A alias)."),
   })
   .superRefine((d, ctx) => {
     if (!d.hostedZoneId === !d.zoneName) {
@@ -79,7 +102,11 @@ const dns = z
         ctx.addIssue({ code: 'custom', message: 'a CNAME target is a host name string', path: ['targets', color] });
       }
       if (d.recordType === 'A' && typeof t === 'string') {
-        ctx.addIssue({ code: 'custom', message: 'an A (alias) target needs { dnsName, hostedZoneId }', path: ['targets', color] });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'an A (alias) target needs { dnsName, hostedZoneId }',
+          path: ['targets', color],
+        });
       }
     }
   })
@@ -89,7 +116,13 @@ const httpCheck = z
   .strictObject({
     path: z.string().startsWith('/').default('/healthz'),
     expectStatus: z.number().int().min(100).max(599).default(200),
-    attempts: z.number().int().min(1).max(1000).default(30).describe('Checks before the new color is declared unhealthy.'),
+    attempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(30)
+      .describe('Checks before the new color is declared unhealthy.'),
     interval: duration('Pause between failed checks.').default('1s'),
     timeout: duration('Time limit of one check.').default('2s'),
   })
@@ -99,7 +132,12 @@ const analysis = z
   .strictObject({
     path: z.string().startsWith('/').default('/'),
     requests: z.number().int().min(1).max(10_000).default(20).describe('Requests per analysis round.'),
-    maxErrorRate: z.number().min(0).max(1).default(0.01).describe('Largest tolerated share of failed requests (non-2xx/3xx or no answer).'),
+    maxErrorRate: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.01)
+      .describe('Largest tolerated share of failed requests (non-2xx/3xx or no answer).'),
     maxLatencyMs: z.number().positive().default(500).describe('Largest tolerated p95 latency, in milliseconds.'),
     every: duration('Pause between analysis rounds while a step waits.').default('30s'),
   })
@@ -122,10 +160,16 @@ const steps = z
 
 const approval = z
   .strictObject({
-    beforeTraffic: z.boolean().default(false).describe('Wait for `approve` after verify, before the first weight change.'),
+    beforeTraffic: z
+      .boolean()
+      .default(false)
+      .describe('Wait for `approve` after verify, before the first weight change.'),
     beforeDecommission: z.boolean().default(false).describe('Wait for `approve` before tearing the old color down.'),
     timeout: duration('How long an approval gate waits.').default('24h'),
-    onTimeout: z.enum(['rollback', 'proceed']).default('rollback').describe('What an unanswered gate does when it times out.'),
+    onTimeout: z
+      .enum(['rollback', 'proceed'])
+      .default('rollback')
+      .describe('What an unanswered gate does when it times out.'),
   })
   .describe('Manual approval gates.');
 
@@ -135,7 +179,11 @@ const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'expected
 
 const window = z
   .strictObject({
-    days: z.array(z.enum(dayNames)).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']).describe('Days the window is open, in its time zone.'),
+    days: z
+      .array(z.enum(dayNames))
+      .min(1)
+      .default(['mon', 'tue', 'wed', 'thu', 'fri'])
+      .describe('Days the window is open, in its time zone.'),
     start: clock.describe('Opening time, local to the time zone ("09:00").'),
     end: clock.describe('Closing time, local to the time zone ("16:00"); traffic shifts only before it.'),
     timezone: z
@@ -144,21 +192,30 @@ const window = z
       .default('UTC')
       .describe('IANA time zone of start and end; daylight saving time is taken into account.'),
   })
-  .refine((w) => w.start < w.end, { message: 'start must be before end (windows do not cross midnight)', path: ['end'] })
+  .refine((w) => w.start < w.end, {
+    message: 'start must be before end (windows do not cross midnight)',
+    path: ['end'],
+  })
   .describe('Change window: weights change only inside it. Outside, the release waits (phase waiting-for-window).');
 
 const versionFrom = z
   .union([
-    z.strictObject({ url: z.url({ protocol: /^https?$/ }).describe('GET this URL; the first line of the body is the version.') }),
+    z.strictObject({
+      url: z.url({ protocol: /^https?$/ }).describe('GET this URL; the first line of the body is the version.'),
+    }),
     z.strictObject({ command: argv.describe('Run this; the first line of its standard output is the version.') }),
   ])
-  .describe('For recurring releases: where each run reads the version to release. A run whose version is already live ends as a no-op.');
+  .describe(
+    'For recurring releases: where each run reads the version to release. A run whose version is already live ends as a no-op.',
+  );
 
 export const releaseSpecSchema = z
   .strictObject({
     service: z
       .string()
-      .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { message: 'use 1-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen' })
+      .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+        message: 'use 1-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen',
+      })
       .describe('Name of the service; names the processes, records and releases.'),
     version: z
       .string({ error: (i) => (i.input === undefined ? 'required' : 'must be a string; quote it, e.g. "2.4.1"') })
@@ -178,7 +235,9 @@ export const releaseSpecSchema = z
       })
       .prefault({}),
     decommission: z
-      .strictObject({ delay: duration('Keep the old color warm this long at 100% before tearing it down.').default('15m') })
+      .strictObject({
+        delay: duration('Keep the old color warm this long at 100% before tearing it down.').default('15m'),
+      })
       .prefault({}),
     approval: approval.prefault({}),
     window: window.optional(),

@@ -69,7 +69,10 @@ export class ReleaseTracker {
   }
 
   next(action: string | undefined, atMs?: number): void {
-    this.status.next = action === undefined ? undefined : { action, ...(atMs !== undefined ? { at: new Date(atMs).toISOString() } : {}) };
+    this.status.next =
+      action === undefined
+        ? undefined
+        : { action, ...(atMs !== undefined ? { at: new Date(atMs).toISOString() } : {}) };
     this.publish();
   }
 
@@ -90,7 +93,10 @@ export class ReleaseTracker {
       lines.push(`Next: ${s.next.action}${when}`);
     }
     if (s.pendingApproval) lines.push(`Waiting for approval (${s.pendingApproval}): send the \`approve\` signal.`);
-    if (s.lastAnalysis) lines.push(`Last analysis: ${(s.lastAnalysis.errorRate * 100).toFixed(1)}% errors, p95 ${s.lastAnalysis.p95Ms}ms`);
+    if (s.lastAnalysis)
+      lines.push(
+        `Last analysis: ${(s.lastAnalysis.errorRate * 100).toFixed(1)}% errors, p95 ${s.lastAnalysis.p95Ms}ms`,
+      );
     const last = s.events[s.events.length - 1];
     if (last) lines.push(`Latest: ${last.message}`);
     setCurrentDetails(lines.join('\n\n'));

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { ApplicationFailure } from '@temporalio/common';
 import { colors, type Color, type DnsSpec } from '../../workflows/spec';
-import { fqdn, setIdentifierFor } from './names';
+import { fqdn, setIdentifierFor } from '../../workflows/names';
 import type { ObservedWeights, TrafficRouter, Weights } from './router';
 
 /** Errors that no retry can fix: the spec or the account needs a human. */
@@ -32,7 +32,10 @@ export { fqdn, setIdentifierFor };
 export function createRoute53Client(): Route53Client {
   // Region and endpoint come from the standard chain (AWS_REGION, AWS_ENDPOINT_URL_ROUTE_53);
   // Route 53 is global, so a missing region falls back to us-east-1 instead of failing.
-  return new Route53Client({ region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1', maxAttempts: 3 });
+  return new Route53Client({
+    region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    maxAttempts: 3,
+  });
 }
 
 /** Translates an SDK error into one Temporal retries (throttling, 5xx) or one it must not. */
@@ -138,14 +141,22 @@ export class Route53Router implements TrafficRouter {
     if (typeof target === 'string') {
       return { ...base, TTL: this.spec.ttl, ResourceRecords: [{ Value: target }] };
     }
-    return { ...base, AliasTarget: { DNSName: target.dnsName, HostedZoneId: target.hostedZoneId, EvaluateTargetHealth: false } };
+    return {
+      ...base,
+      AliasTarget: { DNSName: target.dnsName, HostedZoneId: target.hostedZoneId, EvaluateTargetHealth: false },
+    };
   }
 
   /** One atomic change batch; returns the change id to wait on. */
   private async changeBatch(comment: string, changes: Change[]): Promise<string> {
     const zoneId = await this.hostedZoneId();
     const out = await this.call('ChangeResourceRecordSets', () =>
-      this.client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: `bluegreen ${this.spec.recordName}: ${comment}`, Changes: changes } })),
+      this.client.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: zoneId,
+          ChangeBatch: { Comment: `bluegreen ${this.spec.recordName}: ${comment}`, Changes: changes },
+        }),
+      ),
     );
     return out.ChangeInfo!.Id!;
   }
@@ -166,6 +177,9 @@ export class Route53Router implements TrafficRouter {
     const records = await this.readRecords();
     const existing = colors.map((c) => records[c]).filter((r): r is ResourceRecordSet => r !== undefined);
     if (existing.length === 0) return null;
-    return this.changeBatch('remove the records of a rolled back first release', existing.map((rr) => ({ Action: 'DELETE', ResourceRecordSet: rr })));
+    return this.changeBatch(
+      'remove the records of a rolled back first release',
+      existing.map((rr) => ({ Action: 'DELETE', ResourceRecordSet: rr })),
+    );
   }
 }

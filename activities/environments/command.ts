@@ -35,7 +35,11 @@ export class CommandProvider implements EnvironmentProvider {
 
   async provision(instance: ColorInstance, progress: Progress): Promise<Provisioned> {
     const output = await this.run('provision', this.spec.provision, instance, progress);
-    return { endpoint: this.endpoint(instance), reused: false, detail: lastLines(output, 3) || 'provision command succeeded' };
+    return {
+      endpoint: this.endpoint(instance),
+      reused: false,
+      detail: lastLines(output, 3) || 'provision command succeeded',
+    };
   }
 
   async decommission(instance: ColorInstance, progress: Progress): Promise<{ stopped: number; detail: string }> {
@@ -69,7 +73,12 @@ export class CommandProvider implements EnvironmentProvider {
         } catch {
           /* gone */
         }
-        reject(new EnvironmentError(`environment.${action} timed out after ${this.spec.timeout}; last output:\n${lastLines(output, 10)}`, true));
+        reject(
+          new EnvironmentError(
+            `environment.${action} timed out after ${this.spec.timeout}; last output:\n${lastLines(output, 10)}`,
+            true,
+          ),
+        );
       }, timeoutMs);
       child.once('error', (err) => {
         clearTimeout(timer);
@@ -78,7 +87,13 @@ export class CommandProvider implements EnvironmentProvider {
       child.once('close', (code, sig) => {
         clearTimeout(timer);
         if (code === 0) resolve(output);
-        else reject(new EnvironmentError(`environment.${action} exited with ${sig ?? `code ${code}`}; last output:\n${lastLines(output, 10)}`, true));
+        else
+          reject(
+            new EnvironmentError(
+              `environment.${action} exited with ${sig ?? `code ${code}`}; last output:\n${lastLines(output, 10)}`,
+              true,
+            ),
+          );
       });
     });
   }

@@ -85,7 +85,11 @@ export class LocalProvider implements EnvironmentProvider {
     const marker = this.marker(instance);
     const running = findMarkedProcesses(marker);
     if (running.length === 1 && running[0].env.BLUEGREEN_VERSION === instance.version) {
-      return { endpoint: this.endpoint(instance), reused: true, detail: `${instance.color} already runs ${instance.version} (pid ${running[0].pid})` };
+      return {
+        endpoint: this.endpoint(instance),
+        reused: true,
+        detail: `${instance.color} already runs ${instance.version} (pid ${running[0].pid})`,
+      };
     }
     if (running.length > 0) {
       // The idle color runs something else (an earlier release that never finished): replace it.
@@ -121,9 +125,16 @@ export class LocalProvider implements EnvironmentProvider {
     // rather than as thirty failed health checks later.
     await sleep(300);
     if (!isRunning(pid)) {
-      throw new EnvironmentError(`${instance.color} ${instance.version} exited right after start; last output:\n${tail(files.log)}`, false);
+      throw new EnvironmentError(
+        `${instance.color} ${instance.version} exited right after start; last output:\n${tail(files.log)}`,
+        false,
+      );
     }
-    return { endpoint: state.endpoint, reused: false, detail: `started ${instance.color} ${instance.version} as pid ${pid} on port ${port} (log ${files.log})` };
+    return {
+      endpoint: state.endpoint,
+      reused: false,
+      detail: `started ${instance.color} ${instance.version} as pid ${pid} on port ${port} (log ${files.log})`,
+    };
   }
 
   async decommission(instance: ColorInstance, progress: Progress): Promise<{ stopped: number; detail: string }> {
@@ -161,7 +172,12 @@ async function spawnColor(state: LocalState, stateFile: string): Promise<number>
   const logFd = openSync(state.log, 'a');
   let child;
   try {
-    child = spawn(state.command[0], state.command.slice(1), { cwd: state.cwd, env, detached: true, stdio: ['ignore', logFd, logFd] });
+    child = spawn(state.command[0], state.command.slice(1), {
+      cwd: state.cwd,
+      env,
+      detached: true,
+      stdio: ['ignore', logFd, logFd],
+    });
   } finally {
     closeSync(logFd);
   }
@@ -170,7 +186,10 @@ async function spawnColor(state: LocalState, stateFile: string): Promise<number>
     child.once('spawn', () => resolve(null));
   });
   if (spawnError) {
-    throw new EnvironmentError(`cannot start environment.command ${JSON.stringify(state.command)} in ${state.cwd}: ${spawnError.message}`, false);
+    throw new EnvironmentError(
+      `cannot start environment.command ${JSON.stringify(state.command)} in ${state.cwd}: ${spawnError.message}`,
+      false,
+    );
   }
   child.unref();
   state.pid = child.pid!;

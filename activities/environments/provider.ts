@@ -33,13 +33,19 @@ export interface EnvironmentProvider {
 }
 
 /** Resolves ${env:NAME} references from the worker's environment, inside the activity. */
-export function resolveEnvReferences(values: Record<string, string> | undefined, env: NodeJS.ProcessEnv, field: string): Record<string, string> {
+export function resolveEnvReferences(
+  values: Record<string, string> | undefined,
+  env: NodeJS.ProcessEnv,
+  field: string,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(values ?? {})) {
     out[key] = value.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const resolved = env[name];
       if (resolved === undefined) {
-        throw new MissingEnvError(`${field}.${key} references \${env:${name}}, but ${name} is not set in the worker's environment`);
+        throw new MissingEnvError(
+          `${field}.${key} references \${env:${name}}, but ${name} is not set in the worker's environment`,
+        );
       }
       return resolved;
     });

@@ -24,7 +24,11 @@ async function probe(url: string, timeoutMs: number): Promise<{ status?: number;
   }
 }
 
-export async function checkHealth(endpoint: string, check: HttpCheckSpec, progress: (m: string) => void): Promise<HealthResult> {
+export async function checkHealth(
+  endpoint: string,
+  check: HttpCheckSpec,
+  progress: (m: string) => void,
+): Promise<HealthResult> {
   const url = endpoint.replace(/\/$/, '') + check.path;
   const timeoutMs = parseDuration(check.timeout);
   const intervalMs = parseDuration(check.interval);

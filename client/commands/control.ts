@@ -29,7 +29,8 @@ export async function controlCommand(action: OperatorAction, argv: string[]): Pr
   if (action === 'approve') options.note = { type: 'string' };
   const { values, positionals } = parse(action, argv, options, ['id']);
   if (values.help) return printHelp(controlHelp(action));
-  if (action === 'abort' && !values.reason?.trim()) throw new CliError('abort needs --reason "...": it is recorded in the release events', EXIT.invalid);
+  if (action === 'abort' && !values.reason?.trim())
+    throw new CliError('abort needs --reason "...": it is recorded in the release events', EXIT.invalid);
   const t = await connectTemporal();
   try {
     const outcome = await sendAction(t, positionals[0], action, { reason: values.reason, note: values.note });

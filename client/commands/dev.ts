@@ -19,7 +19,8 @@ The servers come from \`bash scripts/setup-servers.sh\`, which runs by itself wh
 function port(value: string | undefined, fallback: number, flag: string): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new CliError(`${flag} must be a port number (1-65535), got "${value}"`, EXIT.invalid);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new CliError(`${flag} must be a port number (1-65535), got "${value}"`, EXIT.invalid);
   return n;
 }
 
@@ -47,7 +48,9 @@ export const devFlags = {
 };
 
 export function banner(stack: LocalStack, o: DevOptions): string {
-  const zones = Object.entries(stack.zones).map(([name, id]) => `${name} (${id})`).join(', ');
+  const zones = Object.entries(stack.zones)
+    .map(([name, id]) => `${name} (${id})`)
+    .join(', ');
   return [
     '',
     bold('bluegreen dev — local stack is up'),

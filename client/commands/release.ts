@@ -32,7 +32,12 @@ search attributes).`,
 };
 
 export async function startCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('start', argv, { watch: { type: 'boolean' }, json: { type: 'boolean' }, delay: { type: 'string' }, at: { type: 'string' } }, ['spec']);
+  const { values, positionals } = parse(
+    'start',
+    argv,
+    { watch: { type: 'boolean' }, json: { type: 'boolean' }, delay: { type: 'string' }, at: { type: 'string' } },
+    ['spec'],
+  );
   if (values.help) return printHelp(help.start);
   const startDelayMs = delayFrom(values.delay, values.at);
   // The spec parser (zod, YAML) loads only here: status and watch do not pay for it.
@@ -44,7 +49,9 @@ export async function startCommand(argv: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify({ id: handle.workflowId, runId: handle.firstExecutionRunId }));
     else {
       const when = startDelayMs ? `, starts at ${new Date(Date.now() + startDelayMs).toISOString()}` : '';
-      console.log(`started ${loaded.spec.service} ${versionLabel(loaded.spec)} on ${loaded.spec.dns.recordName}: ${handle.workflowId}${when}`);
+      console.log(
+        `started ${loaded.spec.service} ${versionLabel(loaded.spec)} on ${loaded.spec.dns.recordName}: ${handle.workflowId}${when}`,
+      );
     }
     if (!values.watch) return EXIT.completed;
     return await follow(t, handle.workflowId, Boolean(values.json));
@@ -64,7 +71,8 @@ function delayFrom(delay: string | undefined, at: string | undefined): number | 
   }
   if (at) {
     const when = Date.parse(at);
-    if (Number.isNaN(when) || !/T.*(Z|[+-]\d\d:?\d\d)$/.test(at)) throw new CliError(`--at: "${at}" is not an ISO-8601 time with a zone, e.g. 2026-12-01T02:00:00Z`, EXIT.invalid);
+    if (Number.isNaN(when) || !/T.*(Z|[+-]\d\d:?\d\d)$/.test(at))
+      throw new CliError(`--at: "${at}" is not an ISO-8601 time with a zone, e.g. 2026-12-01T02:00:00Z`, EXIT.invalid);
     if (when <= Date.now()) throw new CliError(`--at: ${at} is in the past`, EXIT.invalid);
     return when - Date.now();
   }
@@ -133,7 +141,12 @@ export async function followRelease(t: Temporal, id: string, quiet: boolean): Pr
 }
 
 export async function listCommand(argv: string[]): Promise<number> {
-  const { values } = parse('list', argv, { service: { type: 'string' }, running: { type: 'boolean' }, json: { type: 'boolean' } }, []);
+  const { values } = parse(
+    'list',
+    argv,
+    { service: { type: 'string' }, running: { type: 'boolean' }, json: { type: 'boolean' } },
+    [],
+  );
   if (values.help) return printHelp(help.list);
   const t = await connectTemporal();
   try {
@@ -145,7 +158,9 @@ export async function listCommand(argv: string[]): Promise<number> {
     } else {
       for (const r of rows) {
         const when = r.startsAt && Date.parse(r.startsAt) > Date.now() ? `  starts at ${r.startsAt}` : '';
-        console.log(`${r.startTime.slice(0, 19)}Z  ${(r.phase ?? '?').padEnd(17)} ${(r.service ?? '?').padEnd(14)} ${(r.version ?? '?').padEnd(10)} ${r.id}  ${r.status.toLowerCase()}${when}`);
+        console.log(
+          `${r.startTime.slice(0, 19)}Z  ${(r.phase ?? '?').padEnd(17)} ${(r.service ?? '?').padEnd(14)} ${(r.version ?? '?').padEnd(10)} ${r.id}  ${r.status.toLowerCase()}${when}`,
+        );
       }
     }
     return EXIT.completed;
@@ -153,4 +168,3 @@ export async function listCommand(argv: string[]): Promise<number> {
     await t.connection.close();
   }
 }
-

@@ -30,13 +30,33 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
   const t = async () => connectTemporal();
   switch (sub) {
     case 'create': {
-      const { values, positionals } = parse('schedule create', rest, { cron: { type: 'string' }, every: { type: 'string' }, timezone: { type: 'string' }, id: { type: 'string' }, json: { type: 'boolean' } }, ['spec']);
+      const { values, positionals } = parse(
+        'schedule create',
+        rest,
+        {
+          cron: { type: 'string' },
+          every: { type: 'string' },
+          timezone: { type: 'string' },
+          id: { type: 'string' },
+          json: { type: 'boolean' },
+        },
+        ['spec'],
+      );
       if (values.help) return printHelp(scheduleHelp);
       const loaded = loadSpecFile(positionals[0]);
       const temporal = await t();
       try {
-        const id = await createSchedule(temporal, loaded, { cron: values.cron, every: values.every, timezone: values.timezone }, values.id);
-        console.log(values.json ? JSON.stringify({ id }) : `created schedule ${id} for ${loaded.spec.service} on ${loaded.spec.dns.recordName}`);
+        const id = await createSchedule(
+          temporal,
+          loaded,
+          { cron: values.cron, every: values.every, timezone: values.timezone },
+          values.id,
+        );
+        console.log(
+          values.json
+            ? JSON.stringify({ id })
+            : `created schedule ${id} for ${loaded.spec.service} on ${loaded.spec.dns.recordName}`,
+        );
         return EXIT.completed;
       } finally {
         await temporal.connection.close();
@@ -52,7 +72,9 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
         else if (rows.length === 0) console.log('no schedules');
         else {
           for (const r of rows) {
-            console.log(`${r.id}  ${r.paused ? `PAUSED${r.note ? ` (${r.note})` : ''}` : 'active'}  ${r.timing}  ${r.service ?? '?'} → ${r.recordName ?? '?'}`);
+            console.log(
+              `${r.id}  ${r.paused ? `PAUSED${r.note ? ` (${r.note})` : ''}` : 'active'}  ${r.timing}  ${r.service ?? '?'} → ${r.recordName ?? '?'}`,
+            );
             console.log(`  next: ${r.nextRuns.slice(0, 3).join(', ') || '-'}   recent runs: ${r.recentRuns.length}`);
           }
         }

@@ -31,7 +31,9 @@ export async function validateCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('validate', argv, {}, ['spec']);
   if (values.help) return printHelp(validateHelp);
   const loaded = loadSpecFile(positionals[0]);
-  console.log(`${positionals[0]}: valid release spec for ${loaded.spec.service} ${versionLabel(loaded.spec)} on ${loaded.spec.dns.recordName}`);
+  console.log(
+    `${positionals[0]}: valid release spec for ${loaded.spec.service} ${versionLabel(loaded.spec)} on ${loaded.spec.dns.recordName}`,
+  );
   return EXIT.completed;
 }
 
@@ -45,22 +47,39 @@ export async function planCommand(argv: string[]): Promise<number> {
     return EXIT.completed;
   }
   const wait = effectiveStepWaitMs(spec);
-  console.log(`${spec.service} ${versionLabel(spec)} → ${spec.dns.recordName} (${spec.environment.provider} environment, TTL ${spec.dns.ttl}s)`);
-  if (spec.window) console.log(`  weights change only inside the window ${describeWindow(spec.window)}; outside it the release waits`);
-  console.log(`  provision green with ${versionLabel(spec)}, then health-check ${spec.verify.http.path} (up to ${spec.verify.http.attempts} attempts, every ${spec.verify.http.interval})`);
-  if (plan.gates.beforeTraffic) console.log(`  gate: wait for approve before any traffic (times out after ${spec.approval.timeout}: ${spec.approval.onTimeout})`);
+  console.log(
+    `${spec.service} ${versionLabel(spec)} → ${spec.dns.recordName} (${spec.environment.provider} environment, TTL ${spec.dns.ttl}s)`,
+  );
+  if (spec.window)
+    console.log(`  weights change only inside the window ${describeWindow(spec.window)}; outside it the release waits`);
+  console.log(
+    `  provision green with ${versionLabel(spec)}, then health-check ${spec.verify.http.path} (up to ${spec.verify.http.attempts} attempts, every ${spec.verify.http.interval})`,
+  );
+  if (plan.gates.beforeTraffic)
+    console.log(
+      `  gate: wait for approve before any traffic (times out after ${spec.approval.timeout}: ${spec.approval.onTimeout})`,
+    );
   let elapsed = 0;
   for (const s of plan.steps) {
     const last = s.index === plan.steps.length;
-    console.log(`  t+${formatDuration(elapsed).padEnd(7)} step ${s.index}/${plan.steps.length}: blue ${String(s.weights.blue).padStart(3)}% / green ${String(s.weights.green).padStart(3)}%${last ? '' : `, hold ${formatDuration(s.waitMs)}`}`);
+    console.log(
+      `  t+${formatDuration(elapsed).padEnd(7)} step ${s.index}/${plan.steps.length}: blue ${String(s.weights.blue).padStart(3)}% / green ${String(s.weights.green).padStart(3)}%${last ? '' : `, hold ${formatDuration(s.waitMs)}`}`,
+    );
     if (!last) elapsed += s.waitMs;
   }
   if (wait.note) console.log(`  (step wait ${wait.note})`);
-  console.log(`  analysis every ${spec.traffic.analysis.every} during every hold: ${spec.traffic.analysis.requests} requests to ${spec.traffic.analysis.path}, errors <= ${spec.traffic.analysis.maxErrorRate * 100}%, p95 <= ${spec.traffic.analysis.maxLatencyMs}ms`);
+  console.log(
+    `  analysis every ${spec.traffic.analysis.every} during every hold: ${spec.traffic.analysis.requests} requests to ${spec.traffic.analysis.path}, errors <= ${spec.traffic.analysis.maxErrorRate * 100}%, p95 <= ${spec.traffic.analysis.maxLatencyMs}ms`,
+  );
   console.log(`  t+${formatDuration(elapsed).padEnd(7)} keep blue warm ${formatDuration(plan.bakeMs)}`);
-  if (plan.gates.beforeDecommission) console.log(`  gate: wait for approve before decommissioning blue (times out after ${spec.approval.timeout}: ${spec.approval.onTimeout})`);
+  if (plan.gates.beforeDecommission)
+    console.log(
+      `  gate: wait for approve before decommissioning blue (times out after ${spec.approval.timeout}: ${spec.approval.onTimeout})`,
+    );
   console.log(`  t+${formatDuration(elapsed + plan.bakeMs).padEnd(7)} decommission blue`);
-  console.log(`minimum total duration: ${formatDuration(plan.minimumTotalMs)} (plus provisioning, verify, approvals and DNS sync)`);
+  console.log(
+    `minimum total duration: ${formatDuration(plan.minimumTotalMs)} (plus provisioning, verify, approvals and DNS sync)`,
+  );
   return EXIT.completed;
 }
 

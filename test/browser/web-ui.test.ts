@@ -22,7 +22,15 @@ before(async () => {
   // These flags keep chromium off the network it cannot reach here and let it run as root.
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 after(async () => {
@@ -36,8 +44,16 @@ async function status(id: string): Promise<ReleaseStatus> {
   return JSON.parse(r.stdout) as ReleaseStatus;
 }
 
-async function sendSignalThroughUi(page: Page, workflowId: string, signal: string, payload: string | undefined, screenshot?: string): Promise<void> {
-  await page.goto(`http://127.0.0.1:${stack.temporal.uiPort}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`);
+async function sendSignalThroughUi(
+  page: Page,
+  workflowId: string,
+  signal: string,
+  payload: string | undefined,
+  screenshot?: string,
+): Promise<void> {
+  await page.goto(
+    `http://127.0.0.1:${stack.temporal.uiPort}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`,
+  );
   await page.getByRole('button', { name: /More Actions/ }).click();
   await page.getByRole('menuitem', { name: 'Send a Signal' }).click();
   const dialog = page.getByRole('dialog').filter({ hasText: 'Send a Signal' });
@@ -45,7 +61,10 @@ async function sendSignalThroughUi(page: Page, workflowId: string, signal: strin
   await dialog.getByRole('option').filter({ hasText: 'promote' }).waitFor({ state: 'visible' });
   if (screenshot) await page.screenshot({ path: screenshot.replace('dialog', 'list') });
   // The UI builds this list from the workflow's metadata query: our names and descriptions.
-  await dialog.getByRole('option').filter({ hasText: new RegExp(`^\\s*${signal}\\b`) }).click();
+  await dialog
+    .getByRole('option')
+    .filter({ hasText: new RegExp(`^\\s*${signal}\\b`) })
+    .click();
   if (payload) {
     await dialog.getByRole('textbox', { name: 'Data' }).click();
     // insertText, not type: the editor auto-closes brackets and quotes on key presses.
@@ -67,21 +86,38 @@ describe('operating from the Temporal Web UI', () => {
   it('pause through the signal dialog freezes weights; resume through it completes the release', async () => {
     const first = await stack.cli('start', stack.writeSpec('ui-v1.yaml', await stack.appSpec('1.0.0')), '--watch');
     assert.equal(first.code, 0, first.stdout + first.stderr);
-    const spec = await stack.appSpec('2.0.0', { overrides: { traffic: { steps: [10, 50, 100], interval: '15s', analysis: { every: '1s' } } } });
+    const spec = await stack.appSpec('2.0.0', {
+      overrides: { traffic: { steps: [10, 50, 100], interval: '15s', analysis: { every: '1s' } } },
+    });
     const started = await stack.cli('start', stack.writeSpec('ui-v2.yaml', spec), '--json');
     const { id } = JSON.parse(started.stdout);
     await waitFor('step 1', async () => ((await status(id)).weights.green === 10 ? true : undefined), 30_000);
 
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const shots = process.env.UPDATE_SCREENSHOTS ? path.join(projectRoot, 'docs', 'images') : path.join(projectRoot, 'test-results');
+    const shots = process.env.UPDATE_SCREENSHOTS
+      ? path.join(projectRoot, 'docs', 'images')
+      : path.join(projectRoot, 'test-results');
     mkdirSync(shots, { recursive: true });
-    await sendSignalThroughUi(page, id, 'pause', '{"reason": "paused from the Web UI"}', path.join(shots, 'web-ui-signal-dialog.png'));
+    await sendSignalThroughUi(
+      page,
+      id,
+      'pause',
+      '{"reason": "paused from the Web UI"}',
+      path.join(shots, 'web-ui-signal-dialog.png'),
+    );
 
-    const paused = await waitFor('paused', async () => {
-      const s = await status(id);
-      return s.paused ? s : undefined;
-    }, 15_000);
-    assert.ok(paused.weights.green > 0 && paused.weights.green < 100, `paused mid-shift: ${JSON.stringify(paused.weights)}`);
+    const paused = await waitFor(
+      'paused',
+      async () => {
+        const s = await status(id);
+        return s.paused ? s : undefined;
+      },
+      15_000,
+    );
+    assert.ok(
+      paused.weights.green > 0 && paused.weights.green < 100,
+      `paused mid-shift: ${JSON.stringify(paused.weights)}`,
+    );
     const event = paused.events.find((e) => e.type === 'pause')!;
     assert.match(event.message, /paused from the Web UI/);
 

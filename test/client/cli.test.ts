@@ -11,8 +11,11 @@ import { projectRoot } from '../support/binaries';
 const bin = path.join(projectRoot, 'bin', 'bluegreen.js');
 const run = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
   new Promise((resolve) =>
-    execFile(process.execPath, [bin, ...args], { cwd: projectRoot, env: { ...process.env, NO_COLOR: '1', TEMPORAL_ADDRESS: '127.0.0.1:1' } }, (err, stdout, stderr) =>
-      resolve({ code: (err as { code?: number } | null)?.code ?? 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: projectRoot, env: { ...process.env, NO_COLOR: '1', TEMPORAL_ADDRESS: '127.0.0.1:1' } },
+      (err, stdout, stderr) => resolve({ code: (err as { code?: number } | null)?.code ?? 0, stdout, stderr }),
     ),
   );
 
@@ -20,12 +23,44 @@ describe('bluegreen CLI', () => {
   it('--help lists every verb and the exit codes', async () => {
     const r = await run('--help');
     assert.equal(r.code, 0);
-    for (const verb of ['validate', 'plan', 'start', 'status', 'watch', 'list', 'pause', 'resume', 'abort', 'approve', 'promote', 'worker', 'dev', 'schema']) assert.match(r.stdout, new RegExp(`\\b${verb}\\b`));
+    for (const verb of [
+      'validate',
+      'plan',
+      'start',
+      'status',
+      'watch',
+      'list',
+      'pause',
+      'resume',
+      'abort',
+      'approve',
+      'promote',
+      'worker',
+      'dev',
+      'schema',
+    ])
+      assert.match(r.stdout, new RegExp(`\\b${verb}\\b`));
     assert.match(r.stdout, /3 rolled back, 4 failed/);
   });
 
   it('every verb has its own --help', async () => {
-    for (const verb of ['validate', 'plan', 'start', 'status', 'watch', 'list', 'pause', 'resume', 'abort', 'approve', 'promote', 'worker', 'dev', 'schema', 'schedule']) {
+    for (const verb of [
+      'validate',
+      'plan',
+      'start',
+      'status',
+      'watch',
+      'list',
+      'pause',
+      'resume',
+      'abort',
+      'approve',
+      'promote',
+      'worker',
+      'dev',
+      'schema',
+      'schedule',
+    ]) {
       const r = await run(verb, '--help');
       assert.equal(r.code, 0, `${verb} --help: ${r.stderr}`);
       assert.match(r.stdout, new RegExp(`Usage: bluegreen ${verb}`));
@@ -46,7 +81,10 @@ describe('bluegreen CLI', () => {
     assert.equal((await run('validate', 'examples/shop.yaml')).code, 0);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bluegreen-cli-'));
     const bad = path.join(dir, 'bad.yaml');
-    writeFileSync(bad, 'service: shop\nversion: "1"\nenvironment: { provider: docker }\ndns: { provider: route53 }\ntraffic: { steps: [50, 10] }\n');
+    writeFileSync(
+      bad,
+      'service: shop\nversion: "1"\nenvironment: { provider: docker }\ndns: { provider: route53 }\ntraffic: { steps: [50, 10] }\n',
+    );
     const r = await run('validate', bad);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /environment.provider: /);

@@ -32,10 +32,25 @@ after(async () => {
 });
 
 function startDev(ports: { temporal: number; ui: number; route53: number }) {
-  const child = spawn(process.execPath, [bin, 'dev', '--temporal-port', String(ports.temporal), '--ui-port', String(ports.ui), '--route53-port', String(ports.route53), '--state-dir', stateDir], {
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      'dev',
+      '--temporal-port',
+      String(ports.temporal),
+      '--ui-port',
+      String(ports.ui),
+      '--route53-port',
+      String(ports.route53),
+      '--state-dir',
+      stateDir,
+    ],
+    {
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout!.on('data', (b) => (output += b));
   child.stderr!.on('data', (b) => (output += b));
@@ -44,7 +59,11 @@ function startDev(ports: { temporal: number; ui: number; route53: number }) {
 }
 
 function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => execFile(process.execPath, [bin, ...args], { env: { ...process.env, ...env } }, (err, stdout, stderr) => resolve({ code: (err as { code?: number } | null)?.code ?? 0, stdout, stderr })));
+  return new Promise((resolve) =>
+    execFile(process.execPath, [bin, ...args], { env: { ...process.env, ...env } }, (err, stdout, stderr) =>
+      resolve({ code: (err as { code?: number } | null)?.code ?? 0, stdout, stderr }),
+    ),
+  );
 }
 
 /** Every pid of ours still alive: servers, worker and the apps, found through /proc. */
@@ -77,7 +96,11 @@ describe('bluegreen dev', () => {
     const conn = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
     await conn.workflowService.getSystemInfo({});
     await conn.close();
-    const zones = await (await fetch(`http://127.0.0.1:${ports.route53}/2013-04-01/hostedzone`, { headers: { authorization: 'AWS4-HMAC-SHA256 Credential=dev/20260101/us-east-1/route53/aws4_request' } })).text();
+    const zones = await (
+      await fetch(`http://127.0.0.1:${ports.route53}/2013-04-01/hostedzone`, {
+        headers: { authorization: 'AWS4-HMAC-SHA256 Credential=dev/20260101/us-east-1/route53/aws4_request' },
+      })
+    ).text();
     assert.match(zones, /example\.com\./);
 
     const spec = YAML.parse(readFileSync(path.join(projectRoot, 'examples', 'shop.yaml'), 'utf8'));
@@ -91,26 +114,43 @@ describe('bluegreen dev', () => {
 
     // v2 with a long step: stop the stack while it is shifting.
     const v2 = path.join(dir, 'v2.yaml');
-    writeFileSync(v2, YAML.stringify({ ...spec, version: '2.0.0', traffic: { ...spec.traffic, steps: [10, 100], interval: '20s' } }));
+    writeFileSync(
+      v2,
+      YAML.stringify({ ...spec, version: '2.0.0', traffic: { ...spec.traffic, steps: [10, 100], interval: '20s' } }),
+    );
     const second = await cli(env, 'start', v2, '--json');
     const { id } = JSON.parse(second.stdout);
-    await waitFor('mid-shift', async () => {
-      const green = JSON.parse((await cli(env, 'status', id, '--json')).stdout).weights.green;
-      return green > 0 && green < 100 ? true : undefined;
-    }, 30_000);
+    await waitFor(
+      'mid-shift',
+      async () => {
+        const green = JSON.parse((await cli(env, 'status', id, '--json')).stdout).weights.green;
+        return green > 0 && green < 100 ? true : undefined;
+      },
+      30_000,
+    );
     dev.child.kill('SIGINT');
     await new Promise((r) => dev.child.once('exit', r));
     assert.equal(dev.child.exitCode, 0, dev.output());
     assert.deepEqual(leftovers(), [], 'nothing may run after Ctrl-C');
 
     dev = startDev(ports);
-    await waitFor('dev banner again', async () => (dev.output().includes('local stack is up') ? true : undefined), 90_000);
-    assert.match(dev.output(), /Restarted\s+shop blue 1.0.0.*shop green 2.0.0|Restarted\s+shop green 2.0.0.*shop blue 1.0.0/);
+    await waitFor(
+      'dev banner again',
+      async () => (dev.output().includes('local stack is up') ? true : undefined),
+      90_000,
+    );
+    assert.match(
+      dev.output(),
+      /Restarted\s+shop blue 1.0.0.*shop green 2.0.0|Restarted\s+shop green 2.0.0.*shop blue 1.0.0/,
+    );
     const resumed = await cli(env, 'watch', id);
     assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
     const status = JSON.parse((await cli(env, 'status', id, '--json')).stdout);
     assert.deepEqual(status.weights, { blue: 0, green: 100 });
-    assert.equal(((await fetch(`http://127.0.0.1:${appPorts.green}/`).then((r) => r.json())) as { version: string }).version, '2.0.0');
+    assert.equal(
+      ((await fetch(`http://127.0.0.1:${appPorts.green}/`).then((r) => r.json())) as { version: string }).version,
+      '2.0.0',
+    );
 
     dev.child.kill('SIGTERM');
     await new Promise((r) => dev.child.once('exit', r));

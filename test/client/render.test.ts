@@ -2,10 +2,9 @@
 // terminal width without breaking colour codes.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { renderStatus, weightBar } from '../../client/render';
+import { renderStatus, stripped as strip, weightBar } from '../../client/render';
 import type { ReleaseStatus } from '../../workflows/messages';
 
-const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 const status: ReleaseStatus = {
   id: 'bluegreen-shop.example.com',
   service: 'shop',
@@ -39,6 +38,7 @@ describe('watch view', () => {
   });
 
   it('cuts every line to the terminal width in the live view', () => {
-    for (const line of strip(renderStatus(status, Date.now(), 8, 50)).split('\n')) assert.ok(line.length <= 50, `${line.length}: ${line}`);
+    for (const line of strip(renderStatus(status, Date.now(), 8, 50)).split('\n'))
+      assert.ok(line.length <= 50, `${line.length}: ${line}`);
   });
 });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { setIdentifierFor } from '../../activities/dns/names';
+import { setIdentifierFor } from '../../workflows/names';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { binaries } from '../support/binaries';
 import { waitFor } from '../support/processes';
@@ -27,11 +27,16 @@ async function status(id: string): Promise<ReleaseStatus> {
 
 async function weights(): Promise<Record<string, number>> {
   const found = await stack.moto.weights(stack.zoneId, 'shop.example.com');
-  return { blue: found[setIdentifierFor('shop.example.com', 'blue')], green: found[setIdentifierFor('shop.example.com', 'green')] };
+  return {
+    blue: found[setIdentifierFor('shop.example.com', 'blue')],
+    green: found[setIdentifierFor('shop.example.com', 'green')],
+  };
 }
 
 /** Starts a release and waits until its first weight change is in Route 53. */
-async function startShifting(overrides: Record<string, unknown>): Promise<{ id: string; live: 'blue' | 'green'; next: 'blue' | 'green' }> {
+async function startShifting(
+  overrides: Record<string, unknown>,
+): Promise<{ id: string; live: 'blue' | 'green'; next: 'blue' | 'green' }> {
   const before = await weights();
   const live = before.blue === 100 ? 'blue' : 'green';
   const next = live === 'blue' ? 'green' : 'blue';
@@ -47,13 +52,19 @@ async function startShifting(overrides: Record<string, unknown>): Promise<{ id: 
 
 function temporalCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
-    execFile(binaries.temporal(), [...args, '--address', stack.temporal.address, '--namespace', 'default'], (err, stdout, stderr) => resolve({ code: (err as { code?: number } | null)?.code ?? 0, stdout, stderr })),
+    execFile(
+      binaries.temporal(),
+      [...args, '--address', stack.temporal.address, '--namespace', 'default'],
+      (err, stdout, stderr) => resolve({ code: (err as { code?: number } | null)?.code ?? 0, stdout, stderr }),
+    ),
   );
 }
 
 describe('operator control on real servers', () => {
   it('pause holds weights longer than a step interval; resume completes', async () => {
-    const { id, next } = await startShifting({ traffic: { steps: [10, 50, 100], interval: '3s', analysis: { every: '1s' } } });
+    const { id, next } = await startShifting({
+      traffic: { steps: [10, 50, 100], interval: '3s', analysis: { every: '1s' } },
+    });
     const paused = await stack.cli('pause', id, '--reason', 'checking the dashboards');
     assert.equal(paused.code, 0, paused.stderr);
     assert.match(paused.stdout, /paused: checking the dashboards; weights stay at/);
@@ -90,7 +101,10 @@ describe('operator control on real servers', () => {
   });
 
   it('approve releases a gated release', async () => {
-    const { id, next } = await startShifting({ approval: { beforeTraffic: true }, traffic: { steps: [50, 100], interval: '1s' } });
+    const { id, next } = await startShifting({
+      approval: { beforeTraffic: true },
+      traffic: { steps: [50, 100], interval: '1s' },
+    });
     await waitFor('gate', async () => ((await status(id)).phase === 'awaiting-approval' ? true : undefined), 30_000);
     assert.equal((await weights())[next], 0, 'no traffic before approval');
     const approve = await stack.cli('approve', id, '--note', 'change ticket 42');
@@ -101,7 +115,10 @@ describe('operator control on real servers', () => {
   });
 
   it('promote reaches 100% within seconds', async () => {
-    const { id, next } = await startShifting({ traffic: { steps: [10, 50, 100], interval: '1h' }, decommission: { delay: '1s' } });
+    const { id, next } = await startShifting({
+      traffic: { steps: [10, 50, 100], interval: '1h' },
+      decommission: { delay: '1s' },
+    });
     const started = Date.now();
     assert.equal((await stack.cli('promote', id)).code, 0);
     await waitFor('100%', async () => ((await weights())[next] === 100 ? true : undefined), 15_000);
@@ -112,17 +129,39 @@ describe('operator control on real servers', () => {
 
   it('`temporal workflow signal --name pause` (what the Web UI sends) behaves like the CLI; the release is found by its search attributes', async () => {
     const { id } = await startShifting({ traffic: { steps: [10, 50, 100], interval: '3s' } });
-    const sent = await temporalCli('workflow', 'signal', '--workflow-id', id, '--name', 'pause', '--input', '{"reason": "sent with the temporal CLI"}');
+    const sent = await temporalCli(
+      'workflow',
+      'signal',
+      '--workflow-id',
+      id,
+      '--name',
+      'pause',
+      '--input',
+      '{"reason": "sent with the temporal CLI"}',
+    );
     assert.equal(sent.code, 0, sent.stderr);
     await waitFor('paused', async () => ((await status(id)).paused ? true : undefined), 10_000);
     const s = await status(id);
     assert.match(s.events.find((e) => e.type === 'pause')!.message, /sent with the temporal CLI/);
 
-    const listed = await temporalCli('workflow', 'list', '--query', 'BlueGreenService="shop" AND BlueGreenPhase="shifting"', '--output', 'json');
+    const listed = await temporalCli(
+      'workflow',
+      'list',
+      '--query',
+      'BlueGreenService="shop" AND BlueGreenPhase="shifting"',
+      '--output',
+      'json',
+    );
     assert.equal(listed.code, 0, listed.stderr);
-    assert.ok(JSON.parse(listed.stdout).some((w: { execution: { workflowId: string } }) => w.execution.workflowId === id), listed.stdout);
+    assert.ok(
+      JSON.parse(listed.stdout).some((w: { execution: { workflowId: string } }) => w.execution.workflowId === id),
+      listed.stdout,
+    );
     const ours = await stack.cli('list', '--service', 'shop', '--running', '--json');
-    assert.deepEqual(JSON.parse(ours.stdout).map((r: { id: string; phase: string }) => [r.id, r.phase]), [[id, 'shifting']]);
+    assert.deepEqual(
+      JSON.parse(ours.stdout).map((r: { id: string; phase: string }) => [r.id, r.phase]),
+      [[id, 'shifting']],
+    );
 
     assert.equal((await temporalCli('workflow', 'signal', '--workflow-id', id, '--name', 'promote')).code, 0);
     await temporalCli('workflow', 'signal', '--workflow-id', id, '--name', 'resume');
@@ -131,7 +170,9 @@ describe('operator control on real servers', () => {
 
   it('the metadata query lists all five signals with descriptions', async () => {
     const handle = stack.client.workflow.getHandle('bluegreen-shop.example.com');
-    const meta = (await handle.query('__temporal_workflow_metadata')) as { definition: { signalDefinitions: { name: string; description: string }[] } };
+    const meta = (await handle.query('__temporal_workflow_metadata')) as {
+      definition: { signalDefinitions: { name: string; description: string }[] };
+    };
     const names = meta.definition.signalDefinitions.map((d) => d.name).sort();
     assert.deepEqual(names, ['abort', 'approve', 'pause', 'promote', 'resume']);
     assert.ok(meta.definition.signalDefinitions.every((d) => d.description.length > 20));

@@ -2,6 +2,7 @@
 // dev server, moto's Route 53 API and a real worker running real local processes. Asserts
 // weights in Route 53, processes up or gone, and exit codes.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LocalProvider } from '../../activities/environments/local';
@@ -64,7 +65,10 @@ describe('release core on real servers', () => {
     assert.deepEqual(await weights(), { blue: 0, green: 100 });
     assert.deepEqual(await running(), { blue: undefined, green: '2.0.0' });
     // Every step went through Route 53: 10, 50, 100.
-    assert.match(r.stdout, /blue 90% \/ green 10% in sync[\s\S]*blue 50% \/ green 50% in sync[\s\S]*blue 0% \/ green 100% in sync/);
+    assert.match(
+      r.stdout,
+      /blue 90% \/ green 10% in sync[\s\S]*blue 50% \/ green 50% in sync[\s\S]*blue 0% \/ green 100% in sync/,
+    );
     await record('second-release');
   });
 
@@ -78,7 +82,10 @@ describe('release core on real servers', () => {
   });
 
   it('an app whose health check fails exits 3 the same way', async () => {
-    const r = await release('4.0.0-unhealthy', { env: { HEALTHY: 'false' }, overrides: { verify: { http: { attempts: 3, interval: '100ms', timeout: '500ms' } } } });
+    const r = await release('4.0.0-unhealthy', {
+      env: { HEALTHY: 'false' },
+      overrides: { verify: { http: { attempts: 3, interval: '100ms', timeout: '500ms' } } },
+    });
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(r.stdout, /health check of blue failed after 3 attempts: HTTP 503/);
     assert.deepEqual(await weights(), { blue: 0, green: 100 });
@@ -88,7 +95,10 @@ describe('release core on real servers', () => {
 
   it('an invalid spec exits 2, prints every problem with its path, and starts nothing', async () => {
     const before = await stack.client.workflow.count('WorkflowType="release"');
-    const bad = stack.writeSpec('bad.yaml', { ...(await stack.appSpec('5')), traffic: { steps: [10, 5, 100], interval: 'soon' } });
+    const bad = stack.writeSpec('bad.yaml', {
+      ...(await stack.appSpec('5')),
+      traffic: { steps: [10, 5, 100], interval: 'soon' },
+    });
     const r = await stack.cli('start', bad);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /traffic.steps\[1\]: must be greater than the step before it \(10\)/);
@@ -98,7 +108,10 @@ describe('release core on real servers', () => {
   });
 
   it('a second start for the same record exits 2 and names the running release', async () => {
-    const slow = stack.writeSpec('slow.yaml', await stack.appSpec('6.0.0', { overrides: { traffic: { steps: [10, 100], interval: '30s' } } }));
+    const slow = stack.writeSpec(
+      'slow.yaml',
+      await stack.appSpec('6.0.0', { overrides: { traffic: { steps: [10, 100], interval: '30s' } } }),
+    );
     const first = await stack.cli('start', slow, '--json');
     assert.equal(first.code, 0, first.stderr);
     const { id } = JSON.parse(first.stdout);
@@ -108,7 +121,19 @@ describe('release core on real servers', () => {
     assert.match(second.stderr, /already running: bluegreen-shop.example.com \(shop 6.0.0/);
     // status --json carries the documented fields.
     const status = JSON.parse((await stack.cli('status', id, '--json')).stdout) as ReleaseStatus;
-    for (const key of ['id', 'service', 'version', 'phase', 'liveColor', 'newColor', 'weights', 'step', 'paused', 'events']) assert.ok(key in status, `status lacks ${key}`);
+    for (const key of [
+      'id',
+      'service',
+      'version',
+      'phase',
+      'liveColor',
+      'newColor',
+      'weights',
+      'step',
+      'paused',
+      'events',
+    ])
+      assert.ok(key in status, `status lacks ${key}`);
     const abort = await stack.cli('abort', id, '--reason', 'test cleanup');
     assert.equal(abort.code, 0, abort.stderr);
     const watched = await stack.cli('watch', id);
@@ -117,7 +142,10 @@ describe('release core on real servers', () => {
   });
 
   it('a worker restart mid-release loses nothing: the colors keep serving and the release completes', async () => {
-    const file = stack.writeSpec('restart.yaml', await stack.appSpec('7.0.0', { overrides: { traffic: { steps: [10, 50, 100], interval: '3s' } } }));
+    const file = stack.writeSpec(
+      'restart.yaml',
+      await stack.appSpec('7.0.0', { overrides: { traffic: { steps: [10, 50, 100], interval: '3s' } } }),
+    );
     const { id } = JSON.parse((await stack.cli('start', file, '--json')).stdout);
     const before = await weights();
     const next = before.blue === 100 ? 'green' : 'blue';
@@ -137,7 +165,12 @@ describe('release core on real servers', () => {
 
   it('Temporal unreachable is said plainly with exit 1', async () => {
     const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
-      require('node:child_process').execFile(process.execPath, [path.join(projectRoot, 'bin', 'bluegreen.js'), 'list'], { env: { ...stack.env, TEMPORAL_ADDRESS: '127.0.0.1:1' } }, (err: { code?: number } | null, _o: string, stderr: string) => resolve({ code: err?.code ?? 0, stderr }));
+      execFile(
+        process.execPath,
+        [path.join(projectRoot, 'bin', 'bluegreen.js'), 'list'],
+        { env: { ...stack.env, TEMPORAL_ADDRESS: '127.0.0.1:1' } },
+        (err, _o, stderr) => resolve({ code: typeof err?.code === 'number' ? err.code : 0, stderr }),
+      );
     });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /cannot reach Temporal at 127.0.0.1:1/);

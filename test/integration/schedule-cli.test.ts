@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setIdentifierFor } from '../../activities/dns/names';
+import { setIdentifierFor } from '../../workflows/names';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { waitFor } from '../support/processes';
 import { recordHistory, startStack, type Stack } from '../support/stack';
@@ -29,11 +29,18 @@ async function status(): Promise<ReleaseStatus> {
 }
 async function weights(): Promise<{ blue?: number; green?: number }> {
   const found = await stack.moto.weights(stack.zoneId, 'shop.example.com');
-  return { blue: found[setIdentifierFor('shop.example.com', 'blue')], green: found[setIdentifierFor('shop.example.com', 'green')] };
+  return {
+    blue: found[setIdentifierFor('shop.example.com', 'blue')],
+    green: found[setIdentifierFor('shop.example.com', 'green')],
+  };
 }
 
 /** A spec whose version comes from a file the test controls, as a recurring release would. */
-async function recurringSpec(name: string, version: string, extra: Parameters<Stack['appSpec']>[1] = {}): Promise<string> {
+async function recurringSpec(
+  name: string,
+  version: string,
+  extra: Parameters<Stack['appSpec']>[1] = {},
+): Promise<string> {
   const versionFile = path.join(path.dirname(stack.writeSpec('probe.yaml', {})), `${name}.VERSION`);
   writeFileSync(versionFile, `${version}\nbuilt by CI\n`);
   const spec = (await stack.appSpec('unused', extra)) as Record<string, unknown>;
@@ -78,7 +85,16 @@ describe('scheduled releases on real servers', () => {
 
   it('schedule create + trigger runs a release; list shows it; the same version again is a no-op; delete removes it', async () => {
     const spec = await recurringSpec('nightly', '4.0.0');
-    const created = await stack.cli('schedule', 'create', spec, '--cron', '0 2 * * 1-5', '--timezone', 'Europe/Berlin', '--json');
+    const created = await stack.cli(
+      'schedule',
+      'create',
+      spec,
+      '--cron',
+      '0 2 * * 1-5',
+      '--timezone',
+      'Europe/Berlin',
+      '--json',
+    );
     assert.equal(created.code, 0, created.stderr);
     const scheduleId = JSON.parse(created.stdout).id;
     assert.equal(scheduleId, 'bluegreen-schedule-shop.example.com');
@@ -91,17 +107,25 @@ describe('scheduled releases on real servers', () => {
     assert.ok(mine.nextRuns.length > 0);
 
     assert.equal((await stack.cli('schedule', 'trigger', scheduleId)).code, 0);
-    await waitFor('release 4.0.0', async () => ((await status()).version === '4.0.0' && (await status()).result ? true : undefined), 60_000);
+    await waitFor(
+      'release 4.0.0',
+      async () => ((await status()).version === '4.0.0' && (await status()).result ? true : undefined),
+      60_000,
+    );
     assert.equal((await status()).result?.outcome, 'completed');
     await recordHistory(stack, 'version-from');
     const live = await weights();
 
     // Same version again: the run ends at once as a no-op, weights untouched.
     assert.equal((await stack.cli('schedule', 'trigger', scheduleId)).code, 0);
-    await waitFor('no-op run', async () => {
-      const s = await status();
-      return s.result && /no-op/.test(s.result.reason) ? s : undefined;
-    }, 60_000);
+    await waitFor(
+      'no-op run',
+      async () => {
+        const s = await status();
+        return s.result && /no-op/.test(s.result.reason) ? s : undefined;
+      },
+      60_000,
+    );
     await recordHistory(stack, 'version-from-no-op');
     assert.deepEqual(await weights(), live);
 
@@ -114,20 +138,38 @@ describe('scheduled releases on real servers', () => {
   });
 
   it('a firing while another release of the record runs is skipped, and says so', async () => {
-    const slow = await stack.cli('start', stack.writeSpec('slow.yaml', await stack.appSpec('5.0.0', { overrides: { traffic: { steps: [10, 100], interval: '1h' } } })), '--json');
+    const slow = await stack.cli(
+      'start',
+      stack.writeSpec(
+        'slow.yaml',
+        await stack.appSpec('5.0.0', { overrides: { traffic: { steps: [10, 100], interval: '1h' } } }),
+      ),
+      '--json',
+    );
     assert.equal(slow.code, 0, slow.stderr);
     await waitFor('shifting', async () => ((await status()).phase === 'shifting' ? true : undefined), 30_000);
     const spec = await recurringSpec('overlap', '6.0.0');
-    const created = JSON.parse((await stack.cli('schedule', 'create', spec, '--every', '24h', '--id', 'overlap-test', '--json')).stdout);
+    const created = JSON.parse(
+      (await stack.cli('schedule', 'create', spec, '--every', '24h', '--id', 'overlap-test', '--json')).stdout,
+    );
     await stack.cli('schedule', 'trigger', created.id);
-    const skipped = await waitFor('skipped run', async () => {
-      for await (const w of stack.client.workflow.list({ query: 'WorkflowType="scheduledRelease" AND ExecutionStatus="Completed"' })) {
-        const result = await stack.client.workflow.getHandle(w.workflowId, w.runId).result();
-        if (result.outcome === 'skipped') return result;
-      }
-      return undefined;
-    }, 30_000);
-    assert.match(skipped.reason, /skipped: a release of shop.example.com is already running \(bluegreen-shop.example.com\)/);
+    const skipped = await waitFor(
+      'skipped run',
+      async () => {
+        for await (const w of stack.client.workflow.list({
+          query: 'WorkflowType="scheduledRelease" AND ExecutionStatus="Completed"',
+        })) {
+          const result = await stack.client.workflow.getHandle(w.workflowId, w.runId).result();
+          if (result.outcome === 'skipped') return result;
+        }
+        return undefined;
+      },
+      30_000,
+    );
+    assert.match(
+      skipped.reason,
+      /skipped: a release of shop.example.com is already running \(bluegreen-shop.example.com\)/,
+    );
     assert.equal((await status()).version, '5.0.0', 'the running release is untouched');
     await stack.cli('abort', id, '--reason', 'test cleanup');
     await stack.cli('watch', id);
@@ -137,12 +179,18 @@ describe('scheduled releases on real servers', () => {
   it('a scheduled release that rolls back pauses its schedule', async () => {
     const spec = await recurringSpec('broken', '7.0.0-broken', { env: { ERROR_RATE: '0.5' } });
     // A regular firing (Temporal does not pause schedules for failed manual triggers).
-    const created = JSON.parse((await stack.cli('schedule', 'create', spec, '--every', '10s', '--id', 'broken-test', '--json')).stdout);
-    const paused = await waitFor('schedule paused', async () => {
-      const listed = JSON.parse((await stack.cli('schedule', 'list', '--json')).stdout);
-      const mine = listed.find((s: { id: string }) => s.id === created.id);
-      return mine?.paused ? mine : undefined;
-    }, 60_000);
+    const created = JSON.parse(
+      (await stack.cli('schedule', 'create', spec, '--every', '10s', '--id', 'broken-test', '--json')).stdout,
+    );
+    const paused = await waitFor(
+      'schedule paused',
+      async () => {
+        const listed = JSON.parse((await stack.cli('schedule', 'list', '--json')).stdout);
+        const mine = listed.find((s: { id: string }) => s.id === created.id);
+        return mine?.paused ? mine : undefined;
+      },
+      60_000,
+    );
     assert.match(paused.note, /paused due to workflow failure: .*rolled-back: analysis breach/);
     assert.equal((await status()).result?.outcome, 'rolled-back');
     await stack.cli('schedule', 'delete', created.id);
@@ -151,19 +199,36 @@ describe('scheduled releases on real servers', () => {
   it('a release whose window is closed now changes no weight and reports when the window opens', async () => {
     const now = new Date();
     const later = new Date(now.getTime() + 12 * 3600_000);
-    const hhmm = (d: Date) => `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+    const hhmm = (d: Date) =>
+      `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
     const endMinute = new Date(later.getTime() + 60_000);
     if (hhmm(endMinute) <= hhmm(later)) later.setUTCMinutes(later.getUTCMinutes() - 2); // keep start < end
-    const window = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: hhmm(later), end: hhmm(new Date(later.getTime() + 60_000)), timezone: 'UTC' };
+    const window = {
+      days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
+      start: hhmm(later),
+      end: hhmm(new Date(later.getTime() + 60_000)),
+      timezone: 'UTC',
+    };
     const before = await weights();
-    const r = await stack.cli('start', stack.writeSpec('windowed.yaml', await stack.appSpec('8.0.0', { overrides: { window } })), '--json');
+    const r = await stack.cli(
+      'start',
+      stack.writeSpec('windowed.yaml', await stack.appSpec('8.0.0', { overrides: { window } })),
+      '--json',
+    );
     assert.equal(r.code, 0, r.stderr);
-    const s = await waitFor('waiting for the window', async () => {
-      const st = await status();
-      return st.phase === 'waiting-for-window' ? st : undefined;
-    }, 30_000);
+    const s = await waitFor(
+      'waiting for the window',
+      async () => {
+        const st = await status();
+        return st.phase === 'waiting-for-window' ? st : undefined;
+      },
+      30_000,
+    );
     const opensAt = Date.parse(s.next!.at!);
-    assert.ok(Math.abs(opensAt - later.getTime()) < 120_000, `opens at ${s.next!.at}, expected about ${later.toISOString()}`);
+    assert.ok(
+      Math.abs(opensAt - later.getTime()) < 120_000,
+      `opens at ${s.next!.at}, expected about ${later.toISOString()}`,
+    );
     assert.match(s.next!.action, /when the window opens/);
     const human = await stack.cli('status', id);
     assert.match(human.stdout, /waiting-for-window/);

@@ -12,10 +12,23 @@ import { freePort } from '../support/processes';
 describe('demo', () => {
   it('runs v1, v2 and a broken v3 with the expected outcomes and exits 0', async () => {
     const stateDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'bluegreen-demo-')), 'state');
-    const args = ['--ci', '--temporal-port', String(await freePort()), '--ui-port', String(await freePort()), '--route53-port', String(await freePort()), '--state-dir', stateDir];
+    const args = [
+      '--ci',
+      '--temporal-port',
+      String(await freePort()),
+      '--ui-port',
+      String(await freePort()),
+      '--route53-port',
+      String(await freePort()),
+      '--state-dir',
+      stateDir,
+    ];
     const result = await new Promise<{ code: number; out: string }>((resolve) =>
-      execFile(process.execPath, [path.join(projectRoot, 'dist', 'scripts', 'demo.js'), ...args], { env: { ...process.env, NO_COLOR: '1' }, timeout: 240_000 }, (err, stdout, stderr) =>
-        resolve({ code: (err as { code?: number } | null)?.code ?? 0, out: stdout + stderr }),
+      execFile(
+        process.execPath,
+        [path.join(projectRoot, 'dist', 'scripts', 'demo.js'), ...args],
+        { env: { ...process.env, NO_COLOR: '1' }, timeout: 240_000 },
+        (err, stdout, stderr) => resolve({ code: (err as { code?: number } | null)?.code ?? 0, out: stdout + stderr }),
       ),
     );
     assert.equal(result.code, 0, result.out);
@@ -23,7 +36,10 @@ describe('demo', () => {
     assert.match(result.out, /shop 2\.0\.0\s+completed\s+as expected/);
     assert.match(result.out, /shop 3\.0\.0\s+rolled-back\s+as expected: analysis breach/);
     assert.match(result.out, /live now: green answers .*"version":"2\.0\.0"/);
-    assert.match(result.out, /http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/bluegreen-shop\.example\.com\/[0-9a-f-]+\/history/);
+    assert.match(
+      result.out,
+      /http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/bluegreen-shop\.example\.com\/[0-9a-f-]+\/history/,
+    );
     assert.match(result.out, /demo: both outcomes as expected/);
   });
 });

@@ -14,7 +14,22 @@ describe('generated docs', () => {
   }
   it('the spec reference documents every field the issue names', () => {
     const ref = readFileSync(path.join(projectRoot, 'docs', 'spec-reference.md'), 'utf8');
-    for (const field of ['service', 'version', 'environment.command', 'environment.ports', 'dns.hostedZoneId', 'dns.zoneName', 'dns.recordType', 'dns.ttl', 'verify.http.attempts', 'traffic.steps', 'traffic.interval', 'traffic.analysis.maxErrorRate', 'decommission.delay', 'approval.onTimeout']) {
+    for (const field of [
+      'service',
+      'version',
+      'environment.command',
+      'environment.ports',
+      'dns.hostedZoneId',
+      'dns.zoneName',
+      'dns.recordType',
+      'dns.ttl',
+      'verify.http.attempts',
+      'traffic.steps',
+      'traffic.interval',
+      'traffic.analysis.maxErrorRate',
+      'decommission.delay',
+      'approval.onTimeout',
+    ]) {
       assert.ok(ref.includes(`| \`${field}\``), `missing ${field}`);
     }
   });

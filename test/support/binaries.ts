@@ -17,7 +17,10 @@ function onPath(name: string): string | undefined {
 
 function find(name: string): string {
   const found = name === 'temporal' ? (onPath(name) ?? venvBin(name)) : venvBin(name);
-  if (!existsSync(found)) throw new Error(`${name} not found (looked on PATH and in ${venvBin(name)}): run \`bash scripts/setup-servers.sh\``);
+  if (!existsSync(found))
+    throw new Error(
+      `${name} not found (looked on PATH and in ${venvBin(name)}): run \`bash scripts/setup-servers.sh\``,
+    );
   return found;
 }
 

@@ -8,7 +8,13 @@ import { parseSpec } from '../../client/spec-file';
 import type { ReleaseSpec, ReleaseSpecInput } from '../../workflows/spec';
 
 export const healthyRound: AnalysisMeasurement = { requests: 20, errors: 0, errorRate: 0, p95Ms: 12 };
-export const failingRound: AnalysisMeasurement = { requests: 20, errors: 10, errorRate: 0.5, p95Ms: 12, lastError: 'HTTP 500' };
+export const failingRound: AnalysisMeasurement = {
+  requests: 20,
+  errors: 10,
+  errorRate: 0.5,
+  p95Ms: 12,
+  lastError: 'HTTP 500',
+};
 
 export class FakeWorld {
   records: Partial<Weights> = {};
@@ -29,6 +35,8 @@ export class FakeWorld {
   onShift: (weights: Weights, count: number) => void = () => undefined;
 
   activities(): Activities {
+    // The activity methods below are object-literal methods, whose own `this` is the object.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const world = this;
     const impl = {
       async readTraffic(_dns: DnsSpec) {
@@ -53,7 +61,8 @@ export class FakeWorld {
         // A failing provision may have half-started something: model that, so the test can
         // prove compensation cleans it up.
         world.running.set(req.color, req.version);
-        if (world.provisionError) throw ApplicationFailure.nonRetryable(world.provisionError, 'EnvironmentMisconfigured');
+        if (world.provisionError)
+          throw ApplicationFailure.nonRetryable(world.provisionError, 'EnvironmentMisconfigured');
         return { endpoint: `http://${req.color}.test`, reused: false, detail: `started ${req.color}` };
       },
       async decommissionColor(req: ColorRequest) {
@@ -62,7 +71,9 @@ export class FakeWorld {
         return { stopped, detail: `stopped ${req.color}` };
       },
       async checkHealth(_endpoint: string, http: HttpCheckSpec) {
-        return world.healthy ? { healthy: true, attempts: 1, last: 'HTTP 200' } : { healthy: false, attempts: http.attempts, last: 'HTTP 503, expected 200' };
+        return world.healthy
+          ? { healthy: true, attempts: 1, last: 'HTTP 200' }
+          : { healthy: false, attempts: http.attempts, last: 'HTTP 503, expected 200' };
       },
       async resolveVersion() {
         return world.resolvedVersion;
@@ -84,7 +95,13 @@ export function testSpec(overrides: Partial<ReleaseSpecInput> = {}): ReleaseSpec
     service: 'shop',
     version: '2.0.0',
     environment: { provider: 'local', command: ['node', 'app.js'], ports: { blue: 1, green: 2 } },
-    dns: { provider: 'route53', hostedZoneId: 'Z1', recordName: 'shop.example.com', ttl: 60, targets: { blue: 'blue.example.com', green: 'green.example.com' } },
+    dns: {
+      provider: 'route53',
+      hostedZoneId: 'Z1',
+      recordName: 'shop.example.com',
+      ttl: 60,
+      targets: { blue: 'blue.example.com', green: 'green.example.com' },
+    },
     traffic: { steps: [10, 50, 100], interval: '5m', analysis: { every: '1m' } },
     decommission: { delay: '15m' },
     ...overrides,

@@ -3,10 +3,15 @@
 import http from 'node:http';
 import type net from 'node:net';
 
-export type Route53Action = 'ChangeResourceRecordSets' | 'GetChange' | 'ListResourceRecordSets' | 'ListHostedZonesByName' | 'Other';
+export type Route53Action =
+  'ChangeResourceRecordSets' | 'GetChange' | 'ListResourceRecordSets' | 'ListHostedZonesByName' | 'Other';
 
 export type Fault =
-  | { kind: 'error'; code: 'Throttling' | 'PriorRequestNotComplete' | 'InternalError' | 'AccessDenied'; status?: number }
+  | {
+      kind: 'error';
+      code: 'Throttling' | 'PriorRequestNotComplete' | 'InternalError' | 'AccessDenied';
+      status?: number;
+    }
   | { kind: 'pending' };
 
 interface Rule {
@@ -40,11 +45,17 @@ export interface FaultProxy {
 
 export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const rules: Rule[] = [];
-  const zero = () => ({ ChangeResourceRecordSets: 0, GetChange: 0, ListResourceRecordSets: 0, ListHostedZonesByName: 0, Other: 0 });
+  const zero = () => ({
+    ChangeResourceRecordSets: 0,
+    GetChange: 0,
+    ListResourceRecordSets: 0,
+    ListHostedZonesByName: 0,
+    Other: 0,
+  });
   const hits: Record<Route53Action, number> = zero();
   const injected: Record<Route53Action, number> = zero();
 
-  const server = http.createServer(async (req, res) => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const action = actionOf(req.method ?? 'GET', req.url ?? '/');
     hits[action]++;
     const chunks: Buffer[] = [];
@@ -53,13 +64,19 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     if (rule && rule.fault.kind === 'error') {
       rule.remaining--;
       injected[action]++;
-      res.writeHead(rule.fault.status ?? (rule.fault.code === 'InternalError' ? 500 : rule.fault.code === 'AccessDenied' ? 403 : 400), { 'content-type': 'text/xml' });
+      res.writeHead(
+        rule.fault.status ??
+          (rule.fault.code === 'InternalError' ? 500 : rule.fault.code === 'AccessDenied' ? 403 : 400),
+        { 'content-type': 'text/xml' },
+      );
       res.end(errorBody(rule.fault.code));
       return;
     }
     const upstreamRes = await fetch(upstream + req.url, {
       method: req.method,
-      headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'content-length') as [string, string][]),
+      headers: Object.fromEntries(
+        Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'content-length') as [string, string][],
+      ),
       body: chunks.length ? Buffer.concat(chunks) : undefined,
     });
     let body = Buffer.from(await upstreamRes.arrayBuffer());
@@ -70,6 +87,13 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     }
     res.writeHead(upstreamRes.status, { 'content-type': upstreamRes.headers.get('content-type') ?? 'text/xml' });
     res.end(body);
+  };
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      // moto went away mid-request: answer like an unreachable upstream, never crash the test.
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(String(err));
+    });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as net.AddressInfo;

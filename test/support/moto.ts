@@ -22,14 +22,22 @@ export async function startMoto(): Promise<Moto> {
   const started = startProcess(binaries.moto(), ['-H', '127.0.0.1', '-p', String(port)]);
   const endpoint = `http://127.0.0.1:${port}`;
   await waitFor('moto_server', () => httpOk(`${endpoint}/moto-api/`), 30_000, started);
-  const client = (ep = endpoint) => new Route53Client({ endpoint: ep, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 });
+  const client = (ep = endpoint) =>
+    new Route53Client({
+      endpoint: ep,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      maxAttempts: 1,
+    });
   return {
     endpoint,
     port,
     client,
     process: started,
     async createZone(name) {
-      const out = await client().send(new CreateHostedZoneCommand({ Name: name, CallerReference: `${name}-${Date.now()}-${Math.random()}` }));
+      const out = await client().send(
+        new CreateHostedZoneCommand({ Name: name, CallerReference: `${name}-${Date.now()}-${Math.random()}` }),
+      );
       return out.HostedZone!.Id!.replace('/hostedzone/', '');
     },
     async weights(zoneId, recordName) {

@@ -21,7 +21,11 @@ export interface Started {
 }
 
 export function startProcess(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Started {
-  const child = spawn(file, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(file, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let output = '';
   const keep = (b: Buffer) => {
     output = (output + b.toString()).slice(-20_000);
@@ -49,11 +53,17 @@ export function startProcess(file: string, args: string[], env: NodeJS.ProcessEn
   return { child, output: () => output, stop };
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, started?: Started): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  started?: Started,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (started && started.child.exitCode !== null) throw new Error(`${what} exited with ${started.child.exitCode}:\n${started.output()}`);
+    if (started && started.child.exitCode !== null)
+      throw new Error(`${what} exited with ${started.child.exitCode}:\n${started.output()}`);
     try {
       const value = await probe();
       if (value !== undefined) return value;
@@ -62,7 +72,9 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     }
     await sleep(100);
   }
-  throw new Error(`${what} not ready within ${timeoutMs}ms: ${(lastError as Error | undefined)?.message ?? ''}\n${started?.output() ?? ''}`);
+  throw new Error(
+    `${what} not ready within ${timeoutMs}ms: ${(lastError as Error | undefined)?.message ?? ''}\n${started?.output() ?? ''}`,
+  );
 }
 
 export async function httpOk(url: string): Promise<boolean | undefined> {

@@ -33,7 +33,10 @@ export interface Stack {
   cli: (...args: string[]) => Promise<CliResult>;
   writeSpec: (name: string, spec: object) => string;
   /** A spec for the demo app on two free ports with second-scale timings. */
-  appSpec: (version: string, extra?: { env?: Record<string, string>; overrides?: Record<string, unknown> }) => Promise<object>;
+  appSpec: (
+    version: string,
+    extra?: { env?: Record<string, string>; overrides?: Record<string, unknown> },
+  ) => Promise<object>;
   stop: () => Promise<void>;
 }
 
@@ -68,7 +71,12 @@ export async function startStack(options: { ui?: boolean } = {}): Promise<Stack>
     async startWorker() {
       const w = startProcess(process.execPath, [bin, 'worker'], env);
       stack.worker = w;
-      await waitFor('bluegreen worker', async () => (/Worker state changed.*RUNNING/.test(w.output()) ? true : undefined), 60_000, w);
+      await waitFor(
+        'bluegreen worker',
+        async () => (/Worker state changed.*RUNNING/.test(w.output()) ? true : undefined),
+        60_000,
+        w,
+      );
     },
     async stopWorker() {
       await stack.worker?.stop();
@@ -77,7 +85,11 @@ export async function startStack(options: { ui?: boolean } = {}): Promise<Stack>
     cli: (...args) =>
       new Promise((resolve) => {
         execFile(process.execPath, [bin, ...args], { env, timeout: 180_000 }, (err, stdout, stderr) => {
-          const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? ((err as unknown as { code: number }).code) : 1) : 0;
+          const code = err
+            ? typeof (err as NodeJS.ErrnoException).code === 'number'
+              ? (err as unknown as { code: number }).code
+              : 1
+            : 0;
           resolve({ code, stdout, stderr });
         });
       }),
@@ -90,10 +102,26 @@ export async function startStack(options: { ui?: boolean } = {}): Promise<Stack>
       return {
         service: 'shop',
         version,
-        environment: { provider: 'local', command: ['node', path.join(projectRoot, 'examples', 'app', 'server.js')], env: extra.env ?? {}, ports, stopGracePeriod: '2s' },
-        dns: { provider: 'route53', zoneName: 'example.com', recordName: 'shop.example.com', ttl: 1, targets: { blue: 'blue.shop.example.com', green: 'green.shop.example.com' } },
+        environment: {
+          provider: 'local',
+          command: ['node', path.join(projectRoot, 'examples', 'app', 'server.js')],
+          env: extra.env ?? {},
+          ports,
+          stopGracePeriod: '2s',
+        },
+        dns: {
+          provider: 'route53',
+          zoneName: 'example.com',
+          recordName: 'shop.example.com',
+          ttl: 1,
+          targets: { blue: 'blue.shop.example.com', green: 'green.shop.example.com' },
+        },
         verify: { http: { attempts: 10, interval: '200ms', timeout: '1s' } },
-        traffic: { steps: [10, 50, 100], interval: '1s', analysis: { requests: 20, maxErrorRate: 0.05, every: '500ms' } },
+        traffic: {
+          steps: [10, 50, 100],
+          interval: '1s',
+          analysis: { requests: 20, maxErrorRate: 0.05, every: '500ms' },
+        },
         decommission: { delay: '1s' },
         ...extra.overrides,
       };
@@ -111,7 +139,11 @@ export async function startStack(options: { ui?: boolean } = {}): Promise<Stack>
 }
 
 /** Saves the latest run of a workflow as a replay fixture when RECORD_HISTORIES=1. */
-export async function recordHistory(stack: Stack, name: string, workflowId = 'bluegreen-shop.example.com'): Promise<void> {
+export async function recordHistory(
+  stack: Stack,
+  name: string,
+  workflowId = 'bluegreen-shop.example.com',
+): Promise<void> {
   if (!process.env.RECORD_HISTORIES) return;
   const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
   const dir = path.join(projectRoot, 'test', 'histories');

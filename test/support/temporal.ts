@@ -21,7 +21,18 @@ export async function startDevServer(options: { ui?: boolean; dbFile?: string } 
   const port = await freePort();
   const uiPort = options.ui ? await freePort() : undefined;
   const dbFile = options.dbFile ?? path.join(mkdtempSync(path.join(os.tmpdir(), 'bluegreen-dev-')), 'temporal.db');
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', dbFile, '--log-level', 'error'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--db-filename',
+    dbFile,
+    '--log-level',
+    'error',
+  ];
   args.push(...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']));
   const started = startProcess(binaries.temporal(), args);
   const address = `127.0.0.1:${port}`;

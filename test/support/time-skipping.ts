@@ -14,7 +14,12 @@ import { startTimeSkipping, workflowBundle } from './temporal';
 export interface Harness {
   env: () => TestWorkflowEnvironment;
   /** Starts a release on a fresh task queue and runs `body` while its worker is up. */
-  withRelease: <T>(world: FakeWorld, spec: ReleaseSpec, body: (handle: WorkflowHandle) => Promise<T>, startDelayMs?: number) => Promise<T>;
+  withRelease: <T>(
+    world: FakeWorld,
+    spec: ReleaseSpec,
+    body: (handle: WorkflowHandle) => Promise<T>,
+    startDelayMs?: number,
+  ) => Promise<T>;
 }
 
 export function timeSkippingHarness(name: string): Harness {
@@ -31,9 +36,19 @@ export function timeSkippingHarness(name: string): Harness {
     env: () => env,
     async withRelease(world, spec, body, startDelayMs) {
       const taskQueue = `${name}-${++counter}`;
-      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: world.activities() });
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: await workflowBundle(),
+        activities: world.activities(),
+      });
       return worker.runUntil(async () => {
-        const handle = await env.client.workflow.start('release', { taskQueue, workflowId: `${taskQueue}-wf`, args: [{ spec, specDir: '/tmp' }], ...(startDelayMs ? { startDelay: startDelayMs } : {}) });
+        const handle = await env.client.workflow.start('release', {
+          taskQueue,
+          workflowId: `${taskQueue}-wf`,
+          args: [{ spec, specDir: '/tmp' }],
+          ...(startDelayMs ? { startDelay: startDelayMs } : {}),
+        });
         return body(handle);
       });
     },
@@ -63,7 +78,11 @@ export async function ended(handle: WorkflowHandle): Promise<ReleaseResult> {
 }
 
 /** Polls the status query in real time (nothing skips while no one awaits the result). */
-export async function until(handle: WorkflowHandle, what: string, predicate: (s: ReleaseStatus) => boolean): Promise<ReleaseStatus> {
+export async function until(
+  handle: WorkflowHandle,
+  what: string,
+  predicate: (s: ReleaseStatus) => boolean,
+): Promise<ReleaseStatus> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     const s = await status(handle);

@@ -6,12 +6,22 @@ import { OperatorControl } from '../../workflows/operator';
 import { operatorActions, phases, type OperatorAction, type Phase, type ReleaseStatus } from '../../workflows/messages';
 import type { ReleaseTracker } from '../../workflows/tracker';
 
-function control(phase: Phase, extra: Partial<ReleaseStatus> = {}, state: Partial<Pick<OperatorControl, 'paused' | 'promoteRequested'>> = {}): OperatorControl {
+function control(
+  phase: Phase,
+  extra: Partial<ReleaseStatus> = {},
+  state: Partial<Pick<OperatorControl, 'paused' | 'promoteRequested'>> = {},
+): OperatorControl {
   const tracker = { status: { phase, weights: { blue: 90, green: 10 }, ...extra } } as unknown as ReleaseTracker;
   return Object.assign(new OperatorControl(tracker), state);
 }
 
-const payloads: Record<OperatorAction, object> = { pause: {}, resume: {}, abort: { reason: 'r' }, approve: {}, promote: {} };
+const payloads: Record<OperatorAction, object> = {
+  pause: {},
+  resume: {},
+  abort: { reason: 'r' },
+  approve: {},
+  promote: {},
+};
 
 // Expected verdict per phase for a release that is not paused and has no approval pending.
 const allowed: Record<OperatorAction, Phase[]> = {

@@ -11,7 +11,11 @@ import { sendAction } from '../../client/releases';
 
 const { env, withRelease } = timeSkippingHarness('operator');
 
-const update = (handle: WorkflowHandle, action: keyof typeof updatesByAction, payload: object = {}): Promise<ActionOutcome> =>
+const update = (
+  handle: WorkflowHandle,
+  action: keyof typeof updatesByAction,
+  payload: object = {},
+): Promise<ActionOutcome> =>
   handle.executeUpdate(updatesByAction[action] as never, { args: [{ by: 'tester', ...payload }] as never });
 
 describe('operator control', () => {
@@ -85,18 +89,22 @@ describe('operator control', () => {
 
   it('promote jumps to 100% at once, then warms and decommissions as usual', async () => {
     const world = liveWorld();
-    await withRelease(world, testSpec({ traffic: { steps: [10, 25, 50, 75, 100], interval: '1h' } }), async (handle) => {
-      await until(handle, 'step 1', (s) => s.weights.green === 10);
-      assert.equal((await update(handle, 'promote')).accepted, true);
-      await until(handle, 'promoted', (s) => s.weights.green === 100);
-      const result = await ended(handle);
-      assert.equal(result.outcome, 'completed');
-      assert.deepEqual(world.shifts, [
-        { blue: 90, green: 10 },
-        { blue: 0, green: 100 },
-      ]);
-      assert.deepEqual(world.decommissions, ['blue']);
-    });
+    await withRelease(
+      world,
+      testSpec({ traffic: { steps: [10, 25, 50, 75, 100], interval: '1h' } }),
+      async (handle) => {
+        await until(handle, 'step 1', (s) => s.weights.green === 10);
+        assert.equal((await update(handle, 'promote')).accepted, true);
+        await until(handle, 'promoted', (s) => s.weights.green === 100);
+        const result = await ended(handle);
+        assert.equal(result.outcome, 'completed');
+        assert.deepEqual(world.shifts, [
+          { blue: 90, green: 10 },
+          { blue: 0, green: 100 },
+        ]);
+        assert.deepEqual(world.decommissions, ['blue']);
+      },
+    );
   });
 
   it('refusals say why: resume when not paused, approve with no gate, abort without a reason', async () => {
@@ -104,7 +112,9 @@ describe('operator control', () => {
     await withRelease(world, testSpec(), async (handle) => {
       await until(handle, 'step 1', (s) => s.weights.green === 10);
       const refused = async (action: keyof typeof updatesByAction, payload: object, pattern: RegExp) =>
-        assert.rejects(update(handle, action, payload), (err: WorkflowUpdateFailedError) => pattern.test(String((err.cause as Error)?.message)));
+        assert.rejects(update(handle, action, payload), (err: WorkflowUpdateFailedError) =>
+          pattern.test(String((err.cause as Error)?.message)),
+        );
       await refused('resume', {}, /cannot resume: release is not paused/);
       await refused('approve', {}, /cannot approve: no approval is pending/);
       await refused('abort', {}, /cannot abort: a reason is required/);
@@ -123,7 +133,11 @@ describe('operator control', () => {
       await handle.signal('abort', 'just do it' as never);
       await handle.signal('pause', { reason: 42 } as never);
       await handle.signal('abort', { by: 'ui' } as never);
-      const s = await until(handle, 'three rejections', (st) => st.events.filter((e) => e.type === 'rejected').length === 3);
+      const s = await until(
+        handle,
+        'three rejections',
+        (st) => st.events.filter((e) => e.type === 'rejected').length === 3,
+      );
       const messages = s.events.filter((e) => e.type === 'rejected').map((e) => e.message);
       assert.match(messages[0], /payload must be a JSON object/);
       assert.match(messages[1], /"reason" must be a string/);
@@ -158,22 +172,33 @@ describe('operator control', () => {
 
   it('approval timeout with onTimeout: proceed carries on', async () => {
     const world = liveWorld();
-    await withRelease(world, testSpec({ approval: { beforeDecommission: true, timeout: '2h', onTimeout: 'proceed' } }), async (handle) => {
-      const result = await ended(handle);
-      assert.equal(result.outcome, 'completed');
-      const s = await status(handle);
-      assert.ok(s.events.some((e) => e.type === 'approval-timeout' && /proceeding/.test(e.message)));
-      assert.deepEqual(world.decommissions, ['blue']);
-    });
+    await withRelease(
+      world,
+      testSpec({ approval: { beforeDecommission: true, timeout: '2h', onTimeout: 'proceed' } }),
+      async (handle) => {
+        const result = await ended(handle);
+        assert.equal(result.outcome, 'completed');
+        const s = await status(handle);
+        assert.ok(s.events.some((e) => e.type === 'approval-timeout' && /proceeding/.test(e.message)));
+        assert.deepEqual(world.decommissions, ['blue']);
+      },
+    );
   });
 
   it('the metadata query lists all five signals with descriptions, for the Web UI', async () => {
     const world = liveWorld();
     await withRelease(world, testSpec(), async (handle) => {
       await until(handle, 'step 1', (s) => s.weights.green === 10);
-      const meta = (await handle.query('__temporal_workflow_metadata')) as { definition: { signalDefinitions: { name: string; description: string }[]; queryDefinitions: { name: string }[]; updateDefinitions: { name: string }[] } };
+      const meta = (await handle.query('__temporal_workflow_metadata')) as {
+        definition: {
+          signalDefinitions: { name: string; description: string }[];
+          queryDefinitions: { name: string }[];
+          updateDefinitions: { name: string }[];
+        };
+      };
       const signals = Object.fromEntries(meta.definition.signalDefinitions.map((d) => [d.name, d.description]));
-      for (const name of ['pause', 'resume', 'abort', 'approve', 'promote']) assert.ok(signals[name]?.length > 20, `signal ${name} lacks a description`);
+      for (const name of ['pause', 'resume', 'abort', 'approve', 'promote'])
+        assert.ok(signals[name]?.length > 20, `signal ${name} lacks a description`);
       assert.ok(meta.definition.queryDefinitions.some((q) => q.name === 'status'));
       assert.equal(meta.definition.updateDefinitions.length, 5);
       await handle.signal('promote');

@@ -7,7 +7,13 @@ const spec = parseSpec({
   service: 'shop',
   version: '2',
   environment: { provider: 'local', command: ['app'], ports: { blue: 1, green: 2 } },
-  dns: { provider: 'route53', hostedZoneId: 'Z', recordName: 'shop.example.com', ttl: 120, targets: { blue: 'b', green: 'g' } },
+  dns: {
+    provider: 'route53',
+    hostedZoneId: 'Z',
+    recordName: 'shop.example.com',
+    ttl: 120,
+    targets: { blue: 'b', green: 'g' },
+  },
   traffic: { steps: [10, 50, 100], interval: '1m' },
   decommission: { delay: '15m' },
 });
@@ -30,7 +36,10 @@ describe('plan', () => {
 
   it('raises step waits to the TTL and sums the minimum duration', () => {
     const plan = planRelease(spec, 'green', false);
-    assert.deepEqual(plan.steps.map((s) => s.waitMs), [120_000, 120_000, 120_000]);
+    assert.deepEqual(
+      plan.steps.map((s) => s.waitMs),
+      [120_000, 120_000, 120_000],
+    );
     assert.match(plan.steps[0].note!, /TTL/);
     assert.equal(plan.minimumTotalMs, 2 * 120_000 + 15 * 60_000);
   });
@@ -45,7 +54,10 @@ describe('plan', () => {
   it('judges error rate and p95 against the spec', () => {
     const a = spec.traffic.analysis;
     assert.equal(judgeAnalysis({ requests: 20, errors: 0, errorRate: 0, p95Ms: 30 }, a), null);
-    assert.match(judgeAnalysis({ requests: 20, errors: 10, errorRate: 0.5, p95Ms: 30, lastError: 'HTTP 500' }, a)!, /error rate 50.0% > 1.0% \(10\/20, last: HTTP 500\)/);
+    assert.match(
+      judgeAnalysis({ requests: 20, errors: 10, errorRate: 0.5, p95Ms: 30, lastError: 'HTTP 500' }, a)!,
+      /error rate 50.0% > 1.0% \(10\/20, last: HTTP 500\)/,
+    );
     assert.match(judgeAnalysis({ requests: 20, errors: 0, errorRate: 0, p95Ms: 900 }, a)!, /p95 latency 900ms > 500ms/);
   });
 });

@@ -52,7 +52,8 @@ describe('release workflow', () => {
     // Analysis judged the new color during every step and the warm period.
     assert.ok(world.analysisRounds >= 3, `analysis rounds: ${world.analysisRounds}`);
     const phases = run.status.events.map((e) => e.type);
-    for (const p of ['provisioning', 'verifying', 'shifting', 'baking', 'decommissioning', 'completed']) assert.ok(phases.includes(p), `missing ${p} in ${phases}`);
+    for (const p of ['provisioning', 'verifying', 'shifting', 'baking', 'decommissioning', 'completed'])
+      assert.ok(phases.includes(p), `missing ${p} in ${phases}`);
   });
 
   it('colors alternate: the next release goes back to blue', async () => {
@@ -143,7 +144,13 @@ describe('release workflow', () => {
     world.records = { blue: 100, green: 0 };
     world.running.set('blue', '1.0.0');
     const started = Date.now();
-    const run = await runRelease(world, testSpec({ traffic: { steps: [25, 50, 75, 100], interval: '30m', analysis: { every: '5m' } }, decommission: { delay: '30m' } }));
+    const run = await runRelease(
+      world,
+      testSpec({
+        traffic: { steps: [25, 50, 75, 100], interval: '30m', analysis: { every: '5m' } },
+        decommission: { delay: '30m' },
+      }),
+    );
     const realMs = Date.now() - started;
     assert.equal(run.result?.outcome, 'completed');
     const first = Date.parse(run.status.events[0].at);

@@ -17,7 +17,21 @@ const dir = path.join(projectRoot, 'test', 'histories');
 describe('replay of recorded histories', () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
   it('has a history for every release path', () => {
-    for (const name of ['first-release', 'second-release', 'analysis-breach', 'health-check-failure', 'pause-resume', 'abort-mid-shift', 'approval-gate', 'promote', 'delayed-start', 'version-from', 'version-from-no-op', 'window-closed-abort']) assert.ok(files.includes(`${name}.json`), `missing ${name}.json`);
+    for (const name of [
+      'first-release',
+      'second-release',
+      'analysis-breach',
+      'health-check-failure',
+      'pause-resume',
+      'abort-mid-shift',
+      'approval-gate',
+      'promote',
+      'delayed-start',
+      'version-from',
+      'version-from-no-op',
+      'window-closed-abort',
+    ])
+      assert.ok(files.includes(`${name}.json`), `missing ${name}.json`);
   });
   for (const file of files) {
     it(`replays ${file} deterministically`, async () => {

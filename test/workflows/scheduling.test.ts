@@ -23,7 +23,8 @@ describe('scheduling', () => {
     const opening = nextWindowOpening(serverNow, window)!;
     await withRelease(world, testSpec({ window }), async (handle) => {
       let s = await status(handle);
-      for (let i = 0; i < 100 && s.phase !== 'waiting-for-window'; i++) s = await new Promise((r) => setTimeout(r, 50)).then(() => status(handle));
+      for (let i = 0; i < 100 && s.phase !== 'waiting-for-window'; i++)
+        s = await new Promise((r) => setTimeout(r, 50)).then(() => status(handle));
       assert.equal(s.phase, 'waiting-for-window');
       assert.equal(s.next?.at, new Date(opening).toISOString());
       assert.match(s.events.at(-1)!.message, /window .* is closed; it opens at/);
@@ -34,8 +35,14 @@ describe('scheduling', () => {
       assert.equal(result.outcome, 'completed');
       const final = await status(handle);
       const shifts = final.events.filter((e) => e.type === 'shifted').map((e) => Date.parse(e.at));
-      assert.ok(shifts[0] >= opening, `first shift at ${new Date(shifts[0]).toISOString()}, window opens ${new Date(opening).toISOString()}`);
-      assert.ok(shifts.every((t) => new Date(t).getUTCHours() >= 9 && new Date(t).getUTCHours() < 17), 'every shift inside the window');
+      assert.ok(
+        shifts[0] >= opening,
+        `first shift at ${new Date(shifts[0]).toISOString()}, window opens ${new Date(opening).toISOString()}`,
+      );
+      assert.ok(
+        shifts.every((t) => new Date(t).getUTCHours() >= 9 && new Date(t).getUTCHours() < 17),
+        'every shift inside the window',
+      );
       assert.deepEqual(world.records, { blue: 0, green: 100 });
     });
   });
@@ -49,7 +56,10 @@ describe('scheduling', () => {
       assert.equal(result.outcome, 'completed');
       const shifted = (await status(handle)).events.filter((e) => e.type === 'shifted').map((e) => Date.parse(e.at));
       assert.equal(shifted.length, 2);
-      assert.ok(shifted.every((t) => new Date(t).getUTCHours() === 0 && new Date(t).getUTCMinutes() < 20), 'both shifts inside the window');
+      assert.ok(
+        shifted.every((t) => new Date(t).getUTCHours() === 0 && new Date(t).getUTCMinutes() < 20),
+        'both shifts inside the window',
+      );
       assert.ok(shifted[1] - shifted[0] >= 23 * 3600_000, 'the second step waited for the next day');
     });
   });
@@ -73,12 +83,16 @@ describe('scheduling', () => {
     const world = liveWorld();
     world.resolvedVersion = '1.1.0';
     world.lastCompletedVersion = '1.0.0';
-    await withRelease(world, testSpec({ version: undefined, versionFrom: { url: 'https://releases.example.com/shop/latest' } }), async (handle) => {
-      const result = (await handle.result()) as ReleaseResult;
-      assert.equal(result.outcome, 'completed');
-      assert.deepEqual(world.provisions, ['green@1.1.0']);
-      assert.equal((await status(handle)).version, '1.1.0');
-    });
+    await withRelease(
+      world,
+      testSpec({ version: undefined, versionFrom: { url: 'https://releases.example.com/shop/latest' } }),
+      async (handle) => {
+        const result = (await handle.result()) as ReleaseResult;
+        assert.equal(result.outcome, 'completed');
+        assert.deepEqual(world.provisions, ['green@1.1.0']);
+        assert.equal((await status(handle)).version, '1.1.0');
+      },
+    );
   });
 
   it('a delayed start runs at its time', async () => {
@@ -101,11 +115,18 @@ describe('scheduling', () => {
     const world = liveWorld();
     const serverNow = (await env().currentTimeMs()) as number;
     const day = weekdays[(new Date(serverNow).getUTCDay() + 3) % 7];
-    await withRelease(world, testSpec({ window: { days: [day], start: '09:00', end: '10:00', timezone: 'UTC' } }), async (handle) => {
-      for (let i = 0; i < 100 && (await status(handle)).phase !== 'waiting-for-window'; i++) await new Promise((r) => setTimeout(r, 50));
-      await handle.signal('abort', { reason: 'change freeze', by: 'ops' });
-      await assert.rejects(handle.result(), (err: WorkflowFailedError) => /aborted by ops: change freeze/.test(String(err.cause?.message)));
-      assert.equal(world.running.get('green'), undefined);
-    });
+    await withRelease(
+      world,
+      testSpec({ window: { days: [day], start: '09:00', end: '10:00', timezone: 'UTC' } }),
+      async (handle) => {
+        for (let i = 0; i < 100 && (await status(handle)).phase !== 'waiting-for-window'; i++)
+          await new Promise((r) => setTimeout(r, 50));
+        await handle.signal('abort', { reason: 'change freeze', by: 'ops' });
+        await assert.rejects(handle.result(), (err: WorkflowFailedError) =>
+          /aborted by ops: change freeze/.test(String(err.cause?.message)),
+        );
+        assert.equal(world.running.get('green'), undefined);
+      },
+    );
   });
 });

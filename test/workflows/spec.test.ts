@@ -11,7 +11,12 @@ const minimal = {
   service: 'shop',
   version: '2.4.1',
   environment: { provider: 'local', command: ['python3', 'app.py'], ports: { blue: 8081, green: 8082 } },
-  dns: { provider: 'route53', hostedZoneId: 'Z1', recordName: 'shop.example.com', targets: { blue: 'blue.shop.example.com', green: 'green.shop.example.com' } },
+  dns: {
+    provider: 'route53',
+    hostedZoneId: 'Z1',
+    recordName: 'shop.example.com',
+    targets: { blue: 'blue.shop.example.com', green: 'green.shop.example.com' },
+  },
 };
 
 function problems(doc: unknown): string[] {
@@ -48,32 +53,69 @@ describe('release spec', () => {
       environment: { ...minimal.environment, ports: { blue: 8081, green: 8081 } },
     });
     const paths = found.map((p) => p.split(':')[0]);
-    for (const expected of ['service', 'version', 'surprise', 'traffic.steps[2]', 'traffic.interval', 'environment.ports']) {
+    for (const expected of [
+      'service',
+      'version',
+      'surprise',
+      'traffic.steps[2]',
+      'traffic.interval',
+      'environment.ports',
+    ]) {
       assert.ok(paths.includes(expected), `expected a problem at ${expected}; got:\n${found.join('\n')}`);
     }
-    assert.match(found.find((p) => p.startsWith('version'))!, /quote it/);
-    assert.match(found.find((p) => p.startsWith('traffic.steps[2]'))!, /greater than the step before it \(50\)/);
+    assert.match(
+      found.find((p) => p.startsWith('version'))!,
+      /quote it/,
+    );
+    assert.match(
+      found.find((p) => p.startsWith('traffic.steps[2]'))!,
+      /greater than the step before it \(50\)/,
+    );
   });
 
   it('needs exactly one of hostedZoneId and zoneName, and targets fitting the record type', () => {
-    assert.match(problems({ ...minimal, dns: { ...minimal.dns, zoneName: 'example.com' } }).join(), /exactly one of hostedZoneId or zoneName/);
-    assert.match(problems({ ...minimal, dns: { ...minimal.dns, recordType: 'A' } }).join(), /dns.targets.blue: an A \(alias\) target needs/);
-    const alias = parseSpec({ ...minimal, dns: { ...minimal.dns, recordType: 'A', targets: { blue: { dnsName: 'b.elb', hostedZoneId: 'Z2' }, green: { dnsName: 'g.elb', hostedZoneId: 'Z2' } } } });
+    assert.match(
+      problems({ ...minimal, dns: { ...minimal.dns, zoneName: 'example.com' } }).join(),
+      /exactly one of hostedZoneId or zoneName/,
+    );
+    assert.match(
+      problems({ ...minimal, dns: { ...minimal.dns, recordType: 'A' } }).join(),
+      /dns.targets.blue: an A \(alias\) target needs/,
+    );
+    const alias = parseSpec({
+      ...minimal,
+      dns: {
+        ...minimal.dns,
+        recordType: 'A',
+        targets: { blue: { dnsName: 'b.elb', hostedZoneId: 'Z2' }, green: { dnsName: 'g.elb', hostedZoneId: 'Z2' } },
+      },
+    });
     assert.equal(alias.dns.recordType, 'A');
   });
 
   it('steps must end at 100 and rise strictly', () => {
-    assert.match(problems({ ...minimal, traffic: { steps: [10, 50] } }).join(), /traffic.steps\[1\]: the last step must be 100/);
+    assert.match(
+      problems({ ...minimal, traffic: { steps: [10, 50] } }).join(),
+      /traffic.steps\[1\]: the last step must be 100/,
+    );
     assert.match(problems({ ...minimal, traffic: { steps: [50, 50, 100] } }).join(), /traffic.steps\[1\]/);
   });
 
   it('the command provider needs {color} in its endpoint', () => {
-    const env = { provider: 'command', provision: ['deploy'], decommission: ['undeploy'], endpoint: 'https://shop.internal' };
+    const env = {
+      provider: 'command',
+      provision: ['deploy'],
+      decommission: ['undeploy'],
+      endpoint: 'https://shop.internal',
+    };
     assert.match(problems({ ...minimal, environment: env }).join(), /environment.endpoint: must contain \{color\}/);
   });
 
   it('files: missing and malformed YAML are reported, not thrown raw', () => {
-    assert.throws(() => loadSpecFile('/no/such/spec.yaml'), (e: SpecError) => /file not found/.test(e.problems[0]));
+    assert.throws(
+      () => loadSpecFile('/no/such/spec.yaml'),
+      (e: SpecError) => /file not found/.test(e.problems[0]),
+    );
   });
 
   it('every example spec in examples/ is valid', () => {
@@ -85,7 +127,21 @@ describe('release spec', () => {
 
   it('the JSON Schema comes from the same schema', () => {
     const schema = releaseJsonSchema() as { properties: Record<string, unknown>; required: string[] };
-    assert.deepEqual(Object.keys(schema.properties).sort(), ['approval', 'decommission', 'dns', 'environment', 'service', 'traffic', 'verify', 'version', 'versionFrom', 'window'].sort());
+    assert.deepEqual(
+      Object.keys(schema.properties).sort(),
+      [
+        'approval',
+        'decommission',
+        'dns',
+        'environment',
+        'service',
+        'traffic',
+        'verify',
+        'version',
+        'versionFrom',
+        'window',
+      ].sort(),
+    );
     assert.ok(schema.required.includes('service'));
     assert.ok(JSON.stringify(schema).includes('strictly increasing'));
   });

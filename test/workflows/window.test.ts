@@ -5,7 +5,12 @@ import { parseSpec, SpecError } from '../../client/spec-file';
 import { instantOf, isInsideWindow, nextWindowOpening } from '../../workflows/window';
 import type { WindowSpec } from '../../workflows/spec';
 
-const berlin: WindowSpec = { days: ['mon', 'tue', 'wed', 'thu'], start: '09:00', end: '16:00', timezone: 'Europe/Berlin' };
+const berlin: WindowSpec = {
+  days: ['mon', 'tue', 'wed', 'thu'],
+  start: '09:00',
+  end: '16:00',
+  timezone: 'Europe/Berlin',
+};
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -37,7 +42,10 @@ describe('release windows', () => {
   });
 
   it('same day: before the window opens today, it opens today', () => {
-    assert.equal(iso(nextWindowOpening(at('2026-12-01T05:00:00Z'), { ...berlin, timezone: 'UTC' })), '2026-12-01T09:00:00.000Z');
+    assert.equal(
+      iso(nextWindowOpening(at('2026-12-01T05:00:00Z'), { ...berlin, timezone: 'UTC' })),
+      '2026-12-01T09:00:00.000Z',
+    );
   });
 
   it('the schema checks days, times, order and the time zone', () => {
@@ -47,17 +55,36 @@ describe('release windows', () => {
       environment: { provider: 'local', command: ['x'], ports: { blue: 1, green: 2 } },
       dns: { provider: 'route53', hostedZoneId: 'Z', recordName: 'r.example.com', targets: { blue: 'b', green: 'g' } },
     };
-    assert.deepEqual(parseSpec({ ...base, window: { start: '09:00', end: '16:00' } }).window, { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '16:00', timezone: 'UTC' });
+    assert.deepEqual(parseSpec({ ...base, window: { start: '09:00', end: '16:00' } }).window, {
+      days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+      start: '09:00',
+      end: '16:00',
+      timezone: 'UTC',
+    });
     assert.throws(
       () => parseSpec({ ...base, window: { days: ['funday'], start: '9am', end: '08:00', timezone: 'Mars/Olympus' } }),
       (e: SpecError) => {
         const text = e.problems.join('\n');
-        return /window.days\[0\]/.test(text) && /window.start: expected a 24-hour time/.test(text) && /window.timezone: unknown time zone/.test(text);
+        return (
+          /window.days\[0\]/.test(text) &&
+          /window.start: expected a 24-hour time/.test(text) &&
+          /window.timezone: unknown time zone/.test(text)
+        );
       },
     );
-    assert.throws(() => parseSpec({ ...base, window: { start: '16:00', end: '09:00' } }), /window.end: start must be before end/);
-    assert.throws(() => parseSpec({ ...base, version: undefined }), /version: give exactly one of version or versionFrom/);
-    assert.equal(parseSpec({ ...base, version: undefined, versionFrom: { command: ['cat', 'VERSION'] } }).versionFrom !== undefined, true);
+    assert.throws(
+      () => parseSpec({ ...base, window: { start: '16:00', end: '09:00' } }),
+      /window.end: start must be before end/,
+    );
+    assert.throws(
+      () => parseSpec({ ...base, version: undefined }),
+      /version: give exactly one of version or versionFrom/,
+    );
+    assert.equal(
+      parseSpec({ ...base, version: undefined, versionFrom: { command: ['cat', 'VERSION'] } }).versionFrom !==
+        undefined,
+      true,
+    );
     assert.throws(() => parseSpec({ ...base, version: undefined, versionFrom: { url: 'ftp://x' } }), /versionFrom/);
   });
 });

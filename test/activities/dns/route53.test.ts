@@ -2,7 +2,11 @@
 // what moto never does (PENDING, Throttling, PriorRequestNotComplete).
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../../activities';
@@ -34,7 +38,8 @@ after(async () => {
 });
 beforeEach(() => proxy.reset());
 
-const activities = () => createActivities({ stateDir: '/tmp/unused', route53: client, syncPollMs: { initial: 10, max: 50 } });
+const activities = () =>
+  createActivities({ stateDir: '/tmp/unused', route53: client, syncPollMs: { initial: 10, max: 50 } });
 
 describe('Route 53 router', () => {
   it('creates both weighted records in one batch and reads the weights back', async () => {
@@ -80,21 +85,33 @@ describe('Route 53 router', () => {
   it('throttling that outlasts the SDK retries surfaces as a retryable failure for Temporal', async () => {
     const act = activities();
     proxy.inject('ChangeResourceRecordSets', { kind: 'error', code: 'Throttling' }, 5);
-    await assert.rejects(act.shiftTraffic(dns('throttled.example.com'), { blue: 50, green: 50 }), (err: ApplicationFailure) => {
-      assert.equal(err.type, 'Throttling');
-      assert.equal(err.nonRetryable, false);
-      return true;
-    });
+    await assert.rejects(
+      act.shiftTraffic(dns('throttled.example.com'), { blue: 50, green: 50 }),
+      (err: ApplicationFailure) => {
+        assert.equal(err.type, 'Throttling');
+        assert.equal(err.nonRetryable, false);
+        return true;
+      },
+    );
   });
 
   it('5xx is retryable; AccessDenied and a missing zone are not', async () => {
     const act = activities();
     proxy.inject('ChangeResourceRecordSets', { kind: 'error', code: 'InternalError' }, 5);
-    await assert.rejects(act.shiftTraffic(dns('err.example.com'), { blue: 1, green: 99 }), (err: ApplicationFailure) => !err.nonRetryable);
+    await assert.rejects(
+      act.shiftTraffic(dns('err.example.com'), { blue: 1, green: 99 }),
+      (err: ApplicationFailure) => !err.nonRetryable,
+    );
     proxy.reset();
     proxy.inject('ChangeResourceRecordSets', { kind: 'error', code: 'AccessDenied' }, 1);
-    await assert.rejects(act.shiftTraffic(dns('err.example.com'), { blue: 1, green: 99 }), (err: ApplicationFailure) => err.nonRetryable && err.type === 'AccessDenied');
-    await assert.rejects(act.readTraffic(dns('x.example.com', { hostedZoneId: 'ZNOSUCHZONE' })), (err: ApplicationFailure) => err.nonRetryable && err.type === 'NoSuchHostedZone');
+    await assert.rejects(
+      act.shiftTraffic(dns('err.example.com'), { blue: 1, green: 99 }),
+      (err: ApplicationFailure) => err.nonRetryable && err.type === 'AccessDenied',
+    );
+    await assert.rejects(
+      act.readTraffic(dns('x.example.com', { hostedZoneId: 'ZNOSUCHZONE' })),
+      (err: ApplicationFailure) => err.nonRetryable && err.type === 'NoSuchHostedZone',
+    );
     await assert.rejects(
       act.readTraffic(dns('x.example.com', { hostedZoneId: undefined, zoneName: 'missing.example.org' })),
       (err: ApplicationFailure) => err.nonRetryable && /no hosted zone named missing.example.org./.test(err.message),
@@ -115,7 +132,9 @@ describe('Route 53 router', () => {
     proxy.inject('GetChange', { kind: 'pending' }, 1);
     // What Temporal hands a retried attempt: the last heartbeat of the failed one.
     const retry = new MockActivityEnvironment({ heartbeatDetails: { changeId, weights: { blue: 90, green: 10 } } });
-    const out = (await retry.run(activities().shiftTraffic, dns('retry.example.com'), { blue: 90, green: 10 })) as { changeId: string };
+    const out = (await retry.run(activities().shiftTraffic, dns('retry.example.com'), { blue: 90, green: 10 })) as {
+      changeId: string;
+    };
     assert.equal(out.changeId, changeId);
     assert.equal(proxy.hits.ChangeResourceRecordSets, 0, 'no second change batch');
     assert.equal(proxy.hits.GetChange, 2, 'waited on the earlier change');
@@ -131,11 +150,16 @@ describe('Route 53 router', () => {
     const act = activities();
     const d = dns('alias.example.com', {
       recordType: 'A',
-      targets: { blue: { dnsName: 'blue-lb.elb.amazonaws.com', hostedZoneId: 'Z35SXDOTRQ7X7K' }, green: { dnsName: 'green-lb.elb.amazonaws.com', hostedZoneId: 'Z35SXDOTRQ7X7K' } },
+      targets: {
+        blue: { dnsName: 'blue-lb.elb.amazonaws.com', hostedZoneId: 'Z35SXDOTRQ7X7K' },
+        green: { dnsName: 'green-lb.elb.amazonaws.com', hostedZoneId: 'Z35SXDOTRQ7X7K' },
+      },
     });
     await act.shiftTraffic(d, { blue: 100, green: 0 });
     const out = await moto.client().send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
-    const blue = out.ResourceRecordSets!.find((r) => r.SetIdentifier === setIdentifierFor('alias.example.com', 'blue'))!;
+    const blue = out.ResourceRecordSets!.find(
+      (r) => r.SetIdentifier === setIdentifierFor('alias.example.com', 'blue'),
+    )!;
     assert.equal(blue.Type, 'A');
     assert.equal(blue.AliasTarget?.DNSName?.replace(/\.$/, ''), 'blue-lb.elb.amazonaws.com');
     assert.deepEqual(await act.readTraffic(d), { blue: 100, green: 0 });
@@ -146,7 +170,21 @@ describe('Route 53 router', () => {
     await moto.client().send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: zoneId,
-        ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'mixed.example.com', Type: 'CNAME', SetIdentifier: 'someone-else', Weight: 5, TTL: 60, ResourceRecords: [{ Value: 'x.example.com' }] } }] },
+        ChangeBatch: {
+          Changes: [
+            {
+              Action: 'UPSERT',
+              ResourceRecordSet: {
+                Name: 'mixed.example.com',
+                Type: 'CNAME',
+                SetIdentifier: 'someone-else',
+                Weight: 5,
+                TTL: 60,
+                ResourceRecords: [{ Value: 'x.example.com' }],
+              },
+            },
+          ],
+        },
       }),
     );
     assert.deepEqual(await act.readTraffic(dns('mixed.example.com')), {});

@@ -27,7 +27,11 @@ describe('command provider', () => {
     process.env.BLUEGREEN_TEST_SECRET = 's3cret';
     const out = path.join(dir, 'provision.out');
     const req = request({
-      provision: ['sh', '-c', `echo "$BLUEGREEN_ACTION $BLUEGREEN_SERVICE $BLUEGREEN_COLOR $BLUEGREEN_VERSION $BLUEGREEN_ENDPOINT $TOKEN" > ${out}; echo done`],
+      provision: [
+        'sh',
+        '-c',
+        `echo "$BLUEGREEN_ACTION $BLUEGREEN_SERVICE $BLUEGREEN_COLOR $BLUEGREEN_VERSION $BLUEGREEN_ENDPOINT $TOKEN" > ${out}; echo done`,
+      ],
       decommission: ['true'],
       env: { TOKEN: '${env:BLUEGREEN_TEST_SECRET}' },
     });
@@ -39,7 +43,10 @@ describe('command provider', () => {
   });
 
   it('a failing command reports its exit code and output tail, retryably', async () => {
-    const req = request({ provision: ['sh', '-c', 'echo step one; echo kubectl failed >&2; exit 7'], decommission: ['true'] });
+    const req = request({
+      provision: ['sh', '-c', 'echo step one; echo kubectl failed >&2; exit 7'],
+      decommission: ['true'],
+    });
     await assert.rejects(act.provisionColor(req), (err: Error & { nonRetryable?: boolean }) => {
       assert.match(err.message, /exited with code 7[\s\S]*kubectl failed/);
       assert.equal(err.nonRetryable, false);
@@ -71,6 +78,10 @@ describe('command provider', () => {
 
   it('a program that does not exist is a configuration error, not retried', async () => {
     const req = request({ provision: ['/no/such/deployer'], decommission: ['true'] });
-    await assert.rejects(act.provisionColor(req), (err: Error & { nonRetryable?: boolean }) => err.nonRetryable === true && /cannot run environment.provision/.test(err.message));
+    await assert.rejects(
+      act.provisionColor(req),
+      (err: Error & { nonRetryable?: boolean }) =>
+        err.nonRetryable === true && /cannot run environment.provision/.test(err.message),
+    );
   });
 });

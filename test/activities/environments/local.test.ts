@@ -23,14 +23,30 @@ after(async () => {
   for (const req of cleanup) await act.decommissionColor(req);
 });
 
-async function request(overrides: Partial<LocalEnvironmentSpec> = {}, version = '1.0.0', color: 'blue' | 'green' = 'blue'): Promise<ColorRequest> {
+async function request(
+  overrides: Partial<LocalEnvironmentSpec> = {},
+  version = '1.0.0',
+  color: 'blue' | 'green' = 'blue',
+): Promise<ColorRequest> {
   const environment = parseSpec({
     service: 'svc',
     version,
-    environment: { provider: 'local', command: ['node', 'app/server.js'], ports: { blue: await freePort(), green: await freePort() }, stopGracePeriod: '2s', ...overrides },
+    environment: {
+      provider: 'local',
+      command: ['node', 'app/server.js'],
+      ports: { blue: await freePort(), green: await freePort() },
+      stopGracePeriod: '2s',
+      ...overrides,
+    },
     dns: { provider: 'route53', hostedZoneId: 'Z', recordName: 'svc.example.com', targets: { blue: 'b', green: 'g' } },
   }).environment;
-  const req = { environment, specDir: appDir, service: `svc-${Math.random().toString(36).slice(2, 8)}`, color, version };
+  const req = {
+    environment,
+    specDir: appDir,
+    service: `svc-${Math.random().toString(36).slice(2, 8)}`,
+    color,
+    version,
+  };
   cleanup.push(req);
   return req;
 }
@@ -46,7 +62,10 @@ describe('local provider', () => {
     const p = await act.provisionColor(req);
     assert.equal(p.reused, false);
     const body = JSON.parse((await get(p.endpoint + '/')).body);
-    assert.deepEqual({ version: body.version, color: body.color, service: body.service }, { version: '1.0.0', color: 'blue', service: req.service });
+    assert.deepEqual(
+      { version: body.version, color: body.color, service: body.service },
+      { version: '1.0.0', color: 'blue', service: req.service },
+    );
   });
 
   it('provision is idempotent: a retry adopts the running process instead of starting another', async () => {
@@ -81,7 +100,10 @@ describe('local provider', () => {
 
   it('a process that ignores SIGTERM is killed after the grace period', async () => {
     const script = path.join(stateDir, 'stubborn.js');
-    writeFileSync(script, "process.on('SIGTERM', () => {}); require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT); setInterval(() => {}, 1000);");
+    writeFileSync(
+      script,
+      "process.on('SIGTERM', () => {}); require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT); setInterval(() => {}, 1000);",
+    );
     const req = await request({ command: ['node', script], stopGracePeriod: '500ms' });
     await act.provisionColor(req);
     const before = findMarkedProcesses(markerOf(req));
@@ -111,11 +133,17 @@ describe('local provider', () => {
 
   it('a missing ${env:NAME} reference names the variable', async () => {
     const req = await request({ env: { TOKEN: '${env:BLUEGREEN_TEST_UNSET_VAR}' } });
-    await assert.rejects(act.provisionColor(req), /environment.env.TOKEN references \$\{env:BLUEGREEN_TEST_UNSET_VAR\}/);
+    await assert.rejects(
+      act.provisionColor(req),
+      /environment.env.TOKEN references \$\{env:BLUEGREEN_TEST_UNSET_VAR\}/,
+    );
   });
 });
 
 function markerOf(req: ColorRequest): string {
-  const provider = new LocalProvider(req.environment as LocalEnvironmentSpec, { stateDir, specDir: appDir }) as unknown as { marker: (i: ColorRequest) => string };
+  const provider = new LocalProvider(req.environment as LocalEnvironmentSpec, {
+    stateDir,
+    specDir: appDir,
+  }) as unknown as { marker: (i: ColorRequest) => string };
   return provider.marker(req);
 }

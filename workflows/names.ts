@@ -1,5 +1,6 @@
-// Record naming shared by the router and the CLI (kept free of the AWS SDK so the CLI starts fast).
-import type { Color } from '../../workflows/spec';
+// Record naming shared by the workflows, the router and the CLI (pure: safe in workflow code, and
+// free of the AWS SDK so the CLI starts fast).
+import type { Color } from './spec';
 
 export function fqdn(name: string): string {
   return name.endsWith('.') ? name.toLowerCase() : `${name.toLowerCase()}.`;
