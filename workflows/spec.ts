@@ -128,8 +128,100 @@ const httpCheck = z
   })
   .describe('HTTP health check of the new color before it gets traffic.');
 
+// Metric providers: each entry reads one number for the color being judged. Adding a provider
+// is one file in activities/analysis/ and one entry here.
+const httpHeaders = z
+  .record(z.string().min(1), z.string())
+  .describe('HTTP headers. Values may say ${env:NAME}; it is resolved inside the activity and never reaches history.');
+const queryTimeout = duration('Time limit of one query, retries included.').optional();
+
+const metricProviders = {
+  prometheus: z
+    .strictObject({
+      address: z
+        .string()
+        .regex(/^https?:\/\/\S+$/, { message: 'expected an http(s) URL, e.g. "http://prometheus:9090"' }),
+      query: z.string().min(1).describe('PromQL instant query that returns one number (one series or a scalar).'),
+      headers: httpHeaders.optional(),
+      timeout: queryTimeout,
+    })
+    .describe('Prometheus HTTP API (/api/v1/query), instant vector or scalar.'),
+  cloudwatch: z
+    .strictObject({
+      namespace: z.string().min(1),
+      metricName: z.string().min(1),
+      dimensions: z.record(z.string().min(1), z.string()).default({}),
+      stat: z.string().min(1).default('Average').describe('Average, Sum, Maximum, p99, ...'),
+      period: duration('Aggregation period of the datapoint.').default('60s'),
+      region: z.string().min(1).optional().describe("AWS region; default: the worker's AWS_REGION."),
+      timeout: queryTimeout,
+    })
+    .describe('One CloudWatch metric through GetMetricData: the latest datapoint.'),
+  cloudwatchAlarms: z
+    .strictObject({
+      names: z.array(z.string().min(1)).min(1),
+      region: z.string().min(1).optional().describe("AWS region; default: the worker's AWS_REGION."),
+      timeout: queryTimeout,
+    })
+    .describe('CloudWatch alarms: any in ALARM fails the measurement; INSUFFICIENT_DATA is inconclusive.'),
+  web: z
+    .strictObject({
+      url: z.string().regex(/^https?:\/\/\S+$/, { message: 'expected an http(s) URL' }),
+      method: z.enum(['GET', 'POST']).default('GET'),
+      body: z.string().optional(),
+      headers: httpHeaders.optional(),
+      jsonPath: z
+        .string()
+        .startsWith('$', { message: 'a JSONPath starts with $, e.g. "$.series[0].value"' })
+        .describe('Where the number is in the JSON answer, e.g. "$.series[0].value".'),
+      timeout: queryTimeout,
+    })
+    .describe('Any HTTP API answering JSON (Datadog, New Relic, your own).'),
+};
+export const metricProviderNames = Object.keys(metricProviders) as (keyof typeof metricProviders)[];
+export type MetricProviderName = keyof typeof metricProviders;
+
+const metric = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, { message: 'use 1-63 lowercase letters, digits, ".", "_" or "-"' })
+      .describe('Names the metric in status, events and reasons.'),
+    min: z.number().optional().describe('Smallest passing value.'),
+    max: z.number().optional().describe('Largest passing value.'),
+    prometheus: metricProviders.prometheus.optional(),
+    cloudwatch: metricProviders.cloudwatch.optional(),
+    cloudwatchAlarms: metricProviders.cloudwatchAlarms.optional(),
+    web: metricProviders.web.optional(),
+  })
+  .superRefine((m, ctx) => {
+    const given = metricProviderNames.filter((p) => m[p] !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `give exactly one provider: ${metricProviderNames.join(', ')}${given.length ? ` (got ${given.join(', ')})` : ''}`,
+        path: [],
+      });
+    }
+    if (m.min !== undefined && m.max !== undefined && m.min > m.max) {
+      ctx.addIssue({ code: 'custom', message: `min (${m.min}) must not exceed max (${m.max})`, path: ['min'] });
+    }
+    if (given.length === 1 && given[0] !== 'cloudwatchAlarms' && m.min === undefined && m.max === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give min and/or max: the range a passing value lies in',
+        path: ['max'],
+      });
+    }
+  })
+  .describe('One metric judged at every analysis round: exactly one provider, and the passing range.');
+
 const analysis = z
   .strictObject({
+    probe: z
+      .boolean()
+      .default(true)
+      .describe('Run the built-in HTTP probe (path, requests, maxErrorRate, maxLatencyMs).'),
     path: z.string().startsWith('/').default('/'),
     requests: z.number().int().min(1).max(10_000).default(20).describe('Requests per analysis round.'),
     maxErrorRate: z
@@ -139,9 +231,40 @@ const analysis = z
       .default(0.01)
       .describe('Largest tolerated share of failed requests (non-2xx/3xx or no answer).'),
     maxLatencyMs: z.number().positive().default(500).describe('Largest tolerated p95 latency, in milliseconds.'),
-    every: duration('Pause between analysis rounds while a step waits.').default('30s'),
+    every: duration(
+      'How often each metric is measured while a step holds and while the old color is kept warm.',
+    ).default('30s'),
+    failureLimit: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(0)
+      .describe('Failed measurements tolerated per metric; one more fails the release.'),
+    inconclusiveLimit: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(0)
+      .describe('Inconclusive measurements tolerated per metric; one more applies onInconclusive.'),
+    onInconclusive: z
+      .enum(['pause', 'rollback', 'ignore'])
+      .default('pause')
+      .describe(
+        'pause: hold the weights and pause (resume accepts, abort rolls back); rollback; ignore: record and go on.',
+      ),
+    metrics: z.array(metric).max(50).default([]).describe('Your own metrics, judged with the probe at every round.'),
   })
-  .describe('Judges the new color during every step; a breach rolls the release back.');
+  .superRefine((a, ctx) => {
+    const seen = new Set<string>();
+    a.metrics.forEach((m, i) => {
+      if (seen.has(m.name))
+        ctx.addIssue({ code: 'custom', message: `duplicate metric name "${m.name}"`, path: ['metrics', i, 'name'] });
+      seen.add(m.name);
+    });
+  })
+  .describe('Judges the new color during every step and the warm period; a failed metric rolls the release back.');
 
 const steps = z
   .array(z.number().int().min(1).max(100))
@@ -262,6 +385,7 @@ export type DnsSpec = ReleaseSpec['dns'];
 export type DnsTarget = DnsSpec['targets']['blue'];
 export type HttpCheckSpec = ReleaseSpec['verify']['http'];
 export type AnalysisSpec = ReleaseSpec['traffic']['analysis'];
+export type MetricSpec = AnalysisSpec['metrics'][number];
 export type WindowSpec = NonNullable<ReleaseSpec['window']>;
 export type VersionSource = NonNullable<ReleaseSpec['versionFrom']>;
 
