@@ -16,6 +16,8 @@ import { CommandProvider } from './environments/command';
 import { EnvironmentError, LocalProvider } from './environments/local';
 import { MissingEnvError, type EnvironmentProvider, type Provisioned } from './environments/provider';
 import { checkHealth as httpHealth, measure, type HealthResult } from './probes/http';
+import { analyzeRound } from './analysis';
+import type { AnalysisRequest, Measurement } from '../workflows/metrics';
 
 export interface ActivityDeps {
   /** Visibility queries (the version a record last completed with); absent in unit tests. */
@@ -164,6 +166,11 @@ export function createActivities(deps: ActivityDeps) {
 
     async analyzeColor(endpoint: string, analysis: AnalysisSpec): Promise<AnalysisMeasurement> {
       return keepAlive(keepAliveMs, () => measure(endpoint, analysis));
+    },
+
+    /** One round of every metric in traffic.analysis, judged; see activities/analysis/. */
+    async analyzeRound(req: AnalysisRequest): Promise<Measurement[]> {
+      return keepAlive(keepAliveMs, () => analyzeRound(req));
     },
 
     async resolveVersion(source: VersionSource, specDir: string): Promise<string> {

@@ -81,3 +81,11 @@ export function judgeReading(reading: MetricReading, bounds: Bounds): Measuremen
   }
   return { ...base, verdict: 'passed', message: `${v} within ${range}${detail}` };
 }
+
+/** What one analysis round needs: the spec's analysis block, the judged color's endpoint (for
+ * the built-in probe) and the template variables of this moment of the release. */
+export interface AnalysisRequest {
+  analysis: import('./spec').AnalysisSpec;
+  endpoint: string;
+  vars: TemplateVars;
+}
