@@ -17,6 +17,7 @@ import { EnvironmentError, LocalProvider } from './environments/local';
 import { MissingEnvError, type EnvironmentProvider, type Provisioned } from './environments/provider';
 import { checkHealth as httpHealth, measure, type HealthResult } from './probes/http';
 import { analyzeRound } from './analysis';
+import { callGate, deliverNotification, type DeliveryRequest, type GateRequest, type GateVerdict } from './notify';
 import type { AnalysisRequest, Measurement } from '../workflows/metrics';
 
 export interface ActivityDeps {
@@ -171,6 +172,16 @@ export function createActivities(deps: ActivityDeps) {
     /** One round of every metric in traffic.analysis, judged; see activities/analysis/. */
     async analyzeRound(req: AnalysisRequest): Promise<Measurement[]> {
       return keepAlive(keepAliveMs, () => analyzeRound(req));
+    },
+
+    /** One notification to one sink; failures are retried by the workflow's policy, then become an event. */
+    async notify(req: DeliveryRequest): Promise<{ status: number }> {
+      return deliverNotification(req);
+    },
+
+    /** Asks a webhook gate; never throws for a "no": the verdict carries it. */
+    async askGate(req: GateRequest): Promise<GateVerdict> {
+      return keepAlive(keepAliveMs, (progress) => callGate(req, progress));
     },
 
     async resolveVersion(source: VersionSource, specDir: string): Promise<string> {

@@ -296,6 +296,86 @@ const approval = z
   })
   .describe('Manual approval gates.');
 
+// Notifications and gates (docs/notifications.md). Secrets are ${env:NAME} references,
+// resolved inside the delivery activity: they never reach history or status.
+export const notifyEventTypes = [
+  'started',
+  'paused',
+  'resumed',
+  'awaiting-approval',
+  'inconclusive',
+  'frozen',
+  'shifted',
+  'rolled-back',
+  'completed',
+  'failed',
+] as const;
+export type NotifyEventType = (typeof notifyEventTypes)[number];
+/** What a sink gets without `on`: everything but the chatty per-step `shifted`. */
+export const defaultNotifyEvents: NotifyEventType[] = notifyEventTypes.filter((t) => t !== 'shifted');
+
+const httpUrl = z.string().regex(/^https?:\/\/\S+$/, { message: 'expected an http(s) URL' });
+const hookHeaders = z
+  .record(z.string().regex(/^[A-Za-z0-9-]+$/, { message: 'header names are letters, digits and -' }), z.string())
+  .describe('Extra HTTP headers. Values may say ${env:NAME}.');
+
+const notifySink = z
+  .strictObject({
+    webhook: z
+      .strictObject({
+        url: httpUrl.describe('Receives a JSON POST per event. May say ${env:NAME}.'),
+        secret: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Signs each body: X-Bluegreen-Signature: sha256=<hex HMAC-SHA256>. Use ${env:NAME}.'),
+        headers: hookHeaders.optional(),
+      })
+      .optional(),
+    slack: z
+      .strictObject({
+        webhookUrl: z
+          .string()
+          .min(1)
+          .describe('A Slack incoming-webhook URL; keep it secret: "${env:SLACK_WEBHOOK_URL}".'),
+      })
+      .optional(),
+    on: z
+      .array(z.enum(notifyEventTypes))
+      .min(1)
+      .optional()
+      .describe('Event types this sink wants. Default: all but `shifted`.'),
+  })
+  .superRefine((s, ctx) => {
+    if (!s.webhook === !s.slack)
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of webhook or slack', path: [] });
+  })
+  .describe('Where release events are told: a webhook (signed JSON) or Slack.');
+
+const gate = z
+  .strictObject({
+    url: httpUrl.describe('POSTed the release payload; a 2xx answer lets the release proceed. May say ${env:NAME}.'),
+    timeout: duration('How long an unreachable gate is retried before it counts as failed.').default('1m'),
+    headers: hookHeaders.optional(),
+  })
+  .describe('A webhook gate.');
+
+const hooks = z
+  .strictObject({
+    beforeTraffic: z
+      .array(gate)
+      .max(10)
+      .default([])
+      .describe('After verify (and approval), before the first weight change.'),
+    beforeStep: z
+      .array(gate)
+      .max(10)
+      .default([])
+      .describe('Before each weight change; the payload carries the percent.'),
+    afterRelease: z.array(gate).max(10).default([]).describe('After completion; a failure is only an event.'),
+  })
+  .describe('Webhook gates: other systems say yes or no at the right moments.');
+
 const dayNames = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type DayName = (typeof dayNames)[number];
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'expected a 24-hour time, e.g. "09:00"' });
@@ -364,6 +444,14 @@ export const releaseSpecSchema = z
       .prefault({}),
     approval: approval.prefault({}),
     window: window.optional(),
+    notify: z.array(notifySink).max(20).default([]).describe('Who hears about the release, and of which events.'),
+    hooks: hooks.prefault({}),
+    onFailure: z
+      .enum(['rollback', 'freeze'])
+      .default('rollback')
+      .describe(
+        'After traffic moved, a failed check, analysis or gate rolls back, or freezes: weights stay, the release pauses (resume, promote or abort).',
+      ),
   })
   .superRefine((spec, ctx) => {
     if ((spec.version === undefined) === (spec.versionFrom === undefined)) {
@@ -388,6 +476,9 @@ export type AnalysisSpec = ReleaseSpec['traffic']['analysis'];
 export type MetricSpec = AnalysisSpec['metrics'][number];
 export type WindowSpec = NonNullable<ReleaseSpec['window']>;
 export type VersionSource = NonNullable<ReleaseSpec['versionFrom']>;
+export type NotifySinkSpec = ReleaseSpec['notify'][number];
+export type GateSpec = ReleaseSpec['hooks']['beforeTraffic'][number];
+export type HookName = keyof ReleaseSpec['hooks'];
 
 function isTimeZone(tz: string): boolean {
   try {

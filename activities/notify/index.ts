@@ -1,0 +1,145 @@
+// Deliveries and gates: the only code that talks to webhooks, Slack and gate URLs. The workflow
+// builds every payload from its state at the moment of the event; these activities resolve
+// ${env:NAME} secrets, sign, send, and say what happened without ever repeating a secret.
+import { createHmac } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { GatePayload, NotificationPayload } from '../../workflows/notifications';
+import { parseDuration } from '../../workflows/duration';
+import type { GateSpec, NotifySinkSpec } from '../../workflows/spec';
+import { resolveEnvReferences } from '../environments/provider';
+import { describeAnswer, isSuccess, post } from './http';
+import { slackMessage } from './slack';
+
+export interface DeliveryRequest {
+  sink: NotifySinkSpec;
+  /** Which sink of spec.notify, for messages ("notify[1]"). */
+  index: number;
+  payload: NotificationPayload;
+  /** Unique per event and sink; receivers drop duplicates by it (delivery is at least once). */
+  deliveryId: string;
+}
+
+export interface GateRequest {
+  gate: GateSpec;
+  /** "hooks.beforeStep[0]", for messages. */
+  field: string;
+  payload: GatePayload;
+}
+
+export interface GateVerdict {
+  passed: boolean;
+  message: string;
+}
+
+const ATTEMPT_TIMEOUT_MS = 10_000;
+
+/** Web UI page of a release, when the worker knows where the UI is. */
+export function releaseLink(release: string, runId: string): string | null {
+  const ui = process.env.BLUEGREEN_UI_URL?.replace(/\/$/, '');
+  if (!ui) return null;
+  let namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+  try {
+    namespace = Context.current().info.namespace;
+  } catch {
+    /* outside an activity */
+  }
+  return `${ui}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(release)}/${runId}/history`;
+}
+
+/** Replaces every resolved secret value in a message with ***. */
+function redactor(secrets: string[]): (text: string) => string {
+  const values = secrets.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  return (text) => values.reduce((t, v) => t.split(v).join('***'), text);
+}
+
+function resolve(values: Record<string, string | undefined>, field: string) {
+  const defined = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string
+  >;
+  const resolved = resolveEnvReferences(defined, process.env, field);
+  const secrets = Object.entries(resolved)
+    .filter(([k]) => defined[k] !== resolved[k])
+    .map(([, v]) => v);
+  return { resolved, redact: redactor(secrets) };
+}
+
+export function signature(body: string, secret: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/** Sends one notification. Throws (retryably) on a failed attempt: Temporal's retry policy
+ * bounds the whole delivery to about two minutes, and the workflow records a final failure. */
+export async function deliverNotification(req: DeliveryRequest): Promise<{ status: number }> {
+  const payload: NotificationPayload = { ...req.payload, link: releaseLink(req.payload.release, req.payload.runId) };
+  const field = `notify[${req.index}]`;
+  let url: string;
+  let body: string;
+  let where: string;
+  const headers: Record<string, string> = {
+    'x-bluegreen-delivery': req.deliveryId,
+    'x-bluegreen-event': payload.event,
+  };
+  let redact: (t: string) => string;
+  if (req.sink.webhook) {
+    const w = req.sink.webhook;
+    const extra = resolve(w.headers ?? {}, `${field}.webhook.headers`);
+    const main = resolve({ url: w.url, secret: w.secret }, `${field}.webhook`);
+    redact = (t) => extra.redact(main.redact(t));
+    url = main.resolved.url;
+    where = `webhook ${w.url}`;
+    body = JSON.stringify(payload);
+    Object.assign(headers, extra.resolved);
+    if (main.resolved.secret) headers['x-bluegreen-signature'] = signature(body, main.resolved.secret);
+  } else {
+    const main = resolve({ url: req.sink.slack!.webhookUrl }, `${field}.slack`);
+    redact = main.redact;
+    url = main.resolved.url;
+    where = `slack webhook (${field})`;
+    body = JSON.stringify(slackMessage(payload));
+  }
+  const answer = await post(url, body, headers, ATTEMPT_TIMEOUT_MS);
+  if (isSuccess(answer)) return { status: answer.status! };
+  const message = redact(`${where} answered ${describeAnswer(answer)}`);
+  // A 4xx other than 408/429 will answer the same way next time: stop retrying.
+  const permanent =
+    answer.status !== undefined && answer.status >= 400 && answer.status < 500 && ![408, 429].includes(answer.status);
+  throw permanent
+    ? ApplicationFailure.nonRetryable(message, 'NotificationRejected')
+    : ApplicationFailure.retryable(message, 'NotificationFailed');
+}
+
+/**
+ * Asks a gate. A 2xx answer passes; any other answer fails at once, naming the gate, its status
+ * and the start of its body. An unreachable gate is retried until its timeout, then fails.
+ */
+export async function callGate(
+  req: GateRequest,
+  heartbeat: (details: string) => void = () => undefined,
+): Promise<GateVerdict> {
+  const payload: GatePayload = { ...req.payload, link: releaseLink(req.payload.release, req.payload.runId) };
+  const { resolved, redact } = resolve({ url: req.gate.url, ...(req.gate.headers ?? {}) }, req.field);
+  const { url, ...headers } = resolved;
+  const body = JSON.stringify(payload);
+  const name = `gate ${req.payload.gate} (${req.gate.url})`;
+  const deadline = Date.now() + parseDuration(req.gate.timeout);
+  let pause = 1000;
+  for (let attempt = 1; ; attempt++) {
+    const left = deadline - Date.now();
+    const answer = await post(url, body, headers, Math.max(1, Math.min(left, 30_000)));
+    if (isSuccess(answer)) return { passed: true, message: `${name} answered HTTP ${answer.status}` };
+    if (answer.status !== undefined)
+      return { passed: false, message: redact(`${name} answered ${describeAnswer(answer)}`) };
+    heartbeat(redact(`attempt ${attempt}: ${answer.error}`));
+    if (deadline - Date.now() <= 0) {
+      return {
+        passed: false,
+        message: redact(`${name} did not answer within ${req.gate.timeout} (last: ${answer.error})`),
+      };
+    }
+    await sleep(Math.min(pause, deadline - Date.now()));
+    pause = Math.min(5000, pause * 2);
+  }
+}

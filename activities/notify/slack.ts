@@ -1,0 +1,41 @@
+// A Slack incoming-webhook message: `text` is the notification fallback and says everything;
+// blocks lay the same facts out for people reading the channel.
+import type { NotificationPayload } from '../../workflows/notifications';
+
+const EMOJI: Record<string, string> = {
+  started: ':rocket:',
+  paused: ':double_vertical_bar:',
+  resumed: ':arrow_forward:',
+  'awaiting-approval': ':raised_hand:',
+  inconclusive: ':grey_question:',
+  frozen: ':ice_cube:',
+  shifted: ':twisted_rightwards_arrows:',
+  'rolled-back': ':rewind:',
+  completed: ':white_check_mark:',
+  failed: ':rotating_light:',
+};
+
+export interface SlackMessage {
+  text: string;
+  blocks: object[];
+}
+
+export function slackMessage(p: NotificationPayload): SlackMessage {
+  const weights = `blue ${p.weights.blue}% / green ${p.weights.green}%`;
+  const text = `${EMOJI[p.event] ?? ''} ${p.service} ${p.version}: ${p.event} (${weights}): ${p.message}`.trim();
+  const fields = [
+    `*Service*\n${p.service}`,
+    `*Version*\n${p.version}`,
+    `*Weights*\n${weights}`,
+    `*Step*\n${p.step.index}/${p.step.total}`,
+  ];
+  const blocks: object[] = [
+    { type: 'header', text: { type: 'plain_text', text: `${p.service} ${p.version}: ${p.event}`.slice(0, 150) } },
+    { type: 'section', text: { type: 'mrkdwn', text: p.message.slice(0, 3000) } },
+    { type: 'section', fields: fields.map((f) => ({ type: 'mrkdwn', text: f })) },
+  ];
+  const context = [`${p.release} · phase ${p.phase} · ${p.at}`];
+  if (p.link) context.push(`<${p.link}|Open in Temporal>`);
+  blocks.push({ type: 'context', elements: context.map((t) => ({ type: 'mrkdwn', text: t })) });
+  return { text, blocks };
+}

@@ -1,0 +1,162 @@
+// Deliveries and gates against a real local HTTP receiver: signatures that verify, secrets that
+// never leave the activity, Slack's incoming-webhook shape, and gate answers as verdicts.
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { callGate, deliverNotification, signature } from '../../../activities/notify';
+import type { NotificationPayload } from '../../../workflows/notifications';
+import { startReceiver, type Receiver } from '../../support/receiver';
+
+const payload: NotificationPayload = {
+  release: 'bluegreen-shop.example.com',
+  runId: 'run-1',
+  service: 'shop',
+  version: '2.0.0',
+  event: 'started',
+  phase: 'provisioning',
+  message: 'provisioning green with 2.0.0',
+  weights: { blue: 100, green: 0 },
+  step: { index: 0, total: 3 },
+  at: '2026-11-27T10:00:00.000Z',
+  link: null,
+};
+const SECRET = 'hook-secret-value-42';
+
+describe('notifications and gates', () => {
+  let rx: Receiver;
+  before(async () => {
+    rx = await startReceiver();
+    process.env.BG_TEST_HOOK_SECRET = SECRET;
+    process.env.BG_TEST_SLACK_URL = `${rx.url}/slack/T000/B000/XXXX`;
+    process.env.BLUEGREEN_UI_URL = 'http://ui.local:8233/';
+  });
+  after(() => rx.close());
+
+  it('signs the raw body with the secret, sends a delivery id, and never sends the secret', async () => {
+    await deliverNotification({
+      sink: { webhook: { url: `${rx.url}/hook`, secret: '${env:BG_TEST_HOOK_SECRET}', headers: { 'X-Team': 'web' } } },
+      index: 0,
+      payload,
+      deliveryId: 'run-1:1:0',
+    });
+    const [got] = rx.at('/hook');
+    const expected = `sha256=${createHmac('sha256', SECRET).update(got.raw).digest('hex')}`;
+    assert.equal(got.headers['x-bluegreen-signature'], expected);
+    assert.equal(got.headers['x-bluegreen-delivery'], 'run-1:1:0');
+    assert.equal(got.headers['x-team'], 'web');
+    assert.ok(!got.raw.includes(SECRET));
+    const body = got.body as NotificationPayload;
+    assert.equal(body.event, 'started');
+    assert.deepEqual(body.weights, { blue: 100, green: 0 });
+    assert.equal(
+      body.link,
+      'http://ui.local:8233/namespaces/default/workflows/bluegreen-shop.example.com/run-1/history',
+    );
+    assert.equal(signature(got.raw, SECRET), expected);
+  });
+
+  it('a receiver answering 500 is a retryable failure that names the answer, not the secret', async () => {
+    rx.on('/broken', { status: 500, body: `oops ${SECRET}` });
+    await assert.rejects(
+      deliverNotification({
+        sink: { webhook: { url: `${rx.url}/broken`, secret: '${env:BG_TEST_HOOK_SECRET}' } },
+        index: 1,
+        payload,
+        deliveryId: 'd',
+      }),
+      (err: Error & { nonRetryable?: boolean }) => {
+        assert.match(err.message, /answered HTTP 500: oops \*\*\*/);
+        assert.ok(!err.message.includes(SECRET));
+        assert.equal(err.nonRetryable, false);
+        return true;
+      },
+    );
+  });
+
+  it('a 404 is not retried', async () => {
+    rx.on('/gone', { status: 404 });
+    await assert.rejects(
+      deliverNotification({ sink: { webhook: { url: `${rx.url}/gone` } }, index: 0, payload, deliveryId: 'd' }),
+      (err: Error & { nonRetryable?: boolean }) => err.nonRetryable === true,
+    );
+  });
+
+  it('Slack gets an incoming-webhook message: text naming service, version, event and weights, plus blocks', async () => {
+    await deliverNotification({
+      sink: { slack: { webhookUrl: '${env:BG_TEST_SLACK_URL}' } },
+      index: 2,
+      payload: { ...payload, event: 'rolled-back', message: 'analysis failed: probe.error-rate 0.5 > max 0.01' },
+      deliveryId: 'd2',
+    });
+    const [got] = rx.at('/slack/T000/B000/XXXX');
+    const msg = got.body as { text: string; blocks: { type: string; text?: { type: string; text: string } }[] };
+    assert.equal(typeof msg.text, 'string');
+    for (const word of ['shop', '2.0.0', 'rolled-back', 'blue 100% / green 0%'])
+      assert.ok(msg.text.includes(word), word);
+    assert.ok(Array.isArray(msg.blocks) && msg.blocks.length >= 3);
+    for (const b of msg.blocks) assert.ok(['header', 'section', 'context'].includes(b.type));
+    assert.equal(msg.blocks[0].text?.type, 'plain_text');
+    assert.ok(JSON.stringify(msg.blocks).length < 50_000);
+  });
+
+  it('a gate answering 2xx passes; 403 fails naming the gate, status and body start', async () => {
+    rx.on('/ok', { status: 204 });
+    rx.on('/deny', { status: 403, body: 'change ticket CHG-1 not approved' });
+    const gatePayload = { ...payload, gate: 'beforeTraffic' as const };
+    const ok = await callGate({
+      gate: { url: `${rx.url}/ok`, timeout: '5s' },
+      field: 'hooks.beforeTraffic[0]',
+      payload: gatePayload,
+    });
+    assert.deepEqual(ok.passed, true);
+    const no = await callGate({
+      gate: { url: `${rx.url}/deny`, timeout: '5s' },
+      field: 'hooks.beforeTraffic[1]',
+      payload: gatePayload,
+    });
+    assert.equal(no.passed, false);
+    assert.match(
+      no.message,
+      /gate beforeTraffic \(http:\/\/127\.0\.0\.1:\d+\/deny\) answered HTTP 403: change ticket CHG-1 not approved/,
+    );
+    const body = rx.at('/ok')[0].body as { gate: string; event: string };
+    assert.equal(body.gate, 'beforeTraffic');
+  });
+
+  it('a gate that hangs times out and counts as failed', async () => {
+    rx.on('/hang', { status: 200, hang: true });
+    const started = Date.now();
+    const v = await callGate({
+      gate: { url: `${rx.url}/hang`, timeout: '1500ms' },
+      field: 'hooks.beforeStep[0]',
+      payload: { ...payload, gate: 'beforeStep', percent: 50 },
+    });
+    assert.equal(v.passed, false);
+    assert.match(v.message, /did not answer within 1500ms/);
+    assert.ok(Date.now() - started < 5000);
+    assert.equal((rx.at('/hang')[0].body as { percent: number }).percent, 50);
+  });
+
+  it('an unreachable gate is retried until its timeout', async () => {
+    const closed = await freePort();
+    const started = Date.now();
+    const v = await callGate({
+      gate: { url: `http://127.0.0.1:${closed}/gate`, timeout: '2500ms' },
+      field: 'hooks.beforeTraffic[0]',
+      payload: { ...payload, gate: 'beforeTraffic' },
+    });
+    assert.equal(v.passed, false);
+    assert.match(v.message, /did not answer within 2500ms \(last: ECONNREFUSED\)/);
+    assert.ok(Date.now() - started >= 2400, 'kept trying until the timeout');
+  });
+});
+
+/** A port nobody listens on: bound, then released. */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}

@@ -1,0 +1,54 @@
+// What a release tells the outside world: the payload every webhook, Slack message and gate is
+// built from, taken from the release's status at the moment of the event (never a stale copy).
+// Pure: the workflow builds payloads, the delivery activity only sends them.
+import type { ReleaseStatus } from './messages';
+import { defaultNotifyEvents, type NotifyEventType, type NotifySinkSpec } from './spec';
+
+export interface NotificationPayload {
+  release: string;
+  runId: string;
+  service: string;
+  version: string;
+  event: NotifyEventType;
+  phase: string;
+  message: string;
+  weights: { blue: number; green: number };
+  step: { index: number; total: number };
+  /** ISO time of the event. */
+  at: string;
+  /** Web UI page of the release; null unless BLUEGREEN_UI_URL is set on the worker. */
+  link: string | null;
+}
+
+/** A gate's POST: the payload, plus which gate and (for beforeStep) the percent it is about to set. */
+export interface GatePayload extends NotificationPayload {
+  gate: 'beforeTraffic' | 'beforeStep' | 'afterRelease';
+  percent?: number;
+}
+
+export function wants(sink: NotifySinkSpec, event: NotifyEventType): boolean {
+  return (sink.on ?? defaultNotifyEvents).includes(event);
+}
+
+export function payloadFrom(
+  status: ReleaseStatus,
+  runId: string,
+  event: NotifyEventType,
+  message: string,
+  at: string,
+): NotificationPayload {
+  return {
+    release: status.id,
+    runId,
+    service: status.service,
+    version: status.version,
+    event,
+    phase: status.phase,
+    message,
+    weights: { ...status.weights },
+    step: { ...status.step },
+    at,
+    // Filled in by the delivery activity: the UI address is worker configuration, not history.
+    link: null,
+  };
+}
