@@ -12,6 +12,7 @@ export const phases = [
   'waiting-for-window',
   'shifting',
   'baking',
+  'frozen',
   'decommissioning',
   'completed',
   'rolling-back',

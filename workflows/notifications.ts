@@ -9,7 +9,8 @@ export interface NotificationPayload {
   runId: string;
   service: string;
   version: string;
-  event: NotifyEventType;
+  /** What happened; `gate` in a gate's POST. */
+  event: NotifyEventType | 'gate';
   phase: string;
   message: string;
   weights: { blue: number; green: number };
@@ -33,7 +34,7 @@ export function wants(sink: NotifySinkSpec, event: NotifyEventType): boolean {
 export function payloadFrom(
   status: ReleaseStatus,
   runId: string,
-  event: NotifyEventType,
+  event: NotificationPayload['event'],
   message: string,
   at: string,
 ): NotificationPayload {

@@ -24,7 +24,7 @@ export class RollbackReason extends Error {
 }
 
 const ABORTABLE_UNTIL: Phase[] = ['decommissioning', 'completed', 'rolling-back', 'rolled-back', 'failed'];
-const PROMOTABLE: Phase[] = ['provisioning', 'verifying', 'shifting', 'waiting-for-window'];
+const PROMOTABLE: Phase[] = ['provisioning', 'verifying', 'shifting', 'waiting-for-window', 'frozen'];
 
 interface Payload {
   reason?: unknown;
@@ -163,6 +163,28 @@ export class OperatorControl {
       remaining -= Date.now() - started;
     }
     return breached() ? 'breach' : 'elapsed';
+  }
+
+  /**
+   * Holds the release where it is after a failed check (`onFailure: freeze`): paused, phase
+   * `frozen`, weights untouched. Returns on `resume` or `promote`; `abort` cancels the release.
+   */
+  async freeze(reason: string): Promise<void> {
+    const previousPhase = this.phase;
+    const { blue, green } = this.tracker.status.weights;
+    this.paused = true;
+    this.tracker.status.paused = true;
+    this.tracker.status.pauseReason = `frozen: ${reason}`;
+    this.tracker.phase(
+      'frozen',
+      `frozen at blue ${blue}% / green ${green}% instead of rolling back (onFailure: freeze): ${reason}`,
+    );
+    this.tracker.next('frozen: resume checks this step again, promote goes to 100%, abort rolls back');
+    await condition(() => !this.paused || this.promoteRequested);
+    this.paused = false;
+    this.tracker.status.paused = false;
+    this.tracker.status.pauseReason = undefined;
+    this.tracker.phase(previousPhase, this.promoteRequested ? 'unfrozen by promote' : 'unfrozen by resume');
   }
 
   /** A durable approval gate: a timer and a condition, no polling. */

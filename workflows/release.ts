@@ -10,6 +10,7 @@ import {
   proxyActivities,
   setHandler,
   sleep,
+  workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities, ColorRequest } from '../activities';
@@ -17,9 +18,11 @@ import { parseDuration, formatDuration } from './duration';
 import { statusQuery, type Outcome, type ReleaseInput, type ReleaseResult } from './messages';
 import { OperatorControl, RollbackReason } from './operator';
 import { describePlan, detectLiveColor, judgeAnalysis, planRelease, weightsFor, type PlannedStep } from './plan';
-import type { Color, ReleaseSpec, ResolvedSpec } from './spec';
+import type { Color, GateSpec, HookName, ReleaseSpec, ResolvedSpec } from './spec';
 import { describeWindow, nextWindowOpening } from './window';
 import { ReleaseTracker } from './tracker';
+import { Notifier } from './notifier';
+import { payloadFrom } from './notifications';
 
 interface Compensation {
   what: string;
@@ -34,6 +37,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   const operator = new OperatorControl(tracker);
   setHandler(statusQuery, () => tracker.status, { description: 'The release as `bluegreen status --json` shows it.' });
   operator.register();
+  const notifier = new Notifier({ notify: input.spec.notify ?? [] }, tracker);
 
   const act = activitiesFor(spec);
   const color = (c: Color): ColorRequest => ({
@@ -50,6 +54,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   let liveColor: Color | null = null;
   let newColor: Color = 'blue';
   let alreadyLive = false;
+  let trafficMoved = false;
 
   try {
     await releaseScope.run(async () => {
@@ -69,6 +74,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       if (alreadyLive) return;
       const plan = planRelease(spec, newColor, liveColor === null);
       tracker.status.step = { index: 0, total: plan.steps.length };
+      tracker.event('started', `releasing ${spec.version} on ${newColor}${liveColor ? ` (${liveColor} is live)` : ''}`);
       tracker.event(
         'plan',
         [
@@ -98,6 +104,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       tracker.event('verified', `${newColor} is healthy (${health.last} after ${health.attempts} attempt(s))`);
       if (plan.gates.beforeTraffic)
         await operator.awaitApproval('beforeTraffic', plan.approvalTimeoutMs, spec.approval.onTimeout);
+      await passGates('beforeTraffic');
 
       // 4. Shift traffic in steps, judging the new color during every step.
       const previousLive = liveColor;
@@ -110,26 +117,31 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
           : { what: 'remove the records of this first release', undo: () => act.undo.removeTraffic(spec.dns) },
       );
       const judge = analysisWatcher(spec, provisioned.endpoint);
+      const targetOf = (step: PlannedStep) => (operator.promoteRequested ? plan.steps[plan.steps.length - 1] : step);
       for (const step of plan.steps) {
         await operator.unpaused();
         await windowOpen(`shift ${newColor} to ${operator.promoteRequested ? 100 : step.percent}%`);
-        const target: PlannedStep = operator.promoteRequested ? plan.steps[plan.steps.length - 1] : step;
+        await orFreeze(() => passGates('beforeStep', targetOf(step).percent));
+        const target = targetOf(step);
         tracker.phase(
           'shifting',
           `step ${target.index}/${plan.steps.length}: ${newColor} to ${target.percent}%${operator.promoteRequested ? ' (promoted)' : ''}`,
         );
         const shifted = await act.dns.shiftTraffic(spec.dns, target.weights);
+        trafficMoved = true;
         tracker.weights(target.weights, { index: target.index, total: plan.steps.length });
         tracker.event(
           'shifted',
           `blue ${target.weights.blue}% / green ${target.weights.green}% in sync (${shifted.polls} GetChange poll(s))`,
         );
         if (target.percent === 100) break;
-        const held = await judge(
-          `step ${target.index}`,
-          target.waitMs,
-          `shift ${newColor} to ${plan.steps[target.index].percent}%`,
-          true,
+        const held = await orFreeze(() =>
+          judge(
+            `step ${target.index}`,
+            target.waitMs,
+            `shift ${newColor} to ${plan.steps[target.index].percent}%`,
+            true,
+          ),
         );
         if (held === 'promoted') tracker.event('promote', 'skipping the remaining steps');
       }
@@ -140,7 +152,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
           'baking',
           `${newColor} serves 100%; keeping ${liveColor} warm for ${formatDuration(plan.bakeMs)}`,
         );
-        await judge('warm period', plan.bakeMs, `decommission ${liveColor}`, false);
+        await orFreeze(() => judge('warm period', plan.bakeMs, `decommission ${liveColor}`, false));
         if (plan.gates.beforeDecommission)
           await operator.awaitApproval('beforeDecommission', plan.approvalTimeoutMs, spec.approval.onTimeout);
       }
@@ -157,6 +169,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       reason,
       needsHuman,
       needsHuman.length ? null : liveColor,
+      settle,
     );
   }
 
@@ -167,6 +180,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       `no-op: ${spec.version} (from versionFrom) is already live on ${liveColor ?? 'no color'}`,
       [],
       liveColor,
+      settle,
     );
   }
 
@@ -186,10 +200,54 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
         `released ${spec.version} on ${newColor}, but the old color is still up`,
         [problem],
         newColor,
+        settle,
       );
     }
   }
-  return finish(tracker, 'completed', `${spec.version} serves 100% on ${newColor}`, [], newColor);
+  return finish(tracker, 'completed', `${spec.version} serves 100% on ${newColor}`, [], newColor, settle);
+
+  /** Last words of every outcome: the afterRelease gates of a completed release, then every
+   * queued notification delivered (or given up on) before the workflow closes. */
+  async function settle(outcome: Outcome): Promise<void> {
+    if (outcome === 'completed') await CancellationScope.nonCancellable(() => passGates('afterRelease'));
+    await notifier.drain();
+  }
+
+  /** Asks every gate of a hook in turn; a "no" rolls back (or freezes), except after the release. */
+  async function passGates(hook: HookName, percent?: number): Promise<void> {
+    const gates = input.spec.hooks?.[hook] ?? [];
+    for (const [i, gate] of gates.entries()) {
+      const about = percent !== undefined ? `before ${tracker.status.newColor} goes to ${percent}%` : hook;
+      const at = new Date().toISOString();
+      const payload = { ...payloadFrom(tracker.status, workflowInfo().runId, 'gate', about, at), gate: hook, percent };
+      const verdict = await act.gates(gate).askGate({ gate, field: `hooks.${hook}[${i}]`, payload });
+      if (verdict.passed) {
+        tracker.event('gate', verdict.message);
+      } else if (hook === 'afterRelease') {
+        tracker.event('gate-failed', verdict.message);
+      } else {
+        throw new RollbackReason(verdict.message);
+      }
+    }
+  }
+
+  /**
+   * With `onFailure: freeze`, a failed check after traffic moved neither rolls back nor goes on:
+   * the weights stay, the release pauses as `frozen`, and the operator decides. `resume` runs the
+   * check again from the same step, `promote` goes on to 100%, `abort` rolls back.
+   */
+  async function orFreeze<T>(check: () => Promise<T>): Promise<T | 'promoted'> {
+    for (;;) {
+      try {
+        return await check();
+      } catch (err) {
+        if (!(err instanceof RollbackReason) || (input.spec.onFailure ?? 'rollback') !== 'freeze' || !trafficMoved)
+          throw err;
+        await operator.freeze(err.message);
+        if (operator.promoteRequested) return 'promoted';
+      }
+    }
+  }
 
   /** Outside the change window, waits on a durable timer until it opens; weights never change outside it. */
   async function windowOpen(nextAction: string): Promise<void> {
@@ -259,13 +317,14 @@ async function runCompensations(compensations: Compensation[], tracker: ReleaseT
 
 /** Records how the release ended. Rolled back and failed releases end as failed workflows so
  * the Web UI and lists flag them; the result rides along as the failure's details for the CLI. */
-function finish(
+async function finish(
   tracker: ReleaseTracker,
   outcome: Outcome,
   reason: string,
   needsHuman: string[],
   liveColor: Color | null,
-): ReleaseResult {
+  settle: (outcome: Outcome) => Promise<void>,
+): Promise<ReleaseResult> {
   const s = tracker.status;
   if (outcome === 'rolled-back') s.weights = liveColor ? weightsFor(liveColor, 100) : { blue: 0, green: 0 };
   const result: ReleaseResult = { outcome, reason, liveColor, weights: s.weights };
@@ -273,6 +332,7 @@ function finish(
   s.result = result;
   tracker.next(undefined);
   tracker.phase(outcome, needsHuman.length ? `needs a human: ${needsHuman.join('; ')}` : reason);
+  await settle(outcome);
   if (outcome === 'completed') return result;
   throw ApplicationFailure.create({
     message: `${outcome}: ${reason}`,
@@ -352,7 +412,15 @@ function activitiesFor(spec: ReleaseSpec) {
       nonRetryableErrorTypes: permanent,
     },
   };
+  // A gate retries an unreachable URL itself until its own timeout; Temporal only covers a lost worker.
+  const gates = (gate: GateSpec) =>
+    proxyActivities<Activities>({
+      startToCloseTimeout: parseDuration(gate.timeout) + 30_000,
+      heartbeatTimeout: '30s',
+      retry: { maximumAttempts: 3 },
+    });
   return {
+    gates,
     lookup: proxyActivities<Activities>(lookup),
     dns: proxyActivities<Activities>(route53),
     env: proxyActivities<Activities>(environment),

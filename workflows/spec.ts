@@ -340,6 +340,9 @@ const notifySink = z
           .describe('A Slack incoming-webhook URL; keep it secret: "${env:SLACK_WEBHOOK_URL}".'),
       })
       .optional(),
+    retryFor: duration('How long a failing delivery is retried before it becomes a notification-failed event.').default(
+      '2m',
+    ),
     on: z
       .array(z.enum(notifyEventTypes))
       .min(1)

@@ -33,12 +33,16 @@ export class ReleaseTracker {
     this.searchablePhase = info.typedSearchAttributes.get(phaseKey);
   }
 
+  /** Called after every event is recorded (the notifier listens here). */
+  onEvent: (e: ReleaseEvent) => void = () => undefined;
+
   event(type: string, message: string, by?: string): void {
     const e: ReleaseEvent = { at: new Date().toISOString(), type, message };
     if (by) e.by = by;
     this.status.events.push(e);
     if (this.status.events.length > MAX_EVENTS) this.status.events.splice(0, this.status.events.length - MAX_EVENTS);
     this.publish();
+    this.onEvent(e);
   }
 
   phase(phase: Phase, message: string): void {

@@ -13,7 +13,7 @@ import { describeAnswer, isSuccess, post } from './http';
 import { slackMessage } from './slack';
 
 export interface DeliveryRequest {
-  sink: NotifySinkSpec;
+  sink: Pick<NotifySinkSpec, 'webhook' | 'slack'>;
   /** Which sink of spec.notify, for messages ("notify[1]"). */
   index: number;
   payload: NotificationPayload;

@@ -2,6 +2,7 @@
 // server: it records every weight change and which colors run, so tests assert outcomes.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities, ColorRequest } from '../../activities';
+import type { DeliveryRequest, GateRequest, GateVerdict } from '../../activities/notify';
 import type { AnalysisMeasurement, Weights } from '../../workflows/plan';
 import type { AnalysisSpec, Color, DnsSpec, HttpCheckSpec } from '../../workflows/spec';
 import { parseSpec } from '../../client/spec-file';
@@ -31,6 +32,12 @@ export class FakeWorld {
   shiftError?: { type: string; message: string; afterShifts: number };
   /** Decides each analysis round (1-based round number, current weights). */
   analysis: (round: number, weights: Partial<Weights>) => AnalysisMeasurement = () => healthyRound;
+  /** Every notification delivered, in order. */
+  notifications: DeliveryRequest[] = [];
+  /** Every gate asked, with the weights at the moment it was asked. */
+  gateCalls: { req: GateRequest; weights: Partial<Weights> }[] = [];
+  /** Decides each gate; default: pass. */
+  gate: (req: GateRequest) => GateVerdict = () => ({ passed: true, message: 'gate answered HTTP 200' });
   /** Hook after every successful shift (tests send signals from here). */
   onShift: (weights: Weights, count: number) => void = () => undefined;
 
@@ -80,6 +87,14 @@ export class FakeWorld {
       },
       async liveVersion() {
         return world.lastCompletedVersion;
+      },
+      async notify(req: DeliveryRequest) {
+        world.notifications.push(req);
+        return { status: 200 };
+      },
+      async askGate(req: GateRequest) {
+        world.gateCalls.push({ req, weights: { ...world.records } });
+        return world.gate(req);
       },
       async analyzeColor(_endpoint: string, _analysis: AnalysisSpec) {
         world.analysisRounds++;

@@ -25,11 +25,29 @@ const payloads: Record<OperatorAction, object> = {
 
 // Expected verdict per phase for a release that is not paused and has no approval pending.
 const allowed: Record<OperatorAction, Phase[]> = {
-  pause: ['scheduled', 'provisioning', 'verifying', 'awaiting-approval', 'waiting-for-window', 'shifting', 'baking'],
+  pause: [
+    'scheduled',
+    'provisioning',
+    'verifying',
+    'awaiting-approval',
+    'waiting-for-window',
+    'shifting',
+    'baking',
+    'frozen',
+  ],
   resume: [],
-  abort: ['scheduled', 'provisioning', 'verifying', 'awaiting-approval', 'waiting-for-window', 'shifting', 'baking'],
+  abort: [
+    'scheduled',
+    'provisioning',
+    'verifying',
+    'awaiting-approval',
+    'waiting-for-window',
+    'shifting',
+    'baking',
+    'frozen',
+  ],
   approve: [],
-  promote: ['provisioning', 'verifying', 'shifting', 'waiting-for-window'],
+  promote: ['provisioning', 'verifying', 'shifting', 'waiting-for-window', 'frozen'],
 };
 
 describe('operator rules', () => {
