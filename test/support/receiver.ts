@@ -21,14 +21,15 @@ export interface Answer {
 export interface Receiver {
   url: string;
   received: Received[];
-  on(path: string, answer: Answer): void;
+  /** How `path` answers: always the same, or decided per request. */
+  on(path: string, answer: Answer | ((r: Received) => Answer | Promise<Answer>)): void;
   at(path: string): Received[];
   close(): Promise<void>;
 }
 
 export async function startReceiver(): Promise<Receiver> {
   const received: Received[] = [];
-  const answers = new Map<string, Answer>();
+  const answers = new Map<string, Answer | ((r: Received) => Answer | Promise<Answer>)>();
   const hanging = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -42,14 +43,17 @@ export async function startReceiver(): Promise<Receiver> {
         /* not JSON: keep the text */
       }
       const path = (req.url ?? '/').split('?')[0];
-      received.push({ path, headers: req.headers, raw, body, at: Date.now() });
-      const answer = answers.get(path) ?? { status: 200, body: 'ok' };
-      if (answer.hang) {
-        hanging.add(res);
-        return;
-      }
-      res.writeHead(answer.status, { 'content-type': 'text/plain' });
-      res.end(answer.body ?? '');
+      const got: Received = { path, headers: req.headers, raw, body, at: Date.now() };
+      received.push(got);
+      const rule = answers.get(path) ?? { status: 200, body: 'ok' };
+      void Promise.resolve(typeof rule === 'function' ? rule(got) : rule).then((answer) => {
+        if (answer.hang) {
+          hanging.add(res);
+          return;
+        }
+        res.writeHead(answer.status, { 'content-type': 'text/plain' });
+        res.end(answer.body ?? '');
+      });
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
