@@ -89,3 +89,8 @@ export interface AnalysisRequest {
   endpoint: string;
   vars: TemplateVars;
 }
+
+/** A spec duration ("30s", "1.5m", "250ms") as a Prometheus duration ("30s", "90s", "250ms"). */
+export function prometheusDuration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${Math.round(ms)}ms`;
+}

@@ -1,22 +1,52 @@
-// One analysis round: every metric of the spec measured once and judged. The probe comes first
-// when it is on; each provider of traffic.analysis.metrics is one file in this folder.
-import { judgeReading, type AnalysisRequest, type Measurement } from '../../workflows/metrics';
+// One analysis round: every metric of the spec measured once and judged. All metrics are read at
+// the same time; the probe comes first in the output when it is on. Each provider of
+// traffic.analysis.metrics is one file in this folder and one entry in `providers` below.
+import { judgeReading, type AnalysisRequest, type Measurement, type MetricReading } from '../../workflows/metrics';
+import type { MetricProviderName, MetricSpec } from '../../workflows/spec';
+import { cloudWatchProvider } from './cloudwatch';
+import { cloudWatchAlarmsProvider } from './cloudwatch-alarms';
+import { prometheusProvider } from './prometheus';
 import { readProbe } from './probe';
+import { createMetricContext, type MetricContext, type MetricProvider } from './provider';
+import { webProvider } from './web';
 
-export async function analyzeRound(req: AnalysisRequest): Promise<Measurement[]> {
-  const out: Measurement[] = [];
-  if (req.analysis.probe) {
-    for (const { reading, bounds } of await readProbe(req.endpoint, req.analysis))
-      out.push(judgeReading(reading, bounds));
+const providers: { [P in MetricProviderName]: MetricProvider<NonNullable<MetricSpec[P]>> } = {
+  prometheus: prometheusProvider,
+  cloudwatch: cloudWatchProvider,
+  cloudwatchAlarms: cloudWatchAlarmsProvider,
+  web: webProvider,
+};
+
+/** The provider a metric names (the schema guarantees exactly one). */
+export function providerOf(metric: MetricSpec): MetricProviderName {
+  const name = (Object.keys(providers) as MetricProviderName[]).find((p) => metric[p] !== undefined);
+  if (!name) throw new Error(`metric ${metric.name} names no provider`);
+  return name;
+}
+
+/** Reads one metric; never throws: anything unexpected is an inconclusive reading, secrets redacted. */
+export async function readMetric(metric: MetricSpec, ctx: MetricContext): Promise<MetricReading> {
+  try {
+    const p = providerOf(metric);
+    const provider = providers[p] as MetricProvider<unknown>;
+    const reading = await provider.read(metric.name, metric[p], ctx);
+    return {
+      ...reading,
+      problem: reading.problem === undefined ? undefined : ctx.redact(reading.problem),
+      detail: reading.detail === undefined ? undefined : ctx.redact(reading.detail),
+    };
+  } catch (err) {
+    return { name: metric.name, value: null, problem: ctx.redact((err as Error).message ?? String(err)) };
   }
-  for (const metric of req.analysis.metrics) {
-    // Providers arrive in their own files; until then a configured metric cannot be read.
-    out.push(
-      judgeReading(
-        { name: metric.name, value: null, problem: 'this metric provider is not implemented yet' },
-        { min: metric.min, max: metric.max },
-      ),
-    );
-  }
-  return out;
+}
+
+export async function analyzeRound(req: AnalysisRequest, signal?: AbortSignal): Promise<Measurement[]> {
+  const ctx = { ...createMetricContext(req.vars), signal };
+  const probe = req.analysis.probe
+    ? readProbe(req.endpoint, req.analysis).then((rs) => rs.map(({ reading, bounds }) => judgeReading(reading, bounds)))
+    : Promise.resolve([]);
+  const metrics = req.analysis.metrics.map(async (metric) =>
+    judgeReading(await readMetric(metric, ctx), { min: metric.min, max: metric.max }),
+  );
+  return [...(await probe), ...(await Promise.all(metrics))];
 }

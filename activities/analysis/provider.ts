@@ -2,11 +2,16 @@
 // (workflows/metrics.ts) turns it into a verdict. Providers never throw for a bad answer or an
 // unreachable server: that is a reading with `value: null` and a `problem`, i.e. inconclusive.
 import type { MetricReading, TemplateVars } from '../../workflows/metrics';
+import { resolveEnvReferences } from '../environments/provider';
 
 export interface MetricContext {
   vars: TemplateVars;
   /** Resolves `${env:NAME}` references inside the activity; never returns to the workflow. */
   resolveEnv: (value: string) => string;
+  /** Resolves `${env:NAME}` in header values; `field` names them in errors ("metrics[vendor].web.headers"). */
+  resolveHeaders: (headers: Record<string, string> | undefined, field: string) => Record<string, string>;
+  /** Replaces every secret resolved so far with "***": apply to anything a reading says. */
+  redact: (text: string) => string;
   signal?: AbortSignal;
 }
 
@@ -20,4 +25,93 @@ export function fillTemplate(text: string, vars: TemplateVars): string {
   return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) =>
     key in vars ? vars[key as keyof TemplateVars] : whole,
   );
+}
+
+const ENV_REFERENCE = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * A context whose secrets are remembered as they are resolved, so that nothing a provider says
+ * (an error body that echoes a header, an exception message) carries one back to the workflow.
+ */
+export function createMetricContext(vars: TemplateVars, env: NodeJS.ProcessEnv = process.env): MetricContext {
+  const secrets = new Set<string>();
+  const remember = (value: string) => {
+    for (const [, name] of value.matchAll(ENV_REFERENCE)) {
+      const secret = env[name];
+      // Very short values would redact ordinary words; they are no secrets worth the name.
+      if (secret && secret.length >= 4) secrets.add(secret);
+    }
+  };
+  return {
+    vars,
+    resolveEnv(value) {
+      remember(value);
+      return resolveEnvReferences({ value }, env, 'header').value;
+    },
+    resolveHeaders(headers, field) {
+      for (const value of Object.values(headers ?? {})) remember(value);
+      return resolveEnvReferences(headers, env, field);
+    },
+    redact(text) {
+      let out = text;
+      for (const secret of secrets) out = out.split(secret).join('***');
+      return out;
+    },
+  };
+}
+
+/** Default time limit of one provider read, retries included, when the spec gives none. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
+
+export interface HttpAnswer {
+  status: number;
+  text: string;
+}
+
+/**
+ * One HTTP exchange, retried on network errors, 429 and 5xx with a short backoff, all within
+ * `timeoutMs`. Returns the last answer (any status) or throws the last network error.
+ */
+export async function httpWithRetries(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string },
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<HttpAnswer> {
+  const deadline = Date.now() + timeoutMs;
+  let pause = 200;
+  for (let attempt = 1; ; attempt++) {
+    const left = deadline - Date.now();
+    const limit = AbortSignal.timeout(Math.max(1, left));
+    let answer: HttpAnswer | undefined;
+    let failure: Error | undefined;
+    try {
+      const res = await fetch(url, {
+        ...init,
+        signal: signal ? AbortSignal.any([signal, limit]) : limit,
+        redirect: 'follow',
+      });
+      answer = { status: res.status, text: await res.text() };
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string; message?: string } };
+      failure = new Error(
+        e.name === 'TimeoutError' || e.name === 'AbortError'
+          ? `no answer within ${timeoutMs}ms (${attempt} attempt${attempt > 1 ? 's' : ''})`
+          : `unreachable: ${e.cause?.code ?? e.cause?.message ?? e.message} (${attempt} attempt${attempt > 1 ? 's' : ''})`,
+      );
+    }
+    const retryable = failure !== undefined || answer!.status === 429 || answer!.status >= 500;
+    if (!retryable || Date.now() + pause >= deadline || signal?.aborted) {
+      if (answer) return answer;
+      throw failure!;
+    }
+    await new Promise((r) => setTimeout(r, pause));
+    pause = Math.min(pause * 2, 2000);
+  }
+}
+
+/** The first line of an error body, short enough for a status line. */
+export function excerpt(text: string, max = 200): string {
+  const line = text.trim().replace(/\s+/g, ' ');
+  return line.length > max ? `${line.slice(0, max)}…` : line;
 }
