@@ -34,7 +34,11 @@ export const cloudWatchAlarmsProvider: MetricProvider<CloudWatchAlarmsConfig> = 
         NextToken = out.NextToken;
       } while (NextToken);
     } catch (err) {
-      return { name, value: null, problem: `CloudWatch DescribeAlarms in ${region}: ${describeAwsError(err, timeoutMs)}` };
+      return {
+        name,
+        value: null,
+        problem: `CloudWatch DescribeAlarms in ${region}: ${describeAwsError(err, timeoutMs)}`,
+      };
     }
     const inAlarm = config.names.filter((n) => states.get(n) === 'ALARM');
     const missing = config.names.filter((n) => !states.has(n));

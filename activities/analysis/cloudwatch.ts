@@ -45,7 +45,10 @@ export const cloudWatchProvider: MetricProvider<CloudWatchConfig> = {
         { abortSignal: ctx.signal ? AbortSignal.any([ctx.signal, limit]) : limit },
       );
       const result = out.MetricDataResults?.[0];
-      const points = (result?.Timestamps ?? []).map((t, i) => ({ at: new Date(t).getTime(), value: result!.Values![i] }));
+      const points = (result?.Timestamps ?? []).map((t, i) => ({
+        at: new Date(t).getTime(),
+        value: result!.Values![i],
+      }));
       const what = `${config.namespace} ${config.metricName}${dimensions.length ? ` {${dimensions.map((d) => `${d.Name}=${d.Value}`).join(', ')}}` : ''}`;
       if (points.length === 0) {
         return {
@@ -58,7 +61,11 @@ export const cloudWatchProvider: MetricProvider<CloudWatchConfig> = {
       if (!Number.isFinite(latest.value)) return { name, value: null, problem: `${what} is ${latest.value}` };
       return { name, value: latest.value, detail: `${config.stat} at ${new Date(latest.at).toISOString()}` };
     } catch (err) {
-      return { name, value: null, problem: `CloudWatch GetMetricData in ${region}: ${describeAwsError(err, timeoutMs)}` };
+      return {
+        name,
+        value: null,
+        problem: `CloudWatch GetMetricData in ${region}: ${describeAwsError(err, timeoutMs)}`,
+      };
     }
   },
 };

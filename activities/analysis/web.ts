@@ -79,7 +79,11 @@ export const webProvider: MetricProvider<WebConfig> = {
     if (found === undefined || found === null) return { name, value: null, problem: `no value at ${config.jsonPath}` };
     const value = typeof found === 'string' && found.trim() !== '' ? Number(found) : found;
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      return { name, value: null, problem: `${config.jsonPath} is ${excerpt(JSON.stringify(found), 60)}, not a number` };
+      return {
+        name,
+        value: null,
+        problem: `${config.jsonPath} is ${excerpt(JSON.stringify(found), 60)}, not a number`,
+      };
     }
     return { name, value };
   },

@@ -11,7 +11,12 @@ export function analysisRequest(
   const spec = parseSpec({
     service: 'shop',
     version: '2.0.0',
-    environment: { provider: 'command', endpoint: 'https://{color}.shop.internal', provision: ['true'], decommission: ['true'] },
+    environment: {
+      provider: 'command',
+      endpoint: 'https://{color}.shop.internal',
+      provision: ['true'],
+      decommission: ['true'],
+    },
     dns: { provider: 'route53', hostedZoneId: 'Z', recordName: 'shop.example.com', targets: { blue: 'b', green: 'g' } },
     traffic: { analysis: { probe: false, ...analysis } },
   });

@@ -17,7 +17,8 @@ export function prometheusBinary(): string {
     /* not on PATH */
   }
   const found = candidates.find((c): c is string => !!c && existsSync(c));
-  if (!found) throw new Error(`prometheus not found (PROMETHEUS_BIN, PATH, /usr/bin/prometheus): ${PROMETHEUS_INSTALL}`);
+  if (!found)
+    throw new Error(`prometheus not found (PROMETHEUS_BIN, PATH, /usr/bin/prometheus): ${PROMETHEUS_INSTALL}`);
   return found;
 }
 
