@@ -11,6 +11,7 @@ Usage: bluegreen <command> [options]      (bluegreen <command> --help for detail
 Releases
   validate <spec>              check a spec; print every problem with its path
   plan <spec>                  print the timeline (steps, waits, gates, warm period)
+  analyze <spec> [--color C]   one analysis round now: every metric's value, range and verdict
   start <spec> [--watch]       start a release (--delay/--at to schedule it)
   status <id> [--json]         phase, weights, step, next action, events, result
   watch <id>                   live view until the release ends
@@ -29,7 +30,8 @@ Running bluegreen
 
 Exit codes: 0 completed/ok, 3 rolled back, 4 failed (needs a human), 2 invalid or refused, 1 other.
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_PROFILE,
-BLUEGREEN_TASK_QUEUE (default bluegreen), AWS_REGION, AWS_ENDPOINT_URL_ROUTE_53, BLUEGREEN_STATE_DIR.`;
+BLUEGREEN_TASK_QUEUE (default bluegreen), AWS_REGION, AWS_ENDPOINT_URL_ROUTE_53,
+AWS_ENDPOINT_URL_CLOUDWATCH, BLUEGREEN_STATE_DIR.`;
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -62,6 +64,7 @@ const commands: Record<string, Command> = {
     await runWorker();
     return EXIT.completed;
   },
+  analyze: async (argv) => (await import('./commands/analyze')).analyzeCommand(argv),
   dev: async (argv) => (await import('./commands/dev')).devCommand(argv),
   schedule: async (argv) => (await import('./commands/schedule')).scheduleCommand(argv),
   ...Object.fromEntries(

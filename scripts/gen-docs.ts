@@ -8,6 +8,7 @@ import { help as releaseHelp } from '../client/commands/release';
 import { controlHelp } from '../client/commands/control';
 import { planHelp, schemaHelp, validateHelp } from '../client/commands/spec';
 import { devHelp } from '../client/commands/dev';
+import { analyzeHelp } from '../client/commands/analyze';
 import { scheduleHelp } from '../client/commands/schedule';
 import { OVERVIEW } from '../client/main';
 import { operatorActions } from '../workflows/messages';
@@ -101,6 +102,7 @@ export function cliReference(): string {
     ['bluegreen', OVERVIEW],
     ['validate', validateHelp],
     ['plan', planHelp],
+    ['analyze', analyzeHelp],
     ['start', releaseHelp.start],
     ['status', releaseHelp.status],
     ['watch', releaseHelp.watch],
