@@ -13,6 +13,7 @@ import { restoreLocalProcesses, stopLocalProcesses } from '../activities/environ
 import { createWorker } from '../worker/run';
 import { taskQueue, type Temporal } from './connect';
 import { ensureZone, restoreRoute53, snapshotRoute53 } from './route53-snapshot';
+import { findPrometheus, localAppTargets, prometheusConfig, writeTargets, PROMETHEUS_INSTALL } from './prometheus';
 
 export const projectRoot = path.resolve(__dirname, '../..');
 
@@ -20,6 +21,8 @@ export interface LocalStackOptions {
   temporalPort: number;
   uiPort: number;
   route53Port: number;
+  /** Prometheus listens here when it is installed; it scrapes the apps releases start. */
+  prometheusPort: number;
   stateDir: string;
   /** Zones to create when missing (the demo specs use example.com). */
   zones: string[];
@@ -31,6 +34,10 @@ export interface LocalStack {
   temporalAddress: string;
   uiUrl: string;
   route53Endpoint: string;
+  /** Undefined when Prometheus is not installed. */
+  prometheusUrl?: string;
+  /** Why there is no Prometheus, for banners. */
+  prometheusMissing?: string;
   zones: Record<string, string>;
   restored: string[];
   worker: Worker;
@@ -120,10 +127,12 @@ function tailOf(file: string): string {
 }
 
 export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
+  const prometheusBin = findPrometheus();
   for (const [flag, port] of [
     ['--temporal-port', o.temporalPort],
     ['--ui-port', o.uiPort],
     ['--route53-port', o.route53Port],
+    ...(prometheusBin ? ([['--prometheus-port', o.prometheusPort]] as const) : []),
   ] as const) {
     if (await portInUse(port))
       throw new Error(
@@ -138,6 +147,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   let workerRun: Promise<void> | undefined;
   let connection: NativeConnection | undefined;
   let snapshotTimer: NodeJS.Timeout | undefined;
+  let targetsTimer: NodeJS.Timeout | undefined;
   const route53Endpoint = `http://127.0.0.1:${o.route53Port}`;
   const temporalAddress = `127.0.0.1:${o.temporalPort}`;
   // moto accepts any credentials; the SDK only needs something to sign with.
@@ -150,6 +160,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
 
   const stop = async () => {
     clearInterval(snapshotTimer);
+    clearInterval(targetsTimer);
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun?.catch(() => undefined);
     await snapshotRoute53(route53, snapshotFile).catch(() => undefined);
@@ -185,7 +196,48 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     children.push(temporal);
     const moto = startChild(motoBin, ['-H', '127.0.0.1', '-p', String(o.route53Port)], motoLog);
     children.push(moto);
+    // Prometheus scrapes every app a release starts: the stack lists them in a file_sd file
+    // (from the local provider's state files) each second, labelled with service, color, version.
+    let prometheusUrl: string | undefined;
+    let prometheus: ChildProcess | undefined;
+    const prometheusLog = path.join(o.stateDir, 'prometheus.log');
+    if (prometheusBin) {
+      const dir = path.join(o.stateDir, 'prometheus');
+      mkdirSync(dir, { recursive: true });
+      const targetsFile = path.join(dir, 'targets.json');
+      writeTargets(targetsFile, localAppTargets(o.stateDir));
+      writeFileSync(path.join(dir, 'prometheus.yml'), prometheusConfig(targetsFile));
+      prometheus = startChild(
+        prometheusBin,
+        [
+          `--config.file=${path.join(dir, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${path.join(dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${o.prometheusPort}`,
+          '--log.level=warn',
+        ],
+        prometheusLog,
+      );
+      children.push(prometheus);
+      prometheusUrl = `http://127.0.0.1:${o.prometheusPort}`;
+      targetsTimer = setInterval(() => {
+        try {
+          writeTargets(targetsFile, localAppTargets(o.stateDir));
+        } catch {
+          /* the next pass tries again */
+        }
+      }, 1000);
+    }
     await Promise.all([
+      ...(prometheus
+        ? [
+            until(
+              'prometheus',
+              prometheus,
+              prometheusLog,
+              async () => (await fetch(`${prometheusUrl}/-/ready`, { signal: AbortSignal.timeout(1000) })).ok,
+            ),
+          ]
+        : []),
       until(
         'moto_server',
         moto,
@@ -227,7 +279,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     writeFileSync(
       path.join(o.stateDir, 'dev.json'),
       JSON.stringify(
-        { temporalAddress, uiPort: o.uiPort, route53Endpoint, taskQueue: taskQueue(), pid: process.pid },
+        { temporalAddress, uiPort: o.uiPort, route53Endpoint, prometheusUrl, taskQueue: taskQueue(), pid: process.pid },
         null,
         2,
       ),
@@ -237,6 +289,10 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       temporalAddress,
       uiUrl: `http://127.0.0.1:${o.uiPort}`,
       route53Endpoint,
+      prometheusUrl,
+      prometheusMissing: prometheusBin
+        ? undefined
+        : `Prometheus is not installed (${PROMETHEUS_INSTALL}); analysis uses the built-in HTTP probe only`,
       zones,
       restored,
       worker,

@@ -11,6 +11,15 @@ import { startRelease } from '../client/releases';
 import { bold } from '../client/render';
 import { loadSpecFile } from '../client/spec-file';
 import type { Outcome } from '../workflows/messages';
+import type { ReleaseSpec } from '../workflows/spec';
+
+/** Points the spec's Prometheus metrics at the stack's Prometheus, or drops them without one. */
+function judgeBy(spec: ReleaseSpec, prometheusUrl: string | undefined): void {
+  const a = spec.traffic.analysis;
+  a.metrics = prometheusUrl
+    ? a.metrics.map((m) => (m.prometheus ? { ...m, prometheus: { ...m.prometheus, address: prometheusUrl } } : m))
+    : a.metrics.filter((m) => !m.prometheus);
+}
 
 const steps: { spec: string; expect: Outcome; title: string }[] = [
   { spec: 'examples/shop.yaml', expect: 'completed', title: 'v1: the first release puts the demo app live on blue' },
@@ -35,12 +44,18 @@ async function main(): Promise<number> {
   rmSync(o.stateDir, { recursive: true, force: true });
   quietWorkerLogs();
   const stack: LocalStack = await startLocalStack({ ...o, zones: ['example.com'], log: (l) => console.log(l) });
+  console.log(
+    stack.prometheusUrl
+      ? `v2 and v3 are judged by a Prometheus error-ratio query (${stack.prometheusUrl}) and the built-in HTTP probe.`
+      : `${stack.prometheusMissing}: v2 and v3 fall back to the built-in HTTP probe alone.`,
+  );
   const outcomes: { version: string; outcome: Outcome | undefined; expect: Outcome; link: string; reason: string }[] =
     [];
   try {
     for (const step of steps) {
       console.log(`\n${bold(`== ${step.title}`)}\n`);
       const loaded = loadSpecFile(path.join(projectRoot, step.spec));
+      judgeBy(loaded.spec, stack.prometheusUrl);
       const handle = await startRelease(stack.temporal, loaded);
       const status = await followRelease(stack.temporal, handle.workflowId, false);
       outcomes.push({

@@ -6,11 +6,14 @@ import { CliError, EXIT } from '../errors';
 import { startLocalStack, type LocalStack } from '../local-stack';
 import { bold, dim } from '../render';
 
-export const devHelp = `Usage: bluegreen dev [--temporal-port 7233] [--ui-port 8233] [--route53-port 5055] [--state-dir .bluegreen]
+export const devHelp = `Usage: bluegreen dev [--temporal-port 7233] [--ui-port 8233] [--route53-port 5055]
+                    [--prometheus-port 9090] [--state-dir .bluegreen]
 
 Starts the embedded local stack in the foreground:
   - a Temporal dev server (SQLite in the state folder) with its Web UI,
   - moto's Route 53 API with the zone example.com (records are saved in the state folder),
+  - Prometheus, when it is installed (sudo apt-get install prometheus), scraping /metrics of
+    every app a release starts, labelled service, color and version,
   - a bluegreen worker.
 Ctrl-C (or SIGTERM) stops all of it, including the app processes releases started; running
 \`bluegreen dev\` again starts them again and resumes releases that were in flight.
@@ -28,6 +31,7 @@ export interface DevOptions {
   temporalPort: number;
   uiPort: number;
   route53Port: number;
+  prometheusPort: number;
   stateDir: string;
 }
 
@@ -36,6 +40,7 @@ export function devOptions(values: Record<string, string | undefined>): DevOptio
     temporalPort: port(values['temporal-port'], 7233, '--temporal-port'),
     uiPort: port(values['ui-port'], 8233, '--ui-port'),
     route53Port: port(values['route53-port'], 5055, '--route53-port'),
+    prometheusPort: port(values['prometheus-port'], 9090, '--prometheus-port'),
     stateDir: path.resolve(values['state-dir'] ?? process.env.BLUEGREEN_STATE_DIR ?? '.bluegreen'),
   };
 }
@@ -44,6 +49,7 @@ export const devFlags = {
   'temporal-port': { type: 'string' as const },
   'ui-port': { type: 'string' as const },
   'route53-port': { type: 'string' as const },
+  'prometheus-port': { type: 'string' as const },
   'state-dir': { type: 'string' as const },
 };
 
@@ -57,6 +63,9 @@ export function banner(stack: LocalStack, o: DevOptions): string {
     `  Temporal       ${stack.temporalAddress}   namespace default, task queue ${process.env.BLUEGREEN_TASK_QUEUE || 'bluegreen'}`,
     `  Web UI         ${stack.uiUrl}`,
     `  Route 53 API   ${stack.route53Endpoint}   zones: ${zones}`,
+    stack.prometheusUrl
+      ? `  Prometheus     ${stack.prometheusUrl}   scrapes the apps releases start (labels service, color, version)`
+      : `  Prometheus     ${dim(stack.prometheusMissing ?? 'not running')}`,
     `  State          ${o.stateDir}`,
     ...(stack.restored.length ? [`  Restarted      ${stack.restored.join('; ')}`] : []),
     '',
@@ -103,7 +112,7 @@ export async function devCommand(argv: string[]): Promise<number> {
   }
   console.log(banner(stack, o));
   const sig = await untilStopped();
-  console.log(`\n${sig}: stopping the worker, the apps, Route 53 and Temporal ...`);
+  console.log(`\n${sig}: stopping the worker, the apps, Route 53, Prometheus and Temporal ...`);
   await stack.stop();
   console.log('stopped; nothing left running. `bluegreen dev` starts the apps again and resumes releases in flight.');
   return EXIT.completed;

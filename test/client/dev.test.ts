@@ -31,7 +31,7 @@ after(async () => {
   }
 });
 
-function startDev(ports: { temporal: number; ui: number; route53: number }) {
+function startDev(ports: { temporal: number; ui: number; route53: number; prometheus: number }) {
   const child = spawn(
     process.execPath,
     [
@@ -43,6 +43,8 @@ function startDev(ports: { temporal: number; ui: number; route53: number }) {
       String(ports.ui),
       '--route53-port',
       String(ports.route53),
+      '--prometheus-port',
+      String(ports.prometheus),
       '--state-dir',
       stateDir,
     ],
@@ -83,7 +85,12 @@ function leftovers(): string[] {
 
 describe('bluegreen dev', () => {
   it('serves Temporal, the Web UI and Route 53 on custom ports, resumes in-flight releases after a restart, and leaves nothing running', async () => {
-    const ports = { temporal: await freePort(), ui: await freePort(), route53: await freePort() };
+    const ports = {
+      temporal: await freePort(),
+      ui: await freePort(),
+      route53: await freePort(),
+      prometheus: await freePort(),
+    };
     const appPorts = { blue: await freePort(), green: await freePort() };
     const started = Date.now();
     let dev = startDev(ports);
@@ -111,6 +118,18 @@ describe('bluegreen dev', () => {
     const env = { TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}` };
     const first = await cli(env, 'start', v1, '--watch');
     assert.equal(first.code, 0, first.stdout + first.stderr);
+    // Prometheus scrapes the app the release started, labelled with its service, color and version.
+    assert.match(dev.output(), new RegExp(`Prometheus\\s+http://127.0.0.1:${ports.prometheus}`));
+    await waitFor(
+      'the v1 app in Prometheus',
+      async () => {
+        const query = 'sum(http_requests_total{service="shop",color="blue",version="1.0.0"})';
+        const res = await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/query?${new URLSearchParams({ query })}`);
+        const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
+        return Number(body.data.result[0]?.value[1]) > 0 ? true : undefined;
+      },
+      20_000,
+    );
 
     // v2 with a long step: stop the stack while it is shifting.
     const v2 = path.join(dir, 'v2.yaml');

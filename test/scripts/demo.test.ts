@@ -20,6 +20,8 @@ describe('demo', () => {
       String(await freePort()),
       '--route53-port',
       String(await freePort()),
+      '--prometheus-port',
+      String(await freePort()),
       '--state-dir',
       stateDir,
     ];

@@ -1,24 +1,15 @@
 // Prometheus (Debian's `prometheus` package) for tests: started on a free port with a generated
 // config that scrapes the given targets every second. Each test file gets its own instance.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { findPrometheus, PROMETHEUS_INSTALL } from '../../client/prometheus';
 import { freePort, httpOk, startProcess, waitFor, type Started } from './processes';
 
-export const PROMETHEUS_INSTALL = 'sudo apt-get install -y prometheus';
-
-/** Where the prometheus binary is: PROMETHEUS_BIN, PATH, or Debian's /usr/bin/prometheus. */
+/** The prometheus binary; fails with the install command when it is missing. */
 export function prometheusBinary(): string {
-  const candidates = [process.env.PROMETHEUS_BIN, '/usr/bin/prometheus'];
-  try {
-    candidates.unshift(execFileSync('sh', ['-c', 'command -v prometheus'], { encoding: 'utf8' }).trim() || undefined);
-  } catch {
-    /* not on PATH */
-  }
-  const found = candidates.find((c): c is string => !!c && existsSync(c));
-  if (!found)
-    throw new Error(`prometheus not found (PROMETHEUS_BIN, PATH, /usr/bin/prometheus): ${PROMETHEUS_INSTALL}`);
+  const found = findPrometheus();
+  if (!found) throw new Error(`prometheus not found (PROMETHEUS_BIN, PATH, /usr/bin/prometheus): ${PROMETHEUS_INSTALL}`);
   return found;
 }
 
