@@ -4,12 +4,18 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ReleaseSpec } from '../workflows/spec';
 
 export const PROMETHEUS_INSTALL = 'sudo apt-get install -y prometheus';
 
-/** The prometheus binary: PROMETHEUS_BIN, then PATH, then Debian's /usr/bin/prometheus. */
+/**
+ * The prometheus binary: PROMETHEUS_BIN when set (only it: PROMETHEUS_BIN=none turns Prometheus
+ * off), else PATH, else Debian's /usr/bin/prometheus.
+ */
 export function findPrometheus(): string | undefined {
-  const candidates: (string | undefined)[] = [process.env.PROMETHEUS_BIN];
+  const configured = process.env.PROMETHEUS_BIN;
+  if (configured) return existsSync(configured) ? configured : undefined;
+  const candidates: (string | undefined)[] = [];
   try {
     candidates.push(execFileSync('sh', ['-c', 'command -v prometheus'], { encoding: 'utf8' }).trim() || undefined);
   } catch {
@@ -84,4 +90,15 @@ export function writeTargets(targetsFile: string, groups: FileSdGroup[]): boolea
   writeFileSync(`${targetsFile}.tmp`, text);
   renameSync(`${targetsFile}.tmp`, targetsFile);
   return true;
+}
+
+/**
+ * Points a spec's Prometheus metrics at the local stack's Prometheus, or, without one, drops them
+ * so the release is judged by the built-in probe alone (the demo says so).
+ */
+export function pointPrometheusMetricsAt(spec: ReleaseSpec, prometheusUrl: string | undefined): void {
+  const a = spec.traffic.analysis;
+  a.metrics = prometheusUrl
+    ? a.metrics.map((m) => (m.prometheus ? { ...m, prometheus: { ...m.prometheus, address: prometheusUrl } } : m))
+    : a.metrics.filter((m) => !m.prometheus);
 }

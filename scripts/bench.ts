@@ -1,7 +1,8 @@
 // Benchmarks that print numbers (no pass/fail): CLI start-up per verb, the overhead a release
 // adds on top of its planned waits, how fast an abort puts the old color back, and the cost of
-// one weight shift through the Route 53 API. Runs on the real local servers.
-//   node dist/scripts/bench.js [--runs 5]
+// one weight shift through the Route 53 API, and one analysis round with five metrics. Runs on the
+// real local servers.
+//   node dist/scripts/bench.js [--runs 5] [analysis]     (`analysis` runs only that part)
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,6 +10,7 @@ import { createActivities } from '../activities';
 import { setIdentifierFor } from '../workflows/names';
 import { testSpec } from '../test/support/fake-world';
 import { startStack } from '../test/support/stack';
+import { benchAnalysisRound } from './bench-analysis';
 
 const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'bin', 'bluegreen.js');
@@ -26,9 +28,19 @@ function time(fn: () => void): number {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
+  const { values, positionals } = parseArgs({
+    options: { runs: { type: 'string', default: '5' } },
+    allowPositionals: true,
+  });
   const runs = Number(values.runs);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const parts = ['analysis'];
+  const unknown = positionals.filter((p) => !parts.includes(p));
+  if (unknown.length) throw new Error(`unknown bench part ${unknown.join(', ')}; parts: ${parts.join(', ')}`);
+  if (positionals.includes('analysis')) {
+    await benchAnalysisRound(runs, stats);
+    return;
+  }
 
   console.log('CLI start-up (process start to exit):');
   for (const args of [['--help'], ['validate', 'examples/shop.yaml'], ['plan', 'examples/shop.yaml'], ['schema']]) {
@@ -122,6 +134,7 @@ async function main(): Promise<void> {
   } finally {
     await stack.stop();
   }
+  await benchAnalysisRound(runs, stats);
 }
 
 main().then(

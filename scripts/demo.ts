@@ -7,20 +7,11 @@ import { parseArgs } from 'node:util';
 import { banner, devFlags, devOptions, quietWorkerLogs, untilStopped } from '../client/commands/dev';
 import { followRelease } from '../client/commands/release';
 import { startLocalStack, projectRoot, type LocalStack } from '../client/local-stack';
+import { pointPrometheusMetricsAt } from '../client/prometheus';
 import { startRelease } from '../client/releases';
 import { bold } from '../client/render';
 import { loadSpecFile } from '../client/spec-file';
 import type { Outcome } from '../workflows/messages';
-import type { ReleaseSpec } from '../workflows/spec';
-
-/** Points the spec's Prometheus metrics at the stack's Prometheus, or drops them without one. */
-function judgeBy(spec: ReleaseSpec, prometheusUrl: string | undefined): void {
-  const a = spec.traffic.analysis;
-  a.metrics = prometheusUrl
-    ? a.metrics.map((m) => (m.prometheus ? { ...m, prometheus: { ...m.prometheus, address: prometheusUrl } } : m))
-    : a.metrics.filter((m) => !m.prometheus);
-}
-
 const steps: { spec: string; expect: Outcome; title: string }[] = [
   { spec: 'examples/shop.yaml', expect: 'completed', title: 'v1: the first release puts the demo app live on blue' },
   {
@@ -55,7 +46,7 @@ async function main(): Promise<number> {
     for (const step of steps) {
       console.log(`\n${bold(`== ${step.title}`)}\n`);
       const loaded = loadSpecFile(path.join(projectRoot, step.spec));
-      judgeBy(loaded.spec, stack.prometheusUrl);
+      pointPrometheusMetricsAt(loaded.spec, stack.prometheusUrl);
       const handle = await startRelease(stack.temporal, loaded);
       const status = await followRelease(stack.temporal, handle.workflowId, false);
       outcomes.push({

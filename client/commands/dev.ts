@@ -13,7 +13,8 @@ Starts the embedded local stack in the foreground:
   - a Temporal dev server (SQLite in the state folder) with its Web UI,
   - moto's Route 53 API with the zone example.com (records are saved in the state folder),
   - Prometheus, when it is installed (sudo apt-get install prometheus), scraping /metrics of
-    every app a release starts, labelled service, color and version,
+    every app a release starts, labelled service, color and version (PROMETHEUS_BIN picks the
+    binary; PROMETHEUS_BIN=none leaves it off),
   - a bluegreen worker.
 Ctrl-C (or SIGTERM) stops all of it, including the app processes releases started; running
 \`bluegreen dev\` again starts them again and resumes releases that were in flight.

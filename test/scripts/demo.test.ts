@@ -43,5 +43,7 @@ describe('demo', () => {
       /http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/bluegreen-shop\.example\.com\/[0-9a-f-]+\/history/,
     );
     assert.match(result.out, /demo: both outcomes as expected/);
+    // Prometheus is installed here (npm test installs it): the demo says it judges by it.
+    assert.match(result.out, /v2 and v3 are judged by a Prometheus error-ratio query \(http:\/\/127\.0\.0\.1:\d+\)/);
   });
 });

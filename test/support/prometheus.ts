@@ -9,7 +9,8 @@ import { freePort, httpOk, startProcess, waitFor, type Started } from './process
 /** The prometheus binary; fails with the install command when it is missing. */
 export function prometheusBinary(): string {
   const found = findPrometheus();
-  if (!found) throw new Error(`prometheus not found (PROMETHEUS_BIN, PATH, /usr/bin/prometheus): ${PROMETHEUS_INSTALL}`);
+  if (!found)
+    throw new Error(`prometheus not found (PROMETHEUS_BIN, PATH, /usr/bin/prometheus): ${PROMETHEUS_INSTALL}`);
   return found;
 }
 
