@@ -64,6 +64,8 @@ function rows(s: JsonSchema, prefix: string, out: string[], required: string[] =
       }
     } else if (prop.type === 'object' && prop.properties && typeOf(prop) === 'object') {
       rows(prop, `${name}.`, out, prop.required);
+    } else if (prop.type === 'array' && prop.items?.type === 'object' && prop.items.properties) {
+      rows(prop.items, `${name}[].`, out, prop.items.required);
     }
   }
 }

@@ -141,7 +141,12 @@ const metricProviders = {
       address: z
         .string()
         .regex(/^https?:\/\/\S+$/, { message: 'expected an http(s) URL, e.g. "http://prometheus:9090"' }),
-      query: z.string().min(1).describe('PromQL instant query that returns one number (one series or a scalar).'),
+      query: z
+        .string()
+        .min(1)
+        .describe(
+          'PromQL instant query that returns one number (one series or a scalar). Template variables: {{service}}, {{color}}, {{every}}, ...',
+        ),
       headers: httpHeaders.optional(),
       timeout: queryTimeout,
     })
@@ -150,7 +155,10 @@ const metricProviders = {
     .strictObject({
       namespace: z.string().min(1),
       metricName: z.string().min(1),
-      dimensions: z.record(z.string().min(1), z.string()).default({}),
+      dimensions: z
+        .record(z.string().min(1), z.string())
+        .default({})
+        .describe('Dimension values may use template variables, e.g. "targetgroup/shop-{{color}}/abc".'),
       stat: z.string().min(1).default('Average').describe('Average, Sum, Maximum, p99, ...'),
       period: duration('Aggregation period of the datapoint.').default('60s'),
       region: z.string().min(1).optional().describe("AWS region; default: the worker's AWS_REGION."),
@@ -166,9 +174,12 @@ const metricProviders = {
     .describe('CloudWatch alarms: any in ALARM fails the measurement; INSUFFICIENT_DATA is inconclusive.'),
   web: z
     .strictObject({
-      url: z.string().regex(/^https?:\/\/\S+$/, { message: 'expected an http(s) URL' }),
+      url: z
+        .string()
+        .regex(/^https?:\/\/\S+$/, { message: 'expected an http(s) URL' })
+        .describe('Template variables allowed, also {{now}} and {{since}} (Unix seconds) for time ranges.'),
       method: z.enum(['GET', 'POST']).default('GET'),
-      body: z.string().optional(),
+      body: z.string().optional().describe('Request body (sent as application/json); template variables allowed.'),
       headers: httpHeaders.optional(),
       jsonPath: z
         .string()

@@ -2,10 +2,11 @@
 // (workflows/metrics.ts) turns it into a verdict. Providers never throw for a bad answer or an
 // unreachable server: that is a reading with `value: null` and a `problem`, i.e. inconclusive.
 import type { MetricReading, TemplateVars } from '../../workflows/metrics';
+import { parseDuration } from '../../workflows/duration';
 import { resolveEnvReferences } from '../environments/provider';
 
 export interface MetricContext {
-  vars: TemplateVars;
+  vars: TemplateVars & ReadTimeVars;
   /** Resolves `${env:NAME}` references inside the activity; never returns to the workflow. */
   resolveEnv: (value: string) => string;
   /** Resolves `${env:NAME}` in header values; `field` names them in errors ("metrics[vendor].web.headers"). */
@@ -20,10 +21,38 @@ export interface MetricProvider<Config> {
   read(name: string, config: Config, context: MetricContext): Promise<MetricReading>;
 }
 
+/**
+ * Variables only the activity knows, at the moment of the read: APIs such as Datadog's ask for a
+ * time range. `{{now}}` and `{{since}}` (now minus `every`) in Unix seconds, `{{nowMs}}` and
+ * `{{sinceMs}}` in milliseconds.
+ */
+export interface ReadTimeVars {
+  now: string;
+  since: string;
+  nowMs: string;
+  sinceMs: string;
+}
+
+export function readTimeVars(every: string, nowMs = Date.now()): ReadTimeVars {
+  let everyMs = 0;
+  try {
+    everyMs = parseDuration(every);
+  } catch {
+    /* an unexpected `every`: the range is empty rather than the read failing */
+  }
+  const sinceMs = nowMs - everyMs;
+  return {
+    now: String(Math.floor(nowMs / 1000)),
+    since: String(Math.floor(sinceMs / 1000)),
+    nowMs: String(nowMs),
+    sinceMs: String(sinceMs),
+  };
+}
+
 /** Replaces `{{service}}`, `{{color}}`, ... with this moment's values; unknown names stay as they are. */
-export function fillTemplate(text: string, vars: TemplateVars): string {
+export function fillTemplate(text: string, vars: TemplateVars | (TemplateVars & ReadTimeVars)): string {
   return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) =>
-    key in vars ? vars[key as keyof TemplateVars] : whole,
+    key in vars ? (vars as unknown as Record<string, string>)[key] : whole,
   );
 }
 
@@ -43,7 +72,7 @@ export function createMetricContext(vars: TemplateVars, env: NodeJS.ProcessEnv =
     }
   };
   return {
-    vars,
+    vars: { ...vars, ...readTimeVars(vars.every) },
     resolveEnv(value) {
       remember(value);
       return resolveEnvReferences({ value }, env, 'header').value;

@@ -77,7 +77,7 @@ describe('web provider (local HTTP server)', () => {
         {
           metrics: [
             web('vendor', {
-              url: `${base}/series?svc={{service}}&color={{color}}`,
+              url: `${base}/series?svc={{service}}&color={{color}}&from={{since}}&to={{now}}`,
               method: 'POST',
               body: '{"query": "avg:errors{service:{{service}},color:{{color}}}", "from": "-{{every}}"}',
               headers: { 'DD-API-KEY': '${env:BLUEGREEN_TEST_DD_KEY}' },
@@ -89,7 +89,12 @@ describe('web provider (local HTTP server)', () => {
     );
     assert.deepEqual([m.verdict, m.value], ['passed', 4.25]);
     assert.equal(seen[0].method, 'POST');
-    assert.equal(seen[0].url, '/series?svc=shop&color=green');
+    const url = new URL(seen[0].url, base);
+    assert.equal(url.searchParams.get('svc'), 'shop');
+    assert.equal(url.searchParams.get('color'), 'green');
+    const to = Number(url.searchParams.get('to'));
+    assert.ok(Math.abs(to - Date.now() / 1000) < 5, `to=${to} is now in Unix seconds`);
+    assert.equal(to - Number(url.searchParams.get('from')), 30, 'from is `every` before to');
     assert.equal(seen[0].body, '{"query": "avg:errors{service:shop,color:green}", "from": "-30s"}');
     assert.equal(seen[0].headers['dd-api-key'], 'dd-key-91bc');
     assert.equal(seen[0].headers['content-type'], 'application/json');
