@@ -167,7 +167,11 @@ const metricProviders = {
     .describe('One CloudWatch metric through GetMetricData: the latest datapoint.'),
   cloudwatchAlarms: z
     .strictObject({
-      names: z.array(z.string().min(1)).min(1),
+      names: z
+        .array(z.string().min(1))
+        .min(1)
+        .max(100)
+        .describe('Alarm names; template variables allowed, e.g. "shop-{{color}}-5xx".'),
       region: z.string().min(1).optional().describe("AWS region; default: the worker's AWS_REGION."),
       timeout: queryTimeout,
     })

@@ -4,7 +4,7 @@
 import { parseDuration } from '../../workflows/duration';
 import type { MetricSpec } from '../../workflows/spec';
 import { cloudWatchClient, describeAwsError, loadCloudWatch, regionOf } from './aws';
-import { DEFAULT_QUERY_TIMEOUT_MS, type MetricProvider } from './provider';
+import { DEFAULT_QUERY_TIMEOUT_MS, fillTemplate, type MetricProvider } from './provider';
 
 export type CloudWatchAlarmsConfig = NonNullable<MetricSpec['cloudwatchAlarms']>;
 
@@ -16,6 +16,8 @@ export const cloudWatchAlarmsProvider: MetricProvider<CloudWatchAlarmsConfig> = 
     if (!region) return { name, value: null, problem: 'no AWS region: set cloudwatchAlarms.region or AWS_REGION' };
     const timeoutMs = config.timeout ? parseDuration(config.timeout) : DEFAULT_QUERY_TIMEOUT_MS;
     const limit = AbortSignal.timeout(timeoutMs);
+    // Names may follow the color: "shop-{{color}}-5xx".
+    const names = [...new Set(config.names.map((n) => fillTemplate(n, ctx.vars)))];
     const states = new Map<string, string>();
     try {
       const [{ DescribeAlarmsCommand }, client] = await Promise.all([loadCloudWatch(), cloudWatchClient(region)]);
@@ -23,7 +25,7 @@ export const cloudWatchAlarmsProvider: MetricProvider<CloudWatchAlarmsConfig> = 
       do {
         const out = await client.send(
           new DescribeAlarmsCommand({
-            AlarmNames: config.names,
+            AlarmNames: names,
             AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
             NextToken,
           }),
@@ -40,9 +42,9 @@ export const cloudWatchAlarmsProvider: MetricProvider<CloudWatchAlarmsConfig> = 
         problem: `CloudWatch DescribeAlarms in ${region}: ${describeAwsError(err, timeoutMs)}`,
       };
     }
-    const inAlarm = config.names.filter((n) => states.get(n) === 'ALARM');
-    const missing = config.names.filter((n) => !states.has(n));
-    const noData = config.names.filter((n) => states.has(n) && states.get(n) !== 'ALARM' && states.get(n) !== 'OK');
+    const inAlarm = names.filter((n) => states.get(n) === 'ALARM');
+    const missing = names.filter((n) => !states.has(n));
+    const noData = names.filter((n) => states.has(n) && states.get(n) !== 'ALARM' && states.get(n) !== 'OK');
     if (inAlarm.length) {
       return {
         name,
@@ -61,7 +63,7 @@ export const cloudWatchAlarmsProvider: MetricProvider<CloudWatchAlarmsConfig> = 
       name,
       value: 0,
       verdict: 'passed',
-      problem: `${config.names.length === 1 ? 'alarm' : 'all alarms'} OK: ${list(config.names)}`,
+      problem: `${names.length === 1 ? 'alarm' : 'all alarms'} OK: ${list(names)}`,
     };
   },
 };

@@ -36,7 +36,7 @@ describe('cloudwatch providers (moto)', () => {
         MetricData: [point('green', 0.9, 180_000), point('green', 0.12, 30_000), point('blue', 0.8, 30_000)],
       }),
     );
-    for (const name of ['shop-5xx', 'shop-latency', 'shop-new']) {
+    for (const name of ['shop-5xx', 'shop-latency', 'shop-new', 'shop-green-errors']) {
       await cw.send(
         new PutMetricAlarmCommand({
           AlarmName: name,
@@ -52,6 +52,7 @@ describe('cloudwatch providers (moto)', () => {
     }
     await cw.send(new SetAlarmStateCommand({ AlarmName: 'shop-5xx', StateValue: 'OK', StateReason: 'test' }));
     await cw.send(new SetAlarmStateCommand({ AlarmName: 'shop-latency', StateValue: 'OK', StateReason: 'test' }));
+    await cw.send(new SetAlarmStateCommand({ AlarmName: 'shop-green-errors', StateValue: 'OK', StateReason: 'test' }));
     cw.destroy();
   });
   after(async () => {
@@ -122,6 +123,17 @@ describe('cloudwatch providers (moto)', () => {
     [m] = await act.analyzeRound(analysisRequest({ metrics: [alarms(['shop-5xx', 'shop-new'])] }));
     assert.equal(m.verdict, 'inconclusive');
     assert.equal(m.message, 'alarm shop-new is INSUFFICIENT_DATA');
+  });
+
+  it('alarm names follow the judged color', async () => {
+    const [m] = await act.analyzeRound(
+      analysisRequest({ metrics: [alarms(['shop-{{color}}-errors'])] }, { color: 'green' }),
+    );
+    assert.equal(m.message, 'alarm OK: shop-green-errors');
+    const [blue] = await act.analyzeRound(
+      analysisRequest({ metrics: [alarms(['shop-{{color}}-errors'])] }, { color: 'blue' }),
+    );
+    assert.equal(blue.message, 'no such alarm in us-east-1: shop-blue-errors');
   });
 
   it('alarms that do not exist are inconclusive, naming them', async () => {
