@@ -67,6 +67,15 @@ async function keepAlive<T>(everyMs: number, body: (progress: (message: string) 
   }
 }
 
+/** The activity's cancellation signal; none outside an activity (direct unit use). */
+function cancellationSignal(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
+}
+
 function cancelled(): boolean {
   try {
     return Context.current().cancellationSignal.aborted;
@@ -171,7 +180,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** One round of every metric in traffic.analysis, judged; see activities/analysis/. */
     async analyzeRound(req: AnalysisRequest): Promise<Measurement[]> {
-      return keepAlive(keepAliveMs, () => analyzeRound(req));
+      return keepAlive(keepAliveMs, () => analyzeRound(req, cancellationSignal()));
     },
 
     /** One notification to one sink; failures are retried by the workflow's policy, then become an event. */

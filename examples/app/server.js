@@ -4,7 +4,6 @@
 // GET /metrics serves http_requests_total by status code (prom-client) for Prometheus to scrape;
 // `bluegreen dev` labels each target with its service and color.
 const http = require('node:http');
-const { Counter, Registry } = require('prom-client');
 
 const port = Number(process.env.PORT || 8080);
 const color = process.env.BLUEGREEN_COLOR || 'none';
@@ -14,16 +13,23 @@ const healthy = process.env.HEALTHY !== 'false';
 const latencyMs = Number(process.env.LATENCY_MS || 0);
 let served = 0;
 
-const registry = new Registry();
-const requests = new Counter({
-  name: 'http_requests_total',
-  help: 'Requests served (except /metrics), by status code.',
-  labelNames: ['code'],
-  registers: [registry],
-});
-// Both series exist from the start, so an error ratio is 0 for a healthy app rather than empty.
-requests.inc({ code: '200' }, 0);
-requests.inc({ code: '500' }, 0);
+// prom-client loads once the port is open, so the app answers as soon as it can; requests are
+// only handled after the listen callback below has run.
+let registry;
+let requests;
+function instrument() {
+  const { Counter, Registry } = require('prom-client');
+  registry = new Registry();
+  requests = new Counter({
+    name: 'http_requests_total',
+    help: 'Requests served (except /metrics), by status code.',
+    labelNames: ['code'],
+    registers: [registry],
+  });
+  // Both series exist from the start, so an error ratio is 0 for a healthy app rather than empty.
+  requests.inc({ code: '200' }, 0);
+  requests.inc({ code: '500' }, 0);
+}
 
 const server = http.createServer((req, res) => {
   if (req.url === '/metrics') {
@@ -49,7 +55,10 @@ const server = http.createServer((req, res) => {
   }, latencyMs);
 });
 
-server.listen(port, '127.0.0.1', () => console.log(`demo app ${version} (${color}) listening on ${port}`));
+server.listen(port, '127.0.0.1', () => {
+  instrument();
+  console.log(`demo app ${version} (${color}) listening on ${port}`);
+});
 process.on('SIGTERM', () => {
   console.log(`demo app ${version} (${color}) stopping`);
   server.close(() => process.exit(0));

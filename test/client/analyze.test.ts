@@ -118,6 +118,8 @@ describe('bluegreen analyze (real servers)', () => {
     writeSpec('full.yaml', {
       requests: 10,
       maxErrorRate: 0.01,
+      // Generous: this machine's CPU is shared; latency is not what this test is about.
+      maxLatencyMs: 5000,
       metrics: [
         {
           name: 'error-rate',
@@ -146,7 +148,7 @@ describe('bluegreen analyze (real servers)', () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /one analysis round of green at http:\/\/127\.0\.0\.1:\d+/);
     assert.match(r.stdout, /probe\.error-rate\s+0\s+≤ 0\.01\s+passed/);
-    assert.match(r.stdout, /probe\.p95-ms\s+\d+\s+≤ 500\s+passed/);
+    assert.match(r.stdout, /probe\.p95-ms\s+\d+\s+≤ 5000\s+passed/);
     assert.match(r.stdout, /error-rate\s+0\s+≤ 0\.01\s+passed/);
     assert.match(r.stdout, /alb-alarms\s+0\s+any\s+passed\s+alarm OK: shop-5xx/);
     assert.match(r.stdout, /vendor-latency\s+120\s+≤ 500\s+passed/);

@@ -26,6 +26,7 @@ describe('bluegreen CLI', () => {
     for (const verb of [
       'validate',
       'plan',
+      'analyze',
       'start',
       'status',
       'watch',
