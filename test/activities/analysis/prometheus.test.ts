@@ -109,7 +109,7 @@ describe('prometheus provider (real Prometheus)', () => {
     );
     assert.equal(m.verdict, 'inconclusive');
     assert.match(m.message, /unreachable: ECONNREFUSED \(\d attempts\)/);
-    assert.ok(Date.now() - started < 2500, `took ${Date.now() - started}ms`);
+    assert.ok(Date.now() - started < 4000, `took ${Date.now() - started}ms`);
   });
 
   it('header secrets reach the server but never a reading, even when the server echoes them', async () => {
