@@ -5,7 +5,8 @@ import { EXIT } from '../errors';
 import { loadSpecFile } from '../spec-file';
 import { formatDuration } from '../../workflows/duration';
 import { effectiveStepWaitMs, planRelease } from '../../workflows/plan';
-import { releaseJsonSchema } from '../../workflows/spec';
+import { describeRange } from '../../workflows/metrics';
+import { metricProviderNames, releaseJsonSchema } from '../../workflows/spec';
 import { versionLabel } from '../../workflows/plan';
 import { describeWindow } from '../../workflows/window';
 
@@ -68,9 +69,23 @@ export async function planCommand(argv: string[]): Promise<number> {
     if (!last) elapsed += s.waitMs;
   }
   if (wait.note) console.log(`  (step wait ${wait.note})`);
-  console.log(
-    `  analysis every ${spec.traffic.analysis.every} during every hold: ${spec.traffic.analysis.requests} requests to ${spec.traffic.analysis.path}, errors <= ${spec.traffic.analysis.maxErrorRate * 100}%, p95 <= ${spec.traffic.analysis.maxLatencyMs}ms`,
-  );
+  const analysis = spec.traffic.analysis;
+  if (analysis.probe)
+    console.log(
+      `  analysis every ${analysis.every} during every hold: ${analysis.requests} requests to ${analysis.path}, errors <= ${analysis.maxErrorRate * 100}%, p95 <= ${analysis.maxLatencyMs}ms`,
+    );
+  else if (analysis.metrics.length)
+    console.log(`  analysis every ${analysis.every} during every hold (no HTTP probe):`);
+  for (const m of analysis.metrics) {
+    const provider = metricProviderNames.find((p) => m[p] !== undefined);
+    console.log(
+      `    ${m.name} (${provider}): ${provider === 'cloudwatchAlarms' ? 'no alarm in ALARM' : describeRange(m)}`,
+    );
+  }
+  if (analysis.metrics.length)
+    console.log(
+      `    rollback on failed measurement ${analysis.failureLimit + 1} of a metric; ${analysis.onInconclusive} on inconclusive measurement ${analysis.inconclusiveLimit + 1}`,
+    );
   console.log(`  t+${formatDuration(elapsed).padEnd(7)} keep blue warm ${formatDuration(plan.bakeMs)}`);
   if (plan.gates.beforeDecommission)
     console.log(

@@ -118,6 +118,14 @@ describe('bluegreen CLI', () => {
     assert.equal(json.minimumTotalMs, 25 * 60_000);
   });
 
+  it('plan lists the analysis metrics with their ranges and what their limits do', async () => {
+    const r = await run('plan', path.join(projectRoot, 'examples', 'shop-v3-broken.yaml'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /analysis every 1s during every hold: 20 requests to \//);
+    assert.match(r.stdout, /error-ratio \(prometheus\): ≤ 0\.05/);
+    assert.match(r.stdout, /rollback on failed measurement 1 of a metric; pause on inconclusive measurement 6/);
+  });
+
   it('schema prints the JSON Schema generated from the zod schema', async () => {
     const r = await run('schema');
     assert.equal(r.code, 0);
