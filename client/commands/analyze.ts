@@ -94,7 +94,9 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     console.log(JSON.stringify({ color, endpoint, measurements }, null, 2));
   } else {
     const defaulted = values.color === undefined ? ' (default; --color blue judges the other one)' : '';
-    console.log(`${spec.service} ${spec.version ?? '(versionFrom)'}: one analysis round of ${color}${defaulted} at ${endpoint}`);
+    console.log(
+      `${spec.service} ${spec.version ?? '(versionFrom)'}: one analysis round of ${color}${defaulted} at ${endpoint}`,
+    );
     for (const line of formatMeasurements(measurements)) console.log(line);
     const verdict =
       failed + inconclusive === 0
