@@ -20,6 +20,9 @@ Releases
 Operating a running release (also available as signals in the Temporal Web UI)
   pause <id>  resume <id>  promote <id>  abort <id> --reason ...  approve <id>
 
+After a release was terminated (Web UI "Terminate") or its worker host was lost
+  repair <record or id>        roll it back or finish it, from Route 53 and what it knew
+
 Recurring releases (Temporal Schedules)
   schedule create <spec> --cron "0 2 * * 1-5" | --every 24h   schedule list | pause | unpause | trigger | delete
 
@@ -65,6 +68,7 @@ const commands: Record<string, Command> = {
     return EXIT.completed;
   },
   analyze: async (argv) => (await import('./commands/analyze')).analyzeCommand(argv),
+  repair: async (argv) => (await import('./commands/repair')).repairCommand(argv),
   dev: async (argv) => (await import('./commands/dev')).devCommand(argv),
   schedule: async (argv) => (await import('./commands/schedule')).scheduleCommand(argv),
   ...Object.fromEntries(

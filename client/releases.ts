@@ -129,7 +129,11 @@ export async function readStatus(t: Temporal, id: string): Promise<ReleaseStatus
   if (scheduledStart(description)) return scheduledStatus(id, description);
   try {
     // Queries replay the workflow on a worker; bound the wait so a missing worker is said plainly.
-    return await t.connection.withDeadline(Date.now() + 5000, () => handle.query(statusQuery));
+    const status = await t.connection.withDeadline(Date.now() + 5000, () => handle.query(statusQuery));
+    // Terminated or timed out: the run knew where it was but never unwound; say so and how to repair.
+    if (description.status.name !== 'RUNNING' && !status.result)
+      return (await import('./repair')).describeUnfinished(t, description, status);
+    return status;
   } catch (err) {
     if (description.status.name !== 'RUNNING') {
       const result = await endedResult(handle).catch(() => undefined);
@@ -176,19 +180,21 @@ function statusFromDescription(id: string, d: Description, result: ReleaseResult
     step: { index: 0, total: 0 },
     paused: false,
     events: [],
-    result: result ?? endedWithoutResult(d.status.name, lastPhase),
+    result: result ?? endedWithoutResult(d.status.name, lastPhase, d.typedSearchAttributes.get(recordKey) ?? id),
   };
 }
 
 /** Terminated or timed out: the workflow could not run its compensations. */
-function endedWithoutResult(status: string, lastPhase: string | undefined): ReleaseResult {
+function endedWithoutResult(status: string, lastPhase: string | undefined, record: string): ReleaseResult {
   const none = { liveColor: null, weights: { blue: 0, green: 0 } };
   if (lastPhase === 'scheduled')
     return { outcome: 'rolled-back', reason: 'cancelled before it started; nothing was changed', ...none };
   return {
     outcome: 'failed',
     reason: `the workflow was ${status.toLowerCase().replace('_', ' ')} during ${lastPhase ?? 'the release'}, so no rollback ran`,
-    needsHuman: ['check the Route 53 weights and which colors run; start a new release or set the weights by hand'],
+    needsHuman: [
+      `run \`bluegreen repair ${record.replace(/\.$/, '')}\`: it reads Route 53, then rolls the release back or finishes it`,
+    ],
     ...none,
   };
 }
@@ -238,6 +244,9 @@ export async function sendAction(
 export interface ListedRelease {
   id: string;
   runId: string;
+  /** `release`, or `repair` for a run of `bluegreen repair`. */
+  type: string;
+  record?: string;
   service?: string;
   version?: string;
   phase?: string;
@@ -252,7 +261,8 @@ export async function listReleases(
   t: Temporal,
   filter: { service?: string; running?: boolean; limit?: number },
 ): Promise<ListedRelease[]> {
-  const clauses = [`WorkflowType = "release"`];
+  // Repairs run under the release id and report like releases, so they are listed too.
+  const clauses = [`(WorkflowType = "release" OR WorkflowType = "repair")`];
   if (filter.service) clauses.push(`${serviceKey.name} = "${filter.service.replace(/"/g, '')}"`);
   if (filter.running) clauses.push(`ExecutionStatus = "Running"`);
   const out: ListedRelease[] = [];
@@ -260,6 +270,8 @@ export async function listReleases(
     out.push({
       id: w.workflowId,
       runId: w.runId,
+      type: w.type,
+      record: w.typedSearchAttributes.get(recordKey)?.replace(/\.$/, ''),
       service: w.typedSearchAttributes.get(serviceKey),
       version: w.typedSearchAttributes.get(versionKey),
       phase: w.typedSearchAttributes.get(phaseKey),

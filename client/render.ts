@@ -21,12 +21,28 @@ export function weightBar(weights: { blue: number; green: number }, width = 40):
 export function renderStatus(s: ReleaseStatus, now = Date.now(), eventCount = 8, width?: number): string {
   const lines: string[] = [];
   lines.push(`${bold(s.service)} ${s.version} → ${s.recordName}   ${dim(s.id)}`);
+  if (s.repairOf)
+    lines.push(`repair  of run ${s.repairOf.runId} (${s.repairOf.closedAs.toLowerCase().replace(/_/g, ' ')})`);
   const phase = s.paused ? `${s.phase} (paused${s.pauseReason ? `: ${s.pauseReason}` : ''})` : s.phase;
-  lines.push(`phase   ${bold(phase)}`);
+  lines.push(`phase   ${bold(phase)}${s.ended ? bold(` — ${s.ended.how.toUpperCase()}, no rollback ran`) : ''}`);
+  if (s.ended) {
+    const by = s.ended.by ? ` by ${s.ended.by}` : '';
+    lines.push(
+      `ended   ${s.ended.how}${by}${s.ended.at ? ` at ${s.ended.at}` : ''}${s.ended.reason ? `: ${s.ended.reason}` : ''}`,
+    );
+  }
   lines.push(`colors  live ${s.liveColor ?? '(none yet)'} → new ${s.newColor}`);
   lines.push(
     `weights ${weightBar(s.weights)}  ${blueText(`blue ${s.weights.blue}%`)} / ${greenText(`green ${s.weights.green}%`)}`,
   );
+  if (s.route53Now) {
+    const w = s.route53Now.weights;
+    lines.push(
+      w
+        ? `route53 ${weightBar({ blue: w.blue ?? 0, green: w.green ?? 0 })}  ${blueText(`blue ${w.blue ?? '-'}%`)} / ${greenText(`green ${w.green ?? '-'}%`)}  now (${s.route53Now.at.slice(11, 19)}); the line above is what the release last set`
+        : `route53 ${s.route53Now.error}`,
+    );
+  }
   if (s.step.total) lines.push(`step    ${s.step.index}/${s.step.total}`);
   if (s.next) {
     const left = s.next.at ? `  (in ${formatDuration(Date.parse(s.next.at) - now)})` : '';
@@ -41,6 +57,7 @@ export function renderStatus(s: ReleaseStatus, now = Date.now(), eventCount = 8,
     lines.push(`result  ${bold(s.result.outcome)}: ${s.result.reason}`);
     for (const h of s.result.needsHuman ?? []) lines.push(`  needs a human: ${h}`);
   }
+  if (s.ended) lines.push(`repair  ${bold(s.ended.repair)}`);
   if (s.events.length) {
     lines.push('events');
     for (const e of s.events.slice(-eventCount)) lines.push(`  ${formatEvent(e)}`);

@@ -10,6 +10,7 @@ import { planHelp, schemaHelp, validateHelp } from '../client/commands/spec';
 import { devHelp } from '../client/commands/dev';
 import { analyzeHelp } from '../client/commands/analyze';
 import { scheduleHelp } from '../client/commands/schedule';
+import { repairHelp } from '../client/commands/repair';
 import { OVERVIEW } from '../client/main';
 import { operatorActions } from '../workflows/messages';
 
@@ -110,6 +111,7 @@ export function cliReference(): string {
     ['watch', releaseHelp.watch],
     ['list', releaseHelp.list],
     ...operatorActions.map((a) => [a, controlHelp(a)] as [string, string]),
+    ['repair', repairHelp],
     ['schedule', scheduleHelp],
     ['dev', devHelp],
     ['schema', schemaHelp],

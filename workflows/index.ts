@@ -1,3 +1,4 @@
 // The workflow bundle's entry point: every workflow type the worker registers.
 export { release } from './release';
 export { scheduledRelease } from './scheduled';
+export { repair, observeTraffic } from './repair';

@@ -14,6 +14,7 @@ export const phases = [
   'baking',
   'frozen',
   'decommissioning',
+  'repairing',
   'completed',
   'rolling-back',
   'rolled-back',
@@ -58,6 +59,22 @@ export interface ReleaseStatus {
   lastAnalysis?: AnalysisMeasurement & { at: string };
   events: ReleaseEvent[];
   result?: ReleaseResult;
+  /** Set by a `repair` run: which run of the record it repairs and how that run ended. */
+  repairOf?: { runId: string; closedAs: string };
+  /** Added by the client for a run that ended without running its own code (terminated, timed out). */
+  ended?: EndedRun;
+  /** Added by the client next to `ended`: the weights in Route 53 now, read through a worker. */
+  route53Now?: { at: string; weights?: Partial<Weights>; error?: string };
+}
+
+export interface EndedRun {
+  /** terminated, timed out, ... (Temporal's execution status, in words). */
+  how: string;
+  at?: string;
+  by?: string;
+  reason?: string;
+  /** The command that puts the record back into a known state. */
+  repair: string;
 }
 
 export const statusQuery = defineQuery<ReleaseStatus>('status');

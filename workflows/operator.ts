@@ -71,6 +71,7 @@ export class OperatorControl {
       if (p[key] !== undefined && typeof p[key] !== 'string') return `cannot ${action}: "${key}" must be a string`;
     }
     if (finalPhases.includes(this.phase)) return `cannot ${action}: release has ended (${this.phase})`;
+    if (this.phase === 'repairing') return `cannot ${action}: this is a repair run; it ends by itself`;
     switch (action) {
       case 'pause':
         if (this.paused) return 'cannot pause: release is already paused';

@@ -342,15 +342,15 @@ async function finish(
   });
 }
 
-function describeError(err: unknown): string {
+export function describeError(err: unknown): string {
   let e = err as { message?: string; cause?: unknown } | undefined;
   // Activity failures wrap the real cause; the operator wants the innermost message.
   while (e && (e as { cause?: unknown }).cause) e = e.cause as typeof e;
   return e?.message ?? String(err);
 }
 
-/** Timeouts and retries fitted to each external system. */
-function activitiesFor(spec: ReleaseSpec) {
+/** Timeouts and retries fitted to each external system (the repair workflow uses them too). */
+export function activitiesFor(spec: ReleaseSpec) {
   const permanent = [
     'NoSuchHostedZone',
     'InvalidChangeBatch',

@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse, printHelp } from '../args';
 import { connectTemporal, type Temporal } from '../connect';
-import { CliError, EXIT, exitCodeFor, listReleases, readStatus, startRelease } from '../releases';
+import { CliError, EXIT, exitCodeFor, listReleases, readStatus, startRelease, type ListedRelease } from '../releases';
 import { formatEvent, renderStatus } from '../render';
 import { parseDuration } from '../../workflows/duration';
 import type { ReleaseStatus } from '../../workflows/messages';
@@ -21,14 +21,18 @@ start for the same record is refused (exit 2) and names the running release.
   status: `Usage: bluegreen status <id> [--json]
 
 Shows a release: phase, colors, weights, step, what happens next, recent events, and the
-result once it ended. --json prints the same object the workflow's \`status\` query returns.`,
+result once it ended. --json prints the same object the workflow's \`status\` query returns.
+A release that was terminated (or timed out) is shown as such, with who ended it, the Route 53
+weights as they are now (read through a worker), and the \`bluegreen repair <record>\` command
+with what it would do.`,
   watch: `Usage: bluegreen watch <id>
 
 Live view of a release until it ends. Exit 0 completed, 3 rolled back, 4 failed (needs a human).`,
   list: `Usage: bluegreen list [--service S] [--running] [--json]
 
-Lists releases, newest first, from Temporal visibility (BlueGreenService / BlueGreenPhase
-search attributes).`,
+Lists releases and repairs, newest first, from Temporal visibility (BlueGreenService /
+BlueGreenPhase search attributes). A release that was terminated or timed out is marked
+TERMINATED / TIMED OUT with the \`bluegreen repair <record>\` command, until a repair completes.`,
 };
 
 export async function startCommand(argv: string[]): Promise<number> {
@@ -140,6 +144,18 @@ export async function followRelease(t: Temporal, id: string, quiet: boolean): Pr
   return status;
 }
 
+/** The run's state; a terminated or timed-out run says whether it still needs `repair`. */
+export function listedState(r: ListedRelease, newestFirst: ListedRelease[]): string {
+  const state = `${r.status.toLowerCase().replace(/_/g, ' ')}${r.type === 'repair' ? ' (repair)' : ''}`;
+  if (r.status !== 'TERMINATED' && r.status !== 'TIMED_OUT') return state;
+  const repaired = newestFirst.some(
+    (o) => o.id === r.id && o.type === 'repair' && o.status === 'COMPLETED' && o.startTime > r.startTime,
+  );
+  return repaired
+    ? `${state.toUpperCase()}, repaired since`
+    : `${state.toUpperCase()}: no rollback ran; run \`bluegreen repair ${r.record ?? r.id}\``;
+}
+
 export async function listCommand(argv: string[]): Promise<number> {
   const { values } = parse(
     'list',
@@ -159,7 +175,7 @@ export async function listCommand(argv: string[]): Promise<number> {
       for (const r of rows) {
         const when = r.startsAt && Date.parse(r.startsAt) > Date.now() ? `  starts at ${r.startsAt}` : '';
         console.log(
-          `${r.startTime.slice(0, 19)}Z  ${(r.phase ?? '?').padEnd(17)} ${(r.service ?? '?').padEnd(14)} ${(r.version ?? '?').padEnd(10)} ${r.id}  ${r.status.toLowerCase()}${when}`,
+          `${r.startTime.slice(0, 19)}Z  ${(r.phase ?? '?').padEnd(17)} ${(r.service ?? '?').padEnd(14)} ${(r.version ?? '?').padEnd(10)} ${r.id}  ${listedState(r, rows)}${when}`,
         );
       }
     }

@@ -1,0 +1,46 @@
+// `bluegreen repair`: a thin layer over client/repair.ts, following the repair like `watch`.
+import { parse, printHelp } from '../args';
+import { connectTemporal } from '../connect';
+import { EXIT, exitCodeFor, operatorIdentity } from '../releases';
+import { followRelease } from './release';
+
+export const repairHelp = `Usage: bluegreen repair <record or release id> [--json]
+
+Puts a DNS record back into a known state after its last release ended without rolling back:
+terminated (the Web UI's "Terminate", \`temporal workflow terminate\`), timed out, a worker host
+wiped mid-release, or an undo that gave up. It reads what that release knew (colors, version,
+phase, the weights it set) and the weights in Route 53 now, then, as a durable workflow under
+the record's release id (no release can start meanwhile):
+
+  before the new color had 100 %   restores the old color to 100 % and decommissions the new one
+  the new color had 100 %          finishes the release: decommissions the old color
+  a first release, unfinished      removes its weighted records and its process
+  already consistent               does nothing and says so
+
+It prints what it found and what it did as events, like a release; \`status\`, \`watch\` and
+\`list\` show it too. Running it again is safe: steps already done are skipped.
+
+  --json   print {"id": ..., "result": ...} when it ends instead of the events
+
+Exit 0 when the record is consistent afterwards (repaired, or nothing to do); 4 when it needs a
+human (what to decide is printed); 2 when refused: a release is running there (stop it with
+\`bluegreen abort <id> --reason ...\`, which rolls back by itself), or the record has no release.`;
+
+export async function repairCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('repair', argv, { json: { type: 'boolean' } }, ['record']);
+  if (values.help) return printHelp(repairHelp);
+  const t = await connectTemporal();
+  try {
+    const { startRepair } = await import('../repair');
+    const started = await startRepair(t, positionals[0], operatorIdentity());
+    if (!values.json)
+      console.log(
+        `repairing ${started.recordName}: run ${started.last.runId} ended ${started.last.closedAs.toLowerCase().replace(/_/g, ' ')}; repair runs as ${started.id}`,
+      );
+    const final = await followRelease(t, started.id, Boolean(values.json));
+    for (const h of values.json ? [] : (final.result?.needsHuman ?? [])) console.error(`needs a human: ${h}`);
+    return exitCodeFor(final.result) === EXIT.completed ? EXIT.completed : EXIT.failed;
+  } finally {
+    await t.connection.close();
+  }
+}

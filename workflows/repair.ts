@@ -1,0 +1,122 @@
+// Repair: puts a record back into a known state after a release ended without unwinding its saga
+// (terminated from the Web UI, timed out, a wiped worker host, an undo that gave up). It runs
+// under the record's release id, so no release can start meanwhile, and reports like a release:
+// the same `status` query, events saying what it found and what it did. Read it as the plan:
+// read Route 53, decide (repair-plan.ts), act with the release's own idempotent activities,
+// read Route 53 again to prove the record is consistent.
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import type { ColorRequest } from '../activities';
+import { statusQuery, type Outcome, type ReleaseResult } from './messages';
+import { OperatorControl } from './operator';
+import { activitiesFor, describeError } from './release';
+import { describeWeights, planRepair, sameWeights, type RepairInput } from './repair-plan';
+import type { Color, ReleaseSpec } from './spec';
+import { ReleaseTracker } from './tracker';
+import type { ObservedWeights } from '../activities/dns/router';
+
+export async function repair(input: RepairInput): Promise<ReleaseResult> {
+  const { spec, specDir, last } = input;
+  const tracker = new ReleaseTracker(input);
+  const version = last.status?.version ?? spec.version ?? '';
+  tracker.status.version = version;
+  tracker.status.step = { index: 0, total: 0 };
+  tracker.status.repairOf = { runId: last.runId, closedAs: last.closedAs };
+  setHandler(statusQuery, () => tracker.status, {
+    description: 'The repair, in the shape `bluegreen status --json` shows.',
+  });
+  // Operator actions arrive by habit (or from the Web UI); refuse them with a reason rather than ignore them.
+  new OperatorControl(tracker).register();
+
+  const act = activitiesFor(spec);
+  const color = (c: Color): ColorRequest => ({
+    environment: spec.environment,
+    specDir,
+    service: spec.service,
+    color: c,
+    version,
+  });
+
+  // 1. What the last release knew, and what Route 53 says now.
+  tracker.phase(
+    'repairing',
+    `repairing ${spec.dns.recordName} after run ${last.runId} ended ${last.closedAs.toLowerCase().replace(/_/g, ' ')}`,
+  );
+  const observed = await act.dns.readTraffic(spec.dns);
+  const plan = planRepair(last, observed);
+  tracker.colors(plan.target.liveColor, last.status?.newColor ?? 'blue', observed);
+  tracker.event('found', plan.found);
+  if (plan.needsHuman) return finish(tracker, 'failed', 'the record needs a human', [plan.needsHuman], null);
+  tracker.event('plan', [plan.summary, ...plan.steps.map((s, i) => `${i + 1}. ${s.what}`)].join('\n'));
+
+  // 2. Act. Each step is idempotent; a failed step stops the rest (never decommission a color
+  // that may still carry traffic).
+  let changed = 0;
+  const problems: string[] = [];
+  for (const step of plan.steps) {
+    tracker.next(step.what);
+    try {
+      if (step.kind === 'shift') {
+        const shifted = await act.undo.shiftTraffic(spec.dns, step.weights);
+        tracker.weights(step.weights, tracker.status.step);
+        tracker.event('shifted', `${describeWeights(step.weights)} in sync (${shifted.polls} GetChange poll(s))`);
+        changed++;
+      } else if (step.kind === 'remove-records') {
+        const removed = await act.undo.removeTraffic(spec.dns);
+        tracker.event('removed', removed.removed ? 'removed both weighted records' : 'no records were left to remove');
+        if (removed.removed) changed++;
+      } else {
+        const done = await (step.undo ? act.undo : act.env).decommissionColor(color(step.color));
+        tracker.event('decommissioned', done.detail);
+        if (done.stopped > 0) changed++;
+      }
+    } catch (err) {
+      const problem = `${step.what} failed: ${describeError(err)}`;
+      problems.push(problem);
+      tracker.event('repair-failed', problem);
+      break;
+    }
+  }
+
+  // 3. Prove it: Route 53 must now hold the target state.
+  tracker.next('verify the weights in Route 53');
+  const after: ObservedWeights = await act.dns.readTraffic(spec.dns);
+  tracker.colors(plan.target.liveColor, tracker.status.newColor, after);
+  if (problems.length === 0 && !sameWeights(after, plan.target.weights))
+    problems.push(
+      `Route 53 has ${describeWeights(after)} after the repair, expected ${describeWeights(plan.target.weights)}: something else changed the record; check it by hand`,
+    );
+  if (problems.length) return finish(tracker, 'failed', `repair of ${spec.dns.recordName} stopped`, problems, null);
+  tracker.event('verified', `Route 53 has ${describeWeights(after)}`);
+  const reason = changed
+    ? `repaired: ${plan.summary}`
+    : `nothing to do: ${plan.steps.length ? 'every step was already done' : plan.summary.replace(/^nothing to do: /, '')}`;
+  return finish(tracker, 'completed', reason, [], plan.target.liveColor);
+}
+
+/** Route 53's weights now, read by a worker: `bluegreen status` of a terminated release shows them. */
+export async function observeTraffic(spec: ReleaseSpec): Promise<ObservedWeights> {
+  return activitiesFor(spec).dns.readTraffic(spec.dns);
+}
+
+/** Like a release's end: a repair that needs a human fails, so the Web UI flags it; the result rides along. */
+function finish(
+  tracker: ReleaseTracker,
+  outcome: Outcome,
+  reason: string,
+  needsHuman: string[],
+  liveColor: Color | null,
+): ReleaseResult {
+  const s = tracker.status;
+  const result: ReleaseResult = { outcome, reason, liveColor, weights: s.weights };
+  if (needsHuman.length) result.needsHuman = needsHuman;
+  s.result = result;
+  tracker.next(undefined);
+  tracker.phase(outcome, needsHuman.length ? `needs a human: ${needsHuman.join('; ')}` : reason);
+  if (outcome === 'completed') return result;
+  throw ApplicationFailure.create({
+    message: `${outcome}: ${reason}`,
+    type: 'NeedsHuman',
+    nonRetryable: true,
+    details: [result],
+  });
+}
