@@ -1,6 +1,7 @@
 // A tiny demo service for bluegreen. It serves /healthz and /, says which color and version it
 // is, and can misbehave on purpose: ERROR_RATE=0.5 fails half of the requests to / (analysis
-// catches it), HEALTHY=false fails /healthz (verify catches it), LATENCY_MS slows every answer.
+// catches it), HEALTHY=false fails /healthz (verify catches it), LATENCY_MS slows every answer,
+// STOP_DELAY_MS delays the exit after SIGTERM.
 // GET /metrics serves http_requests_total by status code (prom-client) for Prometheus to scrape;
 // `bluegreen dev` labels each target with its service and color.
 const http = require('node:http');
@@ -59,8 +60,13 @@ server.listen(port, '127.0.0.1', () => {
   instrument();
   console.log(`demo app ${version} (${color}) listening on ${port}`);
 });
+// STOP_DELAY_MS keeps serving that long after SIGTERM, like an app draining connections (tests
+// use it to catch a decommission in the middle).
+const stopDelayMs = Number(process.env.STOP_DELAY_MS || 0);
 process.on('SIGTERM', () => {
-  console.log(`demo app ${version} (${color}) stopping`);
-  server.close(() => process.exit(0));
-  setTimeout(() => process.exit(0), 2000).unref();
+  console.log(`demo app ${version} (${color}) stopping${stopDelayMs ? ` in ${stopDelayMs}ms` : ''}`);
+  setTimeout(() => {
+    server.close(() => process.exit(0));
+    setTimeout(() => process.exit(0), 2000).unref();
+  }, stopDelayMs);
 });

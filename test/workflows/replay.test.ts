@@ -1,5 +1,5 @@
 // Replays recorded histories of each release path (first release, success, analysis breach,
-// health-check failure, operator actions, scheduling) against today's workflow code: a change that would break running
+// health-check failure, operator actions, scheduling, repairs) against today's workflow code: a change that would break running
 // releases fails here. Re-record with `RECORD_HISTORIES=1 npm test -- dist/test/integration/`.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -30,6 +30,8 @@ describe('replay of recorded histories', () => {
       'version-from',
       'version-from-no-op',
       'window-closed-abort',
+      'repair-mid-shift',
+      'repair-warm-period',
     ])
       assert.ok(files.includes(`${name}.json`), `missing ${name}.json`);
   });

@@ -1,0 +1,279 @@
+// `bluegreen repair` on real servers: releases terminated the way the Web UI terminates them
+// (`temporal workflow terminate`), then repaired with the CLI. Asserts weights in Route 53
+// (moto), processes up or gone, the old color still serving, exit codes, and convergence when
+// the worker is killed in the middle of a repair.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { LocalProvider } from '../../activities/environments/local';
+import { setIdentifierFor } from '../../workflows/names';
+import type { ReleaseStatus } from '../../workflows/messages';
+import { binaries } from '../support/binaries';
+import { freePort, waitFor } from '../support/processes';
+import { recordHistory, startStack, type Stack } from '../support/stack';
+
+type Color = 'blue' | 'green';
+let stack: Stack;
+let version = 0;
+const RECORD = 'shop.example.com';
+const ID = 'bluegreen-shop.example.com';
+
+before(async () => {
+  stack = await startStack();
+  const first = await stack.cli('start', stack.writeSpec('v0.yaml', await stack.appSpec('0.0.0')), '--watch');
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+});
+after(async () => {
+  await stack?.stop();
+});
+
+async function weights(record = RECORD): Promise<{ blue?: number; green?: number }> {
+  const found = await stack.moto.weights(stack.zoneId, record);
+  const out: { blue?: number; green?: number } = {};
+  for (const color of ['blue', 'green'] as const) {
+    const w = found[setIdentifierFor(record, color)];
+    if (w !== undefined) out[color] = w;
+  }
+  return out;
+}
+
+async function environment(): Promise<{ ports: Record<Color, number> }> {
+  return ((await stack.appSpec('x')) as { environment: { ports: Record<Color, number> } }).environment;
+}
+
+/** Which version each color of a service runs (undefined: no process). */
+async function running(service = 'shop', ports?: Record<Color, number>): Promise<Record<Color, string | undefined>> {
+  const env = { ...(await environment()), ...(ports ? { ports } : {}) };
+  const provider = new LocalProvider(env as never, { stateDir: stack.stateDir, specDir: '/' });
+  const out = {} as Record<Color, string | undefined>;
+  for (const color of ['blue', 'green'] as const) {
+    const l = await provider.locate({ service, color, version: 'x' });
+    out[color] = l.running ? l.version : undefined;
+  }
+  return out;
+}
+
+/** What the color answers on its port right now. */
+async function serves(color: Color): Promise<{ color: string; version: string }> {
+  const res = await fetch(`http://127.0.0.1:${(await environment()).ports[color]}/`, {
+    signal: AbortSignal.timeout(2000),
+  });
+  return (await res.json()) as { color: string; version: string };
+}
+
+async function status(id = ID): Promise<ReleaseStatus> {
+  const r = await stack.cli('status', id, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as ReleaseStatus;
+}
+
+function temporalCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile(
+      binaries.temporal(),
+      [...args, '--address', stack.temporal.address, '--namespace', 'default'],
+      (err, stdout, stderr) => resolve({ code: (err as { code?: number } | null)?.code ?? 0, stdout, stderr }),
+    ),
+  );
+}
+
+/** What the Web UI's "Terminate" does: ends the run with no workflow code run. */
+async function terminate(id = ID): Promise<void> {
+  const r = await temporalCli('workflow', 'terminate', '--workflow-id', id, '--reason', 'clicked Terminate in the UI');
+  assert.equal(r.code, 0, r.stderr);
+}
+
+/** Starts a release of the next version; resolves once `ready` holds. */
+async function startRelease(
+  overrides: Record<string, unknown>,
+  ready: (s: ReleaseStatus, w: { blue?: number; green?: number }, next: Color) => boolean,
+  extra: { env?: Record<string, string> } = {},
+): Promise<{ live: Color; next: Color; version: string }> {
+  const before = await weights();
+  const live: Color = before.blue === 100 ? 'blue' : 'green';
+  const next: Color = live === 'blue' ? 'green' : 'blue';
+  const v = `${++version}.0.0`;
+  const file = stack.writeSpec(`v${version}.yaml`, await stack.appSpec(v, { ...extra, overrides }));
+  const r = await stack.cli('start', file, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  await waitFor(
+    'the moment to terminate',
+    async () => (ready(await status(), await weights(), next) ? true : undefined),
+    60_000,
+  );
+  return { live, next, version: v };
+}
+
+describe('repair on real servers', () => {
+  it('terminated mid-shift: status names repair; repair restores the old color; a second repair does nothing; the next release completes', async () => {
+    const {
+      live,
+      next,
+      version: v,
+    } = await startRelease({ traffic: { steps: [10, 50, 100], interval: '1h' } }, (_s, w, next) => (w[next] ?? 0) > 0);
+    assert.deepEqual(await weights(), { [live]: 90, [next]: 10 });
+    await terminate();
+
+    // status: says it was terminated, shows Route 53 now, names the repair and what it would do.
+    const text = await stack.cli('status', ID);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /shifting — TERMINATED, no rollback ran/);
+    assert.match(text.stdout, /ended\s+terminated .*clicked Terminate in the UI/);
+    assert.match(
+      text.stdout,
+      new RegExp(`route53 .*${live === 'blue' ? 'blue 90% / green 10%' : 'blue 10% / green 90%'}\\s+now`),
+    );
+    assert.match(text.stdout, /repair\s+bluegreen repair shop\.example\.com/);
+    assert.match(text.stdout, new RegExp(`it would roll back: ${live} to 100 %, decommission the new color ${next}`));
+    const json = await status();
+    assert.equal(json.ended?.how, 'terminated');
+    assert.deepEqual(json.route53Now?.weights, { [live]: 90, [next]: 10 });
+    assert.equal(json.result?.outcome, 'failed');
+    // watch of a terminated release ends (needs a human) instead of waiting forever.
+    assert.equal((await stack.cli('watch', ID)).code, 4);
+    const listed = await stack.cli('list');
+    assert.match(listed.stdout, /TERMINATED: no rollback ran; run `bluegreen repair shop\.example\.com`/);
+    assert.equal((await running())[next], v, 'the half-released color still runs before the repair');
+
+    const repaired = await stack.cli('repair', RECORD);
+    assert.equal(repaired.code, 0, repaired.stdout + repaired.stderr);
+    assert.match(repaired.stdout, /found\s+run \w+ was terminated during shifting/);
+    assert.match(repaired.stdout, /decommissioned\s+stopped/);
+    assert.match(repaired.stdout, /result: completed: repaired: roll back/);
+    assert.deepEqual(await weights(), { [live]: 100, [next]: 0 });
+    const up = await running();
+    assert.equal(up[next], undefined, 'the new color is gone');
+    assert.ok(up[live], 'the old color still runs');
+    assert.equal((await serves(live)).color, live, 'and still serves');
+    await recordHistory(stack, 'repair-mid-shift');
+
+    const again = await stack.cli('repair', ID);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /result: completed: nothing to do/);
+    assert.doesNotMatch(again.stdout, /shifted/);
+    assert.match((await stack.cli('list')).stdout, /TERMINATED, repaired since/);
+
+    const nextRelease = await stack.cli(
+      'start',
+      stack.writeSpec(`v${++version}.yaml`, await stack.appSpec(`${version}.0.0`)),
+      '--watch',
+    );
+    assert.equal(nextRelease.code, 0, nextRelease.stdout + nextRelease.stderr);
+    assert.deepEqual(await weights(), { [live]: 0, [next]: 100 });
+    assert.deepEqual(await running(), { [live]: undefined, [next]: `${version}.0.0` });
+  });
+
+  it('repair is refused (exit 2) while a release runs, pointing at abort', async () => {
+    const { live } = await startRelease(
+      { traffic: { steps: [10, 100], interval: '1h' } },
+      (s) => s.phase === 'shifting',
+    );
+    const refused = await stack.cli('repair', RECORD);
+    assert.equal(refused.code, 2);
+    assert.match(
+      refused.stderr,
+      /refused: release bluegreen-shop\.example\.com is running \(shifting\).*\n.*bluegreen abort/,
+    );
+    assert.equal((await stack.cli('abort', ID, '--reason', 'test cleanup')).code, 0);
+    assert.equal((await stack.cli('watch', ID)).code, 3);
+    assert.equal((await weights())[live], 100);
+    const none = await stack.cli('repair', 'nothing.example.com');
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no release of nothing.example.com found/);
+  });
+
+  it('terminated in the warm period: repair decommissions the old color and leaves the new one at 100 %', async () => {
+    const {
+      live,
+      next,
+      version: v,
+    } = await startRelease(
+      { traffic: { steps: [50, 100], interval: '1s' }, decommission: { delay: '1h' } },
+      (s) => s.phase === 'baking',
+    );
+    await terminate();
+    const r = await stack.cli('repair', RECORD);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /finish the release/);
+    assert.deepEqual(await weights(), { [live]: 0, [next]: 100 });
+    assert.deepEqual(await running(), { [live]: undefined, [next]: v });
+    assert.equal((await serves(next)).version, v);
+    await recordHistory(stack, 'repair-warm-period');
+  });
+
+  it('a worker killed during repair: the repair still converges once a worker is back', async () => {
+    // The live color drains for 20s after SIGTERM, so the repair's decommission is caught mid-way.
+    const env = (await environment()) as object;
+    const draining = (vars: Record<string, string>) => ({ environment: { ...env, env: vars, stopGracePeriod: '40s' } });
+    const setUp = await stack.cli(
+      'start',
+      stack.writeSpec(
+        `v${++version}.yaml`,
+        await stack.appSpec(`${version}.0.0`, { overrides: draining({ STOP_DELAY_MS: '20000' }) }),
+      ),
+      '--watch',
+    );
+    assert.equal(setUp.code, 0, setUp.stdout + setUp.stderr);
+    const {
+      live,
+      next,
+      version: v,
+    } = await startRelease(
+      { ...draining({}), traffic: { steps: [50, 100], interval: '1s' }, decommission: { delay: '1h' } },
+      (s) => s.phase === 'baking',
+    );
+    await terminate();
+
+    const repairing = stack.cli('repair', RECORD);
+    await waitFor(
+      'the repair decommissioning the old color',
+      async () => {
+        const d = await stack.client.workflow.getHandle(ID).describe();
+        return d.type === 'repair' &&
+          (d.raw.pendingActivities ?? []).some((a) => a.activityType?.name === 'decommissionColor')
+          ? true
+          : undefined;
+      },
+      30_000,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    process.kill(-stack.worker!.child.pid!, 'SIGKILL');
+    await new Promise((r) => stack.worker!.child.once('exit', r));
+    stack.worker = undefined;
+    assert.ok((await running())[live], 'the old color is still draining while no worker runs');
+    await stack.startWorker();
+
+    const r = await repairing;
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.deepEqual(await weights(), { [live]: 0, [next]: 100 });
+    assert.deepEqual(await running(), { [live]: undefined, [next]: v });
+    assert.equal((await status()).result?.outcome, 'completed');
+  });
+
+  it('terminated first release: repair removes what it created', async () => {
+    const ports = { blue: await freePort(), green: await freePort() };
+    const base = (await stack.appSpec('1.0.0')) as { environment: object; dns: object };
+    const file = stack.writeSpec('fresh.yaml', {
+      ...base,
+      service: 'fresh',
+      environment: { ...base.environment, ports },
+      dns: {
+        ...base.dns,
+        recordName: 'fresh.example.com',
+        targets: { blue: 'b.fresh.example.com', green: 'g.fresh.example.com' },
+      },
+      approval: { beforeTraffic: true },
+    });
+    const started = await stack.cli('start', file, '--json');
+    assert.equal(started.code, 0, started.stderr);
+    const id = 'bluegreen-fresh.example.com';
+    await waitFor('gate', async () => ((await status(id)).phase === 'awaiting-approval' ? true : undefined), 30_000);
+    assert.equal((await running('fresh', ports)).blue, '1.0.0');
+    await terminate(id);
+    const r = await stack.cli('repair', 'fresh.example.com');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /undo the first release/);
+    assert.deepEqual(await running('fresh', ports), { blue: undefined, green: undefined });
+    assert.deepEqual(await weights('fresh.example.com'), {});
+  });
+});
