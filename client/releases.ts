@@ -131,8 +131,12 @@ export async function readStatus(t: Temporal, id: string): Promise<ReleaseStatus
     // Queries replay the workflow on a worker; bound the wait so a missing worker is said plainly.
     const status = await t.connection.withDeadline(Date.now() + 5000, () => handle.query(statusQuery));
     // Terminated or timed out: the run knew where it was but never unwound; say so and how to repair.
-    if (description.status.name !== 'RUNNING' && !status.result)
+    if (description.status.name !== 'RUNNING' && !status.result) {
+      // A delayed release aborted before it began changed nothing: nothing to repair.
+      if (description.typedSearchAttributes.get(phaseKey) === 'scheduled')
+        return statusFromDescription(id, description, undefined);
       return (await import('./repair')).describeUnfinished(t, description, status);
+    }
     return status;
   } catch (err) {
     if (description.status.name !== 'RUNNING') {

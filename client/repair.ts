@@ -210,6 +210,9 @@ export async function describeUnfinished(t: Temporal, d: Description, status: Re
   const by = ended.by ? ` by ${ended.by}` : '';
   return {
     ...status,
+    // It will not do what it was about to do: drop the plans of the ended run.
+    next: undefined,
+    pendingApproval: undefined,
     ended: {
       how,
       ...(d.closeTime ? { at: d.closeTime.toISOString() } : {}),
@@ -219,7 +222,7 @@ export async function describeUnfinished(t: Temporal, d: Description, status: Re
     route53Now,
     result: {
       outcome: 'failed',
-      reason: `the workflow was ${how}${by} during ${phase}${ended.reason ? ` (${ended.reason})` : ''}, so its ${d.type === 'repair' ? 'repair' : 'rollback'} never ran; Route 53 now has ${route53Now.weights ? describeWeights(route53Now.weights) : 'unknown weights'}`,
+      reason: `the workflow was ${how}${by} during ${phase}${ended.reason ? ` (${ended.reason})` : ''}, so ${d.type === 'repair' ? 'the repair did not finish' : 'its rollback never ran'}; Route 53 now has ${route53Now.weights ? describeWeights(route53Now.weights) : 'unknown weights'}`,
       needsHuman: [`run \`${command}\`${preview}`],
       liveColor: null,
       weights: { blue: route53Now.weights?.blue ?? 0, green: route53Now.weights?.green ?? 0 },
