@@ -182,6 +182,21 @@ describe('repair on real servers', () => {
     assert.match(none.stderr, /no release of nothing.example.com found/);
   });
 
+  it('Request Cancellation (what the Web UI sends) rolls back by itself: repair then has nothing to do', async () => {
+    const { live, next } = await startRelease(
+      { traffic: { steps: [10, 100], interval: '1h' } },
+      (_s, w, next) => (w[next] ?? 0) > 0,
+    );
+    const cancelled = await temporalCli('workflow', 'cancel', '--workflow-id', ID);
+    assert.equal(cancelled.code, 0, cancelled.stderr);
+    assert.equal((await stack.cli('watch', ID)).code, 3);
+    assert.deepEqual(await weights(), { [live]: 100, [next]: 0 });
+    assert.equal((await running())[next], undefined);
+    const r = await stack.cli('repair', RECORD);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /result: completed: nothing to do: the record is as the last release left it/);
+  });
+
   it('terminated in the warm period: repair decommissions the old color and leaves the new one at 100 %', async () => {
     const {
       live,
