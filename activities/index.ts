@@ -14,7 +14,7 @@ import { createRoute53Client, Route53Router } from './dns/route53';
 import type { ObservedWeights, TrafficRouter } from './dns/router';
 import { CommandProvider } from './environments/command';
 import { EnvironmentError, LocalProvider } from './environments/local';
-import { MissingEnvError, type EnvironmentProvider, type Provisioned } from './environments/provider';
+import { MissingEnvError, type EnvironmentProvider, type Located, type Provisioned } from './environments/provider';
 import { checkHealth as httpHealth, measure, type HealthResult } from './probes/http';
 import { analyzeRound } from './analysis';
 import { callGate, deliverNotification, type DeliveryRequest, type GateRequest, type GateVerdict } from './notify';
@@ -165,6 +165,15 @@ export function createActivities(deps: ActivityDeps) {
     async decommissionColor(req: ColorRequest): Promise<{ stopped: number; detail: string }> {
       try {
         return await keepAlive(keepAliveMs, (progress) => provider(req).decommission(req, progress));
+      } catch (err) {
+        throw asFailure(err);
+      }
+    },
+
+    /** Where a color answers and whether it runs (a repair checks the color it will leave serving). */
+    async locateColor(req: ColorRequest): Promise<Located> {
+      try {
+        return await provider(req).locate(req);
       } catch (err) {
         throw asFailure(err);
       }

@@ -48,7 +48,29 @@ export async function repair(input: RepairInput): Promise<ReleaseResult> {
   if (plan.needsHuman) return finish(tracker, 'failed', 'the record needs a human', [plan.needsHuman], null);
   tracker.event('plan', [plan.summary, ...plan.steps.map((s, i) => `${i + 1}. ${s.what}`)].join('\n'));
 
-  // 2. Act. Each step is idempotent; a failed step stops the rest (never decommission a color
+  // 2. The color that will serve must answer before anything changes: sending all traffic to a
+  // color that died meanwhile (a wiped host takes both colors) is worse than leaving it split.
+  const serving = plan.target.liveColor;
+  if (serving && plan.steps.length) {
+    tracker.next(`health-check ${serving}, which will serve`);
+    const where = await act.env.locateColor(color(serving));
+    const health = where.running
+      ? await act.probe.checkHealth(where.endpoint, spec.verify.http)
+      : { healthy: false, attempts: 0, last: 'it is not running' };
+    if (!health.healthy)
+      return finish(
+        tracker,
+        'failed',
+        `nothing changed: ${serving} cannot take the traffic`,
+        [
+          `${serving}, which would serve after the repair, is not healthy (${health.last}); nothing was changed. Bring ${serving} back (or set the weights to the color that works by hand), then run repair again`,
+        ],
+        null,
+      );
+    tracker.event('checked', `${serving} is healthy at ${where.endpoint} (${health.last})`);
+  }
+
+  // 3. Act. Each step is idempotent; a failed step stops the rest (never decommission a color
   // that may still carry traffic).
   let changed = 0;
   const problems: string[] = [];
@@ -77,7 +99,7 @@ export async function repair(input: RepairInput): Promise<ReleaseResult> {
     }
   }
 
-  // 3. Prove it: Route 53 must now hold the target state.
+  // 4. Prove it: Route 53 must now hold the target state.
   tracker.next('verify the weights in Route 53');
   const after: ObservedWeights = await act.dns.readTraffic(spec.dns);
   tracker.colors(plan.target.liveColor, tracker.status.newColor, after);

@@ -17,7 +17,8 @@ the record's release id (no release can start meanwhile):
   a first release, unfinished      removes its weighted records and its process
   already consistent               does nothing and says so
 
-It prints what it found and what it did as events, like a release; \`status\`, \`watch\` and
+Before changing anything it health-checks the color that will serve; if that color is down it
+changes nothing and exits 4. It prints what it found and what it did as events, like a release; \`status\`, \`watch\` and
 \`list\` show it too. Running it again is safe: steps already done are skipped.
 
   --json   print {"id": ..., "result": ...} when it ends instead of the events

@@ -263,6 +263,12 @@ describe('repair on real servers', () => {
     assert.deepEqual(await weights(), { [live]: 0, [next]: 100 });
     assert.deepEqual(await running(), { [live]: undefined, [next]: v });
     assert.equal((await status()).result?.outcome, 'completed');
+    // The decommission the worker died in was run again by the new worker (attempt 2).
+    const history = await stack.client.workflow.getHandle(ID).fetchHistory();
+    const attempts = (history.events ?? []).flatMap((e) =>
+      e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 1] : [],
+    );
+    assert.ok(Math.max(...attempts) >= 2, `activity attempts: ${attempts.join(', ')}`);
   });
 
   it('terminated first release: repair removes what it created', async () => {

@@ -77,6 +77,10 @@ export class FakeWorld {
         const stopped = world.running.delete(req.color) ? 1 : 0;
         return { stopped, detail: `stopped ${req.color}` };
       },
+      async locateColor(req: ColorRequest) {
+        const version = world.running.get(req.color);
+        return { endpoint: `http://${req.color}.test`, running: version !== undefined, version };
+      },
       async checkHealth(_endpoint: string, http: HttpCheckSpec) {
         return world.healthy
           ? { healthy: true, attempts: 1, last: 'HTTP 200' }

@@ -81,7 +81,14 @@ describe('repair workflow', () => {
       assert.deepEqual(world.records, { blue: 100, green: 0 });
       assert.deepEqual([...world.running], [['blue', '1.0.0']]);
       assert.deepEqual(world.decommissions, ['green']);
-      assert.deepEqual(types(first.status).slice(0, 5), ['repairing', 'found', 'plan', 'shifted', 'decommissioned']);
+      assert.deepEqual(types(first.status).slice(0, 6), [
+        'repairing',
+        'found',
+        'plan',
+        'checked',
+        'shifted',
+        'decommissioned',
+      ]);
       assert.match(
         first.status.events[1].message,
         /terminated during shifting .*Route 53 now has blue 90% \/ green 10%/,
@@ -137,6 +144,25 @@ describe('repair workflow', () => {
       assert.match(r.result.needsHuman![0], /restore blue to 100% failed: not authorized to change records/);
       assert.equal(world.running.get('green'), '2.0.0', 'green still takes traffic, so it must keep running');
       assert.ok(types(r.status).includes('repair-failed'));
+    });
+  });
+
+  it('the color that would serve is down (a wiped host): nothing changes, a human is asked', async () => {
+    const world = liveWorld();
+    const spec = testSpec();
+    await scenario(world, async ({ terminateWhen, repair }) => {
+      const last = await terminateWhen(spec, (s) => s.weights.green === 10);
+      world.running.delete('blue');
+      const shifts = world.shifts.length;
+      const r = await repair(spec, last);
+      assert.equal(r.result.outcome, 'failed');
+      assert.match(
+        r.result.needsHuman![0],
+        /^blue, which would serve after the repair, is not healthy \(it is not running\); nothing was changed/,
+      );
+      assert.equal(world.shifts.length, shifts);
+      assert.deepEqual(world.records, { blue: 90, green: 10 });
+      assert.equal(world.running.get('green'), '2.0.0');
     });
   });
 
