@@ -147,6 +147,14 @@ export function planRepair(last: LastRelease, observed: Observed): RepairPlan {
     phase === 'decommissioning' ||
     s.pendingApproval === 'beforeDecommission';
 
+  // Frozen (onFailure: freeze): a check had failed and the spec says a person decides, not a rule.
+  // Repair only completes the decision once Route 53 shows it: one color at 100 %.
+  if (phase === 'frozen' && !newFull && !(oldColor !== null && sameWeights(observed, weightsFor(oldColor, 100))))
+    return human(
+      found,
+      `the release was frozen after a failed check (onFailure: freeze), so no rule may pick a side: set ${newColor} to 100 (repair then finishes the release) or ${oldColor ?? 'no records'}${oldColor ? ' to 100 (it rolls back)' : ''} by hand, then run repair again`,
+    );
+
   if (phase !== 'rolling-back' && newFull) {
     if (oldColor === null)
       return nothing(found, `nothing to do: the first release had reached 100 % on ${newColor}`, newColor);
@@ -157,7 +165,7 @@ export function planRepair(last: LastRelease, observed: Observed): RepairPlan {
       target: { liveColor: newColor, weights: weightsFor(newColor, 100) },
     };
   }
-  if (phase !== 'rolling-back' && knewFull)
+  if (phase !== 'rolling-back' && phase !== 'frozen' && knewFull)
     return human(
       found,
       `the release had moved all traffic to ${newColor}, but Route 53 now has ${seen}: someone changed the weights since. Set ${newColor} to 100 (then \`repair\` finishes the release) or ${oldColor ?? 'the other color'} to 100 (then it rolls back), by hand`,

@@ -104,6 +104,18 @@ describe('repair decisions', () => {
     assert.match(plan.needsHuman!, /someone changed the weights since/);
   });
 
+  it('terminated while frozen (onFailure: freeze): a human picks the side; once Route 53 shows it, repair follows', () => {
+    const frozen = terminated(knew('shifting', { weights: { blue: 50, green: 50 } }));
+    frozen.status!.events.push({ at: '2026-01-01T00:00:05Z', type: 'frozen', message: 'analysis breach' });
+    assert.match(planRepair(frozen, { blue: 50, green: 50 }).needsHuman!, /frozen after a failed check/);
+    assert.deepEqual(
+      planRepair(frozen, { blue: 100, green: 0 }).steps.map((s) => s.kind),
+      ['decommission'],
+    );
+    assert.equal(planRepair(frozen, { blue: 100, green: 0 }).target.liveColor, 'blue');
+    assert.equal(planRepair(frozen, { blue: 0, green: 100 }).target.liveColor, 'green');
+  });
+
   it('a first release that never finished: remove its records and its process', () => {
     const status = knew('shifting', { liveColor: null, newColor: 'blue', weights: { blue: 0, green: 0 } });
     const plan = planRepair(terminated(status), { blue: 100, green: 0 });
