@@ -9,7 +9,8 @@ import type { Color, DnsSpec, EnvironmentSpec, HttpCheckSpec, AnalysisSpec, Vers
 import { recordKey, versionKey } from '../workflows/search-attributes';
 import { fqdn } from '../workflows/names';
 import { readVersion } from './versions/source';
-import type { AnalysisMeasurement, Weights } from '../workflows/plan';
+import type { Weights } from '../workflows/plan';
+import type { AnalysisMeasurement } from '../workflows/analysis-legacy';
 import { createRoute53Client, Route53Router } from './dns/route53';
 import type { ObservedWeights, TrafficRouter } from './dns/router';
 import { CommandProvider } from './environments/command';
@@ -19,6 +20,7 @@ import { checkHealth as httpHealth, measure, type HealthResult } from './probes/
 import { analyzeRound } from './analysis';
 import { callGate, deliverNotification, type DeliveryRequest, type GateRequest, type GateVerdict } from './notify';
 import type { AnalysisRequest, Measurement } from '../workflows/metrics';
+import { watchAnalysis, type WatchReport, type WatchRequest } from './watch';
 
 export interface ActivityDeps {
   /** Visibility queries (the version a record last completed with); absent in unit tests. */
@@ -53,11 +55,11 @@ function heartbeat(details?: unknown): void {
  * work is silent (a quiet `kubectl rollout status`), so the heartbeat timeout catches only a
  * dead worker, never a slow deploy that would then be provisioned a second time.
  */
-async function keepAlive<T>(everyMs: number, body: (progress: (message: string) => void) => Promise<T>): Promise<T> {
-  let latest: string | undefined;
-  const progress = (message: string) => {
-    latest = message;
-    heartbeat(message);
+async function keepAlive<T>(everyMs: number, body: (progress: (details: unknown) => void) => Promise<T>): Promise<T> {
+  let latest: unknown;
+  const progress = (details: unknown) => {
+    latest = details;
+    heartbeat(details);
   };
   const timer = setInterval(() => heartbeat(latest), everyMs);
   try {
@@ -183,6 +185,7 @@ export function createActivities(deps: ActivityDeps) {
       return keepAlive(keepAliveMs, (progress) => httpHealth(endpoint, http, progress));
     },
 
+    /** Replaced by watchAnalysis; stays registered so releases started with it still run and replay. */
     async analyzeColor(endpoint: string, analysis: AnalysisSpec): Promise<AnalysisMeasurement> {
       return keepAlive(keepAliveMs, () => measure(endpoint, analysis));
     },
@@ -200,6 +203,18 @@ export function createActivities(deps: ActivityDeps) {
     /** Asks a webhook gate; never throws for a "no": the verdict carries it. */
     async askGate(req: GateRequest): Promise<GateVerdict> {
       return keepAlive(keepAliveMs, (progress) => callGate(req, progress));
+    },
+
+    /** Rounds of analyzeRound every `everyMs` for one window; see activities/watch.ts. */
+    async watchAnalysis(req: WatchRequest): Promise<WatchReport> {
+      return keepAlive(keepAliveMs, (progress) =>
+        watchAnalysis(req, {
+          round: analyzeRound,
+          sleep: (ms) => (ms > 0 ? Context.current().sleep(ms) : Promise.resolve()),
+          heartbeat: progress,
+          cancelled,
+        }),
+      );
     },
 
     async resolveVersion(source: VersionSource, specDir: string): Promise<string> {

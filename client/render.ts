@@ -1,6 +1,7 @@
 // Terminal rendering of a release: the live `watch` view and `status`.
 import { formatDuration } from '../workflows/duration';
-import type { ReleaseStatus } from '../workflows/messages';
+import type { MetricStatus, ReleaseStatus } from '../workflows/messages';
+import { formatMetricValue } from '../workflows/metrics-format';
 
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number, text: string) => (useColor ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -49,9 +50,9 @@ export function renderStatus(s: ReleaseStatus, now = Date.now(), eventCount = 8,
     lines.push(`next    ${s.next.action}${left}`);
   }
   if (s.pendingApproval) lines.push(`approve ${s.pendingApproval}: bluegreen approve ${s.id}`);
-  if (s.lastAnalysis) {
-    const a = s.lastAnalysis;
-    lines.push(`analysis ${(a.errorRate * 100).toFixed(1)}% errors of ${a.requests}, p95 ${a.p95Ms}ms`);
+  if (s.analysis?.metrics.length) {
+    lines.push('analysis');
+    for (const line of renderMetrics(s.analysis.metrics)) lines.push(`  ${line}`);
   }
   if (s.result) {
     lines.push(`result  ${bold(s.result.outcome)}: ${s.result.reason}`);
@@ -63,6 +64,23 @@ export function renderStatus(s: ReleaseStatus, now = Date.now(), eventCount = 8,
     for (const e of s.events.slice(-eventCount)) lines.push(`  ${formatEvent(e)}`);
   }
   return width ? lines.map((l) => fit(l, width)).join('\n') : lines.join('\n');
+}
+
+/** One line per metric: name, value against its range, verdict, counters, when measured. */
+export function renderMetrics(metrics: MetricStatus[]): string[] {
+  const nameWidth = Math.max(...metrics.map((m) => m.name.length));
+  const valueWidth = Math.max(...metrics.map((m) => formatMetricValue(m.value).length));
+  return metrics.map((m) => {
+    const verdict =
+      m.verdict === 'passed'
+        ? greenText('passed')
+        : m.verdict === 'failed'
+          ? paint(31, 'FAILED')
+          : paint(33, 'inconclusive');
+    const counters = m.failures || m.inconclusive ? ` (failed ${m.failures}, inconclusive ${m.inconclusive})` : '';
+    const why = m.verdict === 'passed' ? '' : `: ${m.message}`;
+    return `${m.name.padEnd(nameWidth)}  ${formatMetricValue(m.value).padStart(valueWidth)} ${dim(`(${m.range})`)}  ${verdict}${why}${counters}  ${dim(m.at.slice(11, 19))}`;
+  });
 }
 
 /** Cuts a line to `width` visible characters, leaving colour codes intact. */

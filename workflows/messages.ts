@@ -2,7 +2,8 @@
 // workflow and the client so the names cannot drift.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Color } from './spec';
-import type { AnalysisMeasurement, Weights } from './plan';
+import type { Measurement } from './metrics';
+import type { Weights } from './plan';
 
 export const phases = [
   'scheduled',
@@ -56,7 +57,9 @@ export interface ReleaseStatus {
   pendingApproval?: 'beforeTraffic' | 'beforeDecommission';
   /** What the release does next, and when (ISO time) if it is waiting. */
   next?: { action: string; at?: string };
-  lastAnalysis?: AnalysisMeasurement & { at: string };
+  /** Every metric's latest measurement and its counters since the release started (or since a
+   * `resume` accepted an inconclusive pause). */
+  analysis?: { metrics: MetricStatus[] };
   events: ReleaseEvent[];
   result?: ReleaseResult;
   /** Set by a `repair` run: which run of the record it repairs and how that run ended. */
@@ -75,6 +78,15 @@ export interface EndedRun {
   reason?: string;
   /** The command that puts the record back into a known state. */
   repair: string;
+}
+
+/** One line of the analysis table: the latest measurement of a metric and how often it failed
+ * or was inconclusive (the counters `failureLimit` and `inconclusiveLimit` apply to). */
+export interface MetricStatus extends Measurement {
+  /** When the measurement was taken (ISO time). */
+  at: string;
+  failures: number;
+  inconclusive: number;
 }
 
 export const statusQuery = defineQuery<ReleaseStatus>('status');
@@ -149,4 +161,6 @@ export interface ReleaseInput {
   /** Absolute folder of the spec file; the local provider runs commands there. */
   specDir: string;
   requestedBy?: string;
+  /** Set when a long hold continued as new: where the previous run stopped (workflows/checkpoint.ts). */
+  checkpoint?: import('./checkpoint').Checkpoint;
 }

@@ -17,6 +17,11 @@ import type { ReleaseTracker } from './tracker';
 
 export type Gate = 'beforeTraffic' | 'beforeDecommission';
 export type HoldOutcome = 'elapsed' | 'promoted' | 'breach';
+export interface OperatorState {
+  paused: boolean;
+  promoteRequested: boolean;
+  approved: Gate[];
+}
 
 /** Raised inside the release to roll it back for a reason the operator should read. */
 export class RollbackReason extends Error {
@@ -39,6 +44,8 @@ export class OperatorControl {
   private readonly approved = new Set<Gate>();
   /** Set by the release: cancels the abortable part of the release. */
   onAbort: () => void = () => undefined;
+  /** Set by the analysis loop: a resume after an inconclusive pause resets its counters. */
+  onResume: () => void = () => undefined;
 
   constructor(private readonly tracker: ReleaseTracker) {}
 
@@ -117,6 +124,7 @@ export class OperatorControl {
         this.tracker.status.paused = false;
         this.tracker.status.pauseReason = undefined;
         message = 'resumed';
+        this.onResume();
         break;
       case 'abort':
         this.abortReason = `aborted by ${by ?? 'operator'}: ${reason}`;
@@ -136,6 +144,29 @@ export class OperatorControl {
     return { accepted: true, message };
   }
 
+  /** Pauses on the release's own account (an inconclusive analysis), as a `pause` would. */
+  pauseFor(reason: string, by: string): void {
+    if (!this.paused) {
+      this.paused = true;
+      this.tracker.status.paused = true;
+      this.tracker.status.pauseReason = reason;
+    }
+    const w = this.tracker.status.weights;
+    this.tracker.event('pause', `paused: ${reason}; weights stay at blue ${w.blue}% / green ${w.green}%`, by);
+  }
+
+  /** What a run continued as new must remember (the rest is in the status it carries). */
+  snapshot(): OperatorState {
+    return { paused: this.paused, promoteRequested: this.promoteRequested, approved: [...this.approved] };
+  }
+
+  restore(state: OperatorState | undefined): void {
+    if (!state) return;
+    this.paused = state.paused;
+    this.promoteRequested = state.promoteRequested;
+    for (const gate of state.approved) this.approved.add(gate);
+  }
+
   /** Resolves once the release is not paused: pause freezes weights, so every shift waits here. */
   async unpaused(): Promise<void> {
     if (!this.paused) return;
@@ -144,7 +175,8 @@ export class OperatorControl {
   }
 
   /**
-   * Waits `ms` of unpaused time. Returns early on a promote (when allowed) or when `breached`
+   * Waits `ms` of unpaused time. Used only by the analysis loop of releases started before
+   * workflows/analysis.ts (analysis-legacy.ts), whose recorded timers must replay unchanged. Returns early on a promote (when allowed) or when `breached`
    * turns true. Abort cancels the surrounding scope, so it surfaces as a CancelledFailure.
    */
   async hold(ms: number, nextAction: string, breached: () => boolean, allowPromote: boolean): Promise<HoldOutcome> {

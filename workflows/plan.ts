@@ -1,17 +1,9 @@
-// Pure, deterministic release planning: which color is live, what each step weighs and waits,
-// and whether an analysis round breaches the spec. No I/O: safe in the workflow, easy to test.
+// Pure, deterministic release planning: which color is live, what each step weighs and waits.
+// No I/O: safe in the workflow, easy to test. Judging analysis lives in workflows/analysis.ts.
 import { formatDuration, parseDuration } from './duration';
-import type { AnalysisSpec, Color, ReleaseSpec } from './spec';
+import type { Color, ReleaseSpec } from './spec';
 
 export type Weights = Record<Color, number>;
-
-export interface AnalysisMeasurement {
-  requests: number;
-  errors: number;
-  errorRate: number;
-  p95Ms: number;
-  lastError?: string;
-}
 
 export function otherColor(color: Color): Color {
   return color === 'blue' ? 'green' : 'blue';
@@ -109,18 +101,6 @@ export function planRelease(spec: ReleaseSpec, newColor: Color, firstRelease: bo
     },
     minimumTotalMs: shiftingMs + bakeMs,
   };
-}
-
-/** null when the round passes; otherwise the breach, worded for the operator. */
-export function judgeAnalysis(m: AnalysisMeasurement, analysis: AnalysisSpec): string | null {
-  const problems: string[] = [];
-  if (m.errorRate > analysis.maxErrorRate) {
-    problems.push(
-      `error rate ${(m.errorRate * 100).toFixed(1)}% > ${(analysis.maxErrorRate * 100).toFixed(1)}% (${m.errors}/${m.requests}${m.lastError ? `, last: ${m.lastError}` : ''})`,
-    );
-  }
-  if (m.p95Ms > analysis.maxLatencyMs) problems.push(`p95 latency ${m.p95Ms}ms > ${analysis.maxLatencyMs}ms`);
-  return problems.length ? problems.join('; ') : null;
 }
 
 export function describePlan(plan: ReleasePlan): string[] {

@@ -3,10 +3,14 @@
 // judging it, keep the old color warm, decommission it. Every step that changes the world
 // first registers how to undo it; any failure, breach, abort or approval timeout unwinds them.
 import {
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   condition,
+  ContinueAsNew,
   isCancellation,
+  makeContinueAsNewFunc,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -14,10 +18,16 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities, ColorRequest } from '../activities';
+import { AnalysisLoop, REPORT_EVERY_MS, type AnalysisState } from './analysis';
+import { legacyAnalysisWatcher } from './analysis-legacy';
+import type { Checkpoint } from './checkpoint';
 import { parseDuration, formatDuration } from './duration';
+import { describeError } from './errors';
+// The repair workflow words errors as the release does.
+export { describeError };
 import { statusQuery, type Outcome, type ReleaseInput, type ReleaseResult } from './messages';
 import { OperatorControl, RollbackReason } from './operator';
-import { describePlan, detectLiveColor, judgeAnalysis, planRelease, weightsFor, type PlannedStep } from './plan';
+import { describePlan, detectLiveColor, planRelease, weightsFor, type PlannedStep, type ReleasePlan } from './plan';
 import type { Color, GateSpec, HookName, ReleaseSpec, ResolvedSpec } from './spec';
 import { describeWindow, nextWindowOpening } from './window';
 import { ReleaseTracker } from './tracker';
@@ -30,11 +40,13 @@ interface Compensation {
 }
 
 export async function release(input: ReleaseInput): Promise<ReleaseResult> {
-  const { specDir } = input;
+  // A run continued from a long hold (see continueFrom) resumes at its checkpoint.
+  const { specDir, checkpoint: resumed } = input;
   // A recurring release learns its version when the run starts (step 0 below).
-  let spec: ResolvedSpec = { ...input.spec, version: input.spec.version ?? '' };
+  let spec: ResolvedSpec = resumed?.spec ?? { ...input.spec, version: input.spec.version ?? '' };
   const tracker = new ReleaseTracker(input);
   const operator = new OperatorControl(tracker);
+  operator.restore(resumed?.operator);
   setHandler(statusQuery, () => tracker.status, { description: 'The release as `bluegreen status --json` shows it.' });
   operator.register();
   const notifier = new Notifier({ notify: input.spec.notify ?? [] }, tracker);
@@ -51,113 +63,160 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   const releaseScope = new CancellationScope();
   operator.onAbort = () => releaseScope.cancel();
 
-  let liveColor: Color | null = null;
-  let newColor: Color = 'blue';
+  let liveColor: Color | null = resumed?.liveColor ?? null;
+  let newColor: Color = resumed?.newColor ?? 'blue';
   let alreadyLive = false;
-  let trafficMoved = false;
+  // A continued run resumes inside a hold: traffic has moved.
+  let trafficMoved = resumed !== undefined;
+  const undoProvision = (): Compensation => ({
+    what: `decommission ${newColor}`,
+    undo: () => act.undo.decommissionColor(color(newColor)),
+  });
+  const undoTraffic = (previousLive: Color | null): Compensation =>
+    previousLive
+      ? {
+          what: `restore ${previousLive} to 100%`,
+          undo: () => act.undo.shiftTraffic(spec.dns, weightsFor(previousLive, 100)),
+        }
+      : { what: 'remove the records of this first release', undo: () => act.undo.removeTraffic(spec.dns) };
 
   try {
     await releaseScope.run(async () => {
-      // 0. A recurring release reads its version; one that already serves is a no-op.
-      if (input.spec.versionFrom) {
-        spec = { ...spec, version: await act.lookup.resolveVersion(input.spec.versionFrom, specDir) };
-        tracker.version(spec.version);
-        alreadyLive = (await act.lookup.liveVersion(spec.dns.recordName)) === spec.version;
+      let plan: ReleasePlan;
+      let endpoint: string;
+      if (resumed) {
+        // Continued from a checkpoint: provisioned, verified and shifted up to the hold it stopped in.
+        plan = planRelease(spec, newColor, liveColor === null);
+        endpoint = resumed.endpoint;
+        compensations.unshift(undoTraffic(liveColor), undoProvision());
+      } else {
+        // 0. A recurring release reads its version; one that already serves is a no-op.
+        if (input.spec.versionFrom) {
+          spec = { ...spec, version: await act.lookup.resolveVersion(input.spec.versionFrom, specDir) };
+          tracker.version(spec.version);
+          alreadyLive = (await act.lookup.liveVersion(spec.dns.recordName)) === spec.version;
+        }
+
+        // 1. Find which color is live.
+        const observed = await act.dns.readTraffic(spec.dns);
+        const live = detectLiveColor(observed);
+        ({ liveColor, newColor } = live);
+        tracker.colors(liveColor, newColor, observed);
+        if (live.warning) tracker.event('warning', live.warning);
+        if (alreadyLive) return;
+        plan = planRelease(spec, newColor, liveColor === null);
+        tracker.status.step = { index: 0, total: plan.steps.length };
+        tracker.event(
+          'started',
+          `releasing ${spec.version} on ${newColor}${liveColor ? ` (${liveColor} is live)` : ''}`,
+        );
+        tracker.event(
+          'plan',
+          [
+            liveColor
+              ? `${liveColor} is live; releasing ${spec.version} on ${newColor}`
+              : `first release: ${spec.version} on ${newColor}`,
+            ...describePlan(plan),
+          ].join('\n'),
+        );
+
+        // 2. Provision the idle color.
+        tracker.phase('provisioning', `provisioning ${newColor} with ${spec.version}`);
+        compensations.unshift(undoProvision());
+        const provisioned = await act.env.provisionColor(color(newColor));
+        endpoint = provisioned.endpoint;
+        tracker.event('provisioned', provisioned.detail);
+
+        // 3. Verify it before it gets any traffic.
+        tracker.phase('verifying', `health-checking ${provisioned.endpoint}${spec.verify.http.path}`);
+        const health = await act.probe.checkHealth(provisioned.endpoint, spec.verify.http);
+        if (!health.healthy)
+          throw new RollbackReason(
+            `health check of ${newColor} failed after ${health.attempts} attempts: ${health.last}`,
+          );
+        tracker.event('verified', `${newColor} is healthy (${health.last} after ${health.attempts} attempt(s))`);
+        if (plan.gates.beforeTraffic)
+          await operator.awaitApproval('beforeTraffic', plan.approvalTimeoutMs, spec.approval.onTimeout);
+        await passGates('beforeTraffic');
       }
 
-      // 1. Find which color is live.
-      const observed = await act.dns.readTraffic(spec.dns);
-      const live = detectLiveColor(observed);
-      ({ liveColor, newColor } = live);
-      tracker.colors(liveColor, newColor, observed);
-      if (live.warning) tracker.event('warning', live.warning);
-      if (alreadyLive) return;
-      const plan = planRelease(spec, newColor, liveColor === null);
-      tracker.status.step = { index: 0, total: plan.steps.length };
-      tracker.event('started', `releasing ${spec.version} on ${newColor}${liveColor ? ` (${liveColor} is live)` : ''}`);
-      tracker.event(
-        'plan',
-        [
-          liveColor
-            ? `${liveColor} is live; releasing ${spec.version} on ${newColor}`
-            : `first release: ${spec.version} on ${newColor}`,
-          ...describePlan(plan),
-        ].join('\n'),
-      );
-
-      // 2. Provision the idle color.
-      tracker.phase('provisioning', `provisioning ${newColor} with ${spec.version}`);
-      compensations.unshift({
-        what: `decommission ${newColor}`,
-        undo: () => act.undo.decommissionColor(color(newColor)),
-      });
-      const provisioned = await act.env.provisionColor(color(newColor));
-      tracker.event('provisioned', provisioned.detail);
-
-      // 3. Verify it before it gets any traffic.
-      tracker.phase('verifying', `health-checking ${provisioned.endpoint}${spec.verify.http.path}`);
-      const health = await act.probe.checkHealth(provisioned.endpoint, spec.verify.http);
-      if (!health.healthy)
-        throw new RollbackReason(
-          `health check of ${newColor} failed after ${health.attempts} attempts: ${health.last}`,
-        );
-      tracker.event('verified', `${newColor} is healthy (${health.last} after ${health.attempts} attempt(s))`);
-      if (plan.gates.beforeTraffic)
-        await operator.awaitApproval('beforeTraffic', plan.approvalTimeoutMs, spec.approval.onTimeout);
-      await passGates('beforeTraffic');
-
       // 4. Shift traffic in steps, judging the new color during every step.
-      const previousLive = liveColor;
-      compensations.unshift(
-        previousLive
-          ? {
-              what: `restore ${previousLive} to 100%`,
-              undo: () => act.undo.shiftTraffic(spec.dns, weightsFor(previousLive, 100)),
-            }
-          : { what: 'remove the records of this first release', undo: () => act.undo.removeTraffic(spec.dns) },
-      );
-      const judge = analysisWatcher(spec, provisioned.endpoint);
+      if (!resumed) compensations.unshift(undoTraffic(liveColor));
+      const analysis = patched('analysis-watch')
+        ? new AnalysisLoop(
+            act.analysis.watchAnalysis,
+            spec,
+            { newColor, liveColor, endpoint },
+            tracker,
+            operator,
+            resumed?.analysis,
+          )
+        : legacyAnalysisWatcher(act.probe, tracker, operator, spec, endpoint);
+      const resumeAt = resumed?.hold;
       const targetOf = (step: PlannedStep) => (operator.promoteRequested ? plan.steps[plan.steps.length - 1] : step);
       for (const step of plan.steps) {
-        await operator.unpaused();
-        await windowOpen(`shift ${newColor} to ${operator.promoteRequested ? 100 : step.percent}%`);
-        await orFreeze(() => passGates('beforeStep', targetOf(step).percent));
-        const target = targetOf(step);
-        tracker.phase(
-          'shifting',
-          `step ${target.index}/${plan.steps.length}: ${newColor} to ${target.percent}%${operator.promoteRequested ? ' (promoted)' : ''}`,
-        );
-        const shifted = await act.dns.shiftTraffic(spec.dns, target.weights);
-        trafficMoved = true;
-        tracker.weights(target.weights, { index: target.index, total: plan.steps.length });
-        tracker.event(
-          'shifted',
-          `blue ${target.weights.blue}% / green ${target.weights.green}% in sync (${shifted.polls} GetChange poll(s))`,
-        );
-        if (target.percent === 100) break;
+        // Steps a previous run finished are done; the one it stopped in goes on holding.
+        if (resumeAt && (resumeAt.step === 'warm' || step.index < resumeAt.step)) continue;
+        let target: PlannedStep = step;
+        const resuming = resumeAt?.step === step.index;
+        if (!resuming) {
+          await operator.unpaused();
+          await windowOpen(`shift ${newColor} to ${operator.promoteRequested ? 100 : step.percent}%`);
+          await orFreeze(() => passGates('beforeStep', targetOf(step).percent));
+          target = targetOf(step);
+          tracker.phase(
+            'shifting',
+            `step ${target.index}/${plan.steps.length}: ${newColor} to ${target.percent}%${operator.promoteRequested ? ' (promoted)' : ''}`,
+          );
+          const shifted = await act.dns.shiftTraffic(spec.dns, target.weights);
+          trafficMoved = true;
+          tracker.weights(target.weights, { index: target.index, total: plan.steps.length });
+          tracker.event(
+            'shifted',
+            `blue ${target.weights.blue}% / green ${target.weights.green}% in sync (${shifted.polls} GetChange poll(s))`,
+          );
+          if (target.percent === 100) break;
+        }
         const held = await orFreeze(() =>
-          judge(
+          analysis.hold(
             `step ${target.index}`,
-            target.waitMs,
+            resuming ? resumeAt.remainingMs : target.waitMs,
             `shift ${newColor} to ${plan.steps[target.index].percent}%`,
+            { step: target.index, percent: target.percent },
             true,
           ),
         );
-        if (held === 'promoted') tracker.event('promote', 'skipping the remaining steps');
+        if (held !== 'promoted' && held.outcome === 'continue')
+          return continueFrom({ step: target.index, remainingMs: held.remainingMs }, endpoint, analysis.state());
+        if (held === 'promoted' || held.outcome === 'promoted')
+          tracker.event('promote', 'skipping the remaining steps');
       }
 
       // 5. Keep the old color warm, still judging the new one, then get approval to tear it down.
       if (liveColor !== null) {
-        tracker.phase(
-          'baking',
-          `${newColor} serves 100%; keeping ${liveColor} warm for ${formatDuration(plan.bakeMs)}`,
+        const resumingWarm = resumeAt?.step === 'warm';
+        if (!resumingWarm)
+          tracker.phase(
+            'baking',
+            `${newColor} serves 100%; keeping ${liveColor} warm for ${formatDuration(plan.bakeMs)}`,
+          );
+        const warm = await orFreeze(() =>
+          analysis.hold(
+            'warm period',
+            resumingWarm ? resumeAt.remainingMs : plan.bakeMs,
+            `decommission ${liveColor}`,
+            { step: plan.steps.length, percent: 100 },
+            false,
+          ),
         );
-        await orFreeze(() => judge('warm period', plan.bakeMs, `decommission ${liveColor}`, false));
+        if (warm !== 'promoted' && warm.outcome === 'continue')
+          return continueFrom({ step: 'warm', remainingMs: warm.remainingMs }, endpoint, analysis.state());
         if (plan.gates.beforeDecommission)
           await operator.awaitApproval('beforeDecommission', plan.approvalTimeoutMs, spec.approval.onTimeout);
       }
     });
   } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
     const reason = isCancellation(err) ? (operator.abortReason ?? 'the workflow was cancelled') : describeError(err);
     tracker.phase('rolling-back', `rolling back: ${reason}`);
     tracker.next(compensations.map((c) => c.what).join(', then '));
@@ -268,35 +327,33 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     }
   }
 
-  /** Runs the analysis rounds for as long as a hold lasts; a breach ends the hold and rolls back. */
-  function analysisWatcher(s: ResolvedSpec, endpoint: string) {
-    const everyMs = parseDuration(s.traffic.analysis.every);
-    return async (stage: string, ms: number, nextAction: string, allowPromote: boolean) => {
-      if (ms <= 0) return 'elapsed' as const;
-      let done = false;
-      let breach: string | null = null;
-      const rounds = (async () => {
-        while (!done && breach === null) {
-          try {
-            const m = await act.probe.analyzeColor(endpoint, s.traffic.analysis);
-            tracker.analysis(m);
-            breach = judgeAnalysis(m, s.traffic.analysis);
-          } catch (err) {
-            if (isCancellation(err)) return;
-            breach = `analysis could not run: ${describeError(err)}`;
-          }
-          if (breach === null) await condition(() => done, everyMs);
-        }
-      })();
-      try {
-        const outcome = await operator.hold(ms, nextAction, () => breach !== null, allowPromote);
-        if (outcome === 'breach') throw new RollbackReason(`analysis breach during ${stage}: ${breach}`);
-        return outcome;
-      } finally {
-        done = true;
-        await rounds.catch(() => undefined);
-      }
+  /**
+   * Ends this run and continues the release as a new one with the same state: a hold that
+   * lasts days keeps each run's history small. Handlers finish first, so no signal or update
+   * sent to this run is lost; later ones reach the new run.
+   */
+  async function continueFrom(hold: Checkpoint['hold'], endpoint: string, analysis: AnalysisState): Promise<never> {
+    const run = (resumed?.run ?? 1) + 1;
+    tracker.event(
+      'continue-as-new',
+      `run ${run - 1} has ${workflowInfo().historyLength} history events; the release goes on as run ${run}, ${hold.step === 'warm' ? 'in the warm period' : `at step ${hold.step}`} with ${formatDuration(hold.remainingMs)} of it left`,
+    );
+    // Queued notifications go out from this run; every handler finishes, so nothing sent is lost.
+    await notifier.drain();
+    await condition(allHandlersFinished);
+    const checkpoint: Checkpoint = {
+      spec,
+      liveColor,
+      newColor,
+      endpoint,
+      hold,
+      status: tracker.status,
+      operator: operator.snapshot(),
+      analysis,
+      run,
     };
+    const next = makeContinueAsNewFunc<typeof release>({ typedSearchAttributes: workflowInfo().typedSearchAttributes });
+    return next({ spec: input.spec, specDir, requestedBy: input.requestedBy, checkpoint });
   }
 }
 
@@ -340,13 +397,6 @@ async function finish(
     nonRetryable: true,
     details: [result],
   });
-}
-
-export function describeError(err: unknown): string {
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  // Activity failures wrap the real cause; the operator wants the innermost message.
-  while (e && (e as { cause?: unknown }).cause) e = e.cause as typeof e;
-  return e?.message ?? String(err);
 }
 
 /** Timeouts and retries fitted to each external system (the repair workflow uses them too). */
@@ -419,9 +469,16 @@ export function activitiesFor(spec: ReleaseSpec) {
       heartbeatTimeout: '30s',
       retry: { maximumAttempts: 3 },
     });
+  // One analysis window (activities/watch.ts) plus room for its last round.
+  const analysis: ActivityOptions = {
+    startToCloseTimeout: REPORT_EVERY_MS + 10 * 60_000,
+    heartbeatTimeout: '1m',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+  };
   return {
     gates,
     lookup: proxyActivities<Activities>(lookup),
+    analysis: proxyActivities<Activities>(analysis),
     dns: proxyActivities<Activities>(route53),
     env: proxyActivities<Activities>(environment),
     probe: proxyActivities<Activities>(probes),

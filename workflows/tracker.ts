@@ -2,8 +2,9 @@
 // current details and the BlueGreenPhase search attribute, so they never disagree.
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { formatDuration } from './duration';
-import type { Phase, ReleaseEvent, ReleaseInput, ReleaseStatus } from './messages';
-import type { AnalysisMeasurement, Weights } from './plan';
+import type { MetricStatus, Phase, ReleaseEvent, ReleaseInput, ReleaseStatus } from './messages';
+import { formatMetricValue } from './metrics-format';
+import type { Weights } from './plan';
 import { phaseKey, versionKey } from './search-attributes';
 import type { Color } from './spec';
 
@@ -16,7 +17,8 @@ export class ReleaseTracker {
 
   constructor(input: ReleaseInput) {
     const info = workflowInfo();
-    this.status = {
+    // A run continued from a checkpoint picks up the status (events included) where the last run left it.
+    this.status = input.checkpoint?.status ?? {
       id: info.workflowId,
       service: input.spec.service,
       version: input.spec.version ?? '(read from versionFrom at start)',
@@ -80,8 +82,9 @@ export class ReleaseTracker {
     this.publish();
   }
 
-  analysis(m: AnalysisMeasurement): void {
-    this.status.lastAnalysis = { ...m, at: new Date().toISOString() };
+  /** The analysis table: one line per metric, latest measurement and counters. */
+  analysis(metrics: MetricStatus[]): void {
+    this.status.analysis = { metrics };
     this.publish();
   }
 
@@ -97,12 +100,21 @@ export class ReleaseTracker {
       lines.push(`Next: ${s.next.action}${when}`);
     }
     if (s.pendingApproval) lines.push(`Waiting for approval (${s.pendingApproval}): send the \`approve\` signal.`);
-    if (s.lastAnalysis)
-      lines.push(
-        `Last analysis: ${(s.lastAnalysis.errorRate * 100).toFixed(1)}% errors, p95 ${s.lastAnalysis.p95Ms}ms`,
-      );
+    if (s.analysis?.metrics.length) lines.push(analysisTable(s.analysis.metrics));
     const last = s.events[s.events.length - 1];
     if (last) lines.push(`Latest: ${last.message}`);
     setCurrentDetails(lines.join('\n\n'));
   }
+}
+
+function analysisTable(metrics: MetricStatus[]): string {
+  const rows = metrics.map(
+    (m) =>
+      `| ${m.name} | ${formatMetricValue(m.value)} | ${m.range} | ${m.verdict} | ${m.failures} | ${m.inconclusive} | ${m.at.slice(11, 19)} |`,
+  );
+  return [
+    '| metric | value | range | verdict | failed | inconclusive | at |',
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }

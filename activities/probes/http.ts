@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDuration } from '../../workflows/duration';
 import type { AnalysisSpec, HttpCheckSpec } from '../../workflows/spec';
-import type { AnalysisMeasurement } from '../../workflows/plan';
+import type { AnalysisMeasurement } from '../../workflows/analysis-legacy';
 
 export interface HealthResult {
   healthy: boolean;

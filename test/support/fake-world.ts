@@ -3,19 +3,34 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities, ColorRequest } from '../../activities';
 import type { DeliveryRequest, GateRequest, GateVerdict } from '../../activities/notify';
-import type { AnalysisMeasurement, Weights } from '../../workflows/plan';
-import type { AnalysisSpec, Color, DnsSpec, HttpCheckSpec } from '../../workflows/spec';
+import type { WatchReport, WatchRequest } from '../../activities/watch';
+import { judgeReading, type AnalysisRequest, type Measurement } from '../../workflows/metrics';
+import type { Weights } from '../../workflows/plan';
+import type { Color, DnsSpec, HttpCheckSpec } from '../../workflows/spec';
 import { parseSpec } from '../../client/spec-file';
 import type { ReleaseSpec, ReleaseSpecInput } from '../../workflows/spec';
 
-export const healthyRound: AnalysisMeasurement = { requests: 20, errors: 0, errorRate: 0, p95Ms: 12 };
-export const failingRound: AnalysisMeasurement = {
-  requests: 20,
-  errors: 10,
-  errorRate: 0.5,
-  p95Ms: 12,
-  lastError: 'HTTP 500',
-};
+/** A round of the built-in probe, judged as analyzeRound judges it (maxErrorRate 0.01, p95 ≤ 500). */
+export function probeRound(errorRate: number, p95Ms = 12): Measurement[] {
+  const errors = Math.round(errorRate * 20);
+  return [
+    judgeReading(
+      {
+        name: 'probe.error-rate',
+        value: errorRate,
+        detail: `${errors}/20 requests failed${errors ? ', last: HTTP 500' : ''}`,
+      },
+      { max: 0.01 },
+    ),
+    judgeReading({ name: 'probe.p95-ms', value: p95Ms }, { max: 500 }),
+  ];
+}
+export const healthyRound: Measurement[] = probeRound(0);
+export const failingRound: Measurement[] = probeRound(0.5);
+/** A metric with nothing to read, e.g. a PromQL query with an empty result. */
+export function emptyResult(name = 'error-ratio'): Measurement {
+  return judgeReading({ name, value: null, problem: 'empty result' }, { max: 0.01 });
+}
 
 export class FakeWorld {
   records: Partial<Weights> = {};
@@ -30,14 +45,23 @@ export class FakeWorld {
   lastCompletedVersion: string | null = null;
   provisionError?: string;
   shiftError?: { type: string; message: string; afterShifts: number };
-  /** Decides each analysis round (1-based round number, current weights). */
-  analysis: (round: number, weights: Partial<Weights>) => AnalysisMeasurement = () => healthyRound;
   /** Every notification delivered, in order. */
   notifications: DeliveryRequest[] = [];
   /** Every gate asked, with the weights at the moment it was asked. */
   gateCalls: { req: GateRequest; weights: Partial<Weights> }[] = [];
   /** Decides each gate; default: pass. */
   gate: (req: GateRequest) => GateVerdict = () => ({ passed: true, message: 'gate answered HTTP 200' });
+  /** Decides each analysis round (1-based round number, current weights, what the workflow asked). */
+  analysis: (round: number, weights: Partial<Weights>, req: AnalysisRequest) => Measurement[] = () => healthyRound;
+  /**
+   * How many rounds one watchAnalysis call may report (default: the whole window). The fake
+   * answers at once, as if the window had passed; the workflow then waits out the window's time.
+   */
+  roundsPerReport = Infinity;
+  /** Real milliseconds a round takes (1-based round number): lets a hold end during a round. */
+  roundDelayMs: (round: number) => number = () => 0;
+  /** Every watchAnalysis request, for tests that check windows and template variables. */
+  watchRequests: WatchRequest[] = [];
   /** Hook after every successful shift (tests send signals from here). */
   onShift: (weights: Weights, count: number) => void = () => undefined;
 
@@ -100,9 +124,24 @@ export class FakeWorld {
         world.gateCalls.push({ req, weights: { ...world.records } });
         return world.gate(req);
       },
-      async analyzeColor(_endpoint: string, _analysis: AnalysisSpec) {
+      async analyzeRound(req: AnalysisRequest) {
         world.analysisRounds++;
-        return world.analysis(world.analysisRounds, world.records);
+        return world.analysis(world.analysisRounds, world.records, req);
+      },
+      async watchAnalysis(req: WatchRequest): Promise<WatchReport> {
+        world.watchRequests.push(req);
+        const windowRounds = Math.max(1, Math.ceil(req.windowMs / req.everyMs));
+        let report: WatchReport | undefined;
+        for (let i = 0; i < Math.min(windowRounds, world.roundsPerReport); i++) {
+          world.analysisRounds++;
+          const at = new Date().toISOString();
+          const measurements = world.analysis(world.analysisRounds, world.records, req);
+          const delay = world.roundDelayMs(world.analysisRounds);
+          if (delay) await new Promise((r) => setTimeout(r, delay));
+          report = { rounds: i + 1, at, measurements };
+          if (measurements.some((m) => m.verdict !== 'passed')) break;
+        }
+        return report!;
       },
     };
     return impl as unknown as Activities;

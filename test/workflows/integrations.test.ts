@@ -2,7 +2,7 @@
 // recording every delivery and gate call in order.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { failingRound, testSpec, type FakeWorld } from '../support/fake-world';
+import { failingRound, healthyRound, testSpec, type FakeWorld } from '../support/fake-world';
 import { ended, liveWorld, status, timeSkippingHarness, until } from '../support/time-skipping';
 import type { ReleaseSpecInput } from '../../workflows/spec';
 
@@ -109,8 +109,7 @@ describe('gates', () => {
 describe('freeze', () => {
   const breakAfterFirstShift = (world: FakeWorld) => {
     let broken = true;
-    world.analysis = (_round, weights) =>
-      broken && weights.green === 10 ? failingRound : { requests: 20, errors: 0, errorRate: 0, p95Ms: 5 };
+    world.analysis = (_round, weights) => (broken && weights.green === 10 ? failingRound : healthyRound);
     return () => (broken = false);
   };
 

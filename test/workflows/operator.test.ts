@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { updatesByAction, type ActionOutcome } from '../../workflows/messages';
-import { failingRound, testSpec } from '../support/fake-world';
+import { failingRound, healthyRound, testSpec } from '../support/fake-world';
 import { ended, liveWorld, status, timeSkippingHarness, until } from '../support/time-skipping';
 import { sendAction } from '../../client/releases';
 
@@ -46,7 +46,7 @@ describe('operator control', () => {
   it('analysis still protects a paused release', async () => {
     const world = liveWorld();
     let breakNow = false;
-    world.analysis = () => (breakNow ? failingRound : { requests: 20, errors: 0, errorRate: 0, p95Ms: 5 });
+    world.analysis = () => (breakNow ? failingRound : healthyRound);
     await withRelease(world, testSpec(), async (handle) => {
       await until(handle, 'step 1', (s) => s.weights.green === 10);
       await update(handle, 'pause');

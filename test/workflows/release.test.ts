@@ -90,7 +90,7 @@ describe('release workflow', () => {
     world.analysis = (_round, weights) => ((weights.green ?? 0) >= 50 ? failingRound : healthyRound);
     const run = await runRelease(world, testSpec());
     assert.equal(run.failure?.outcome, 'rolled-back');
-    assert.match(run.failure!.reason, /analysis breach during step 2: error rate 50.0%/);
+    assert.match(run.failure!.reason, /analysis breach during step 2: probe.error-rate failed: 0.5 > max 0.01/);
     assert.deepEqual(world.shifts, [
       { blue: 90, green: 10 },
       { blue: 50, green: 50 },

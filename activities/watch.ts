@@ -1,0 +1,50 @@
+// One analysis window: rounds of every metric, `everyMs` apart, inside one activity. A passing
+// round costs the workflow nothing; the activity returns (one history entry for many rounds) when
+// a round is not passed — the workflow must count and record it — or when the window is over.
+// The workflow keeps windows to at most a quarter of an hour so status stays current, and never
+// past the end of the hold, so the last round of a hold is judged like any other.
+import type { AnalysisRequest, Measurement } from '../workflows/metrics';
+
+export interface WatchRequest extends AnalysisRequest {
+  everyMs: number;
+  /** How long this window lasts; its first round starts at once. */
+  windowMs: number;
+}
+
+export interface WatchReport {
+  /** Rounds measured in this window; the next is due `rounds × every` after the window began. */
+  rounds: number;
+  /** When the last round was taken (ISO time), and its measurements. */
+  at: string;
+  measurements: Measurement[];
+}
+
+export interface WatchContext {
+  round: (req: AnalysisRequest) => Promise<Measurement[]>;
+  /** Resolves after `ms`, or early (rejecting) when the activity is cancelled. */
+  sleep: (ms: number) => Promise<void>;
+  heartbeat: (details: unknown) => void;
+  cancelled: () => boolean;
+}
+
+export async function watchAnalysis(req: WatchRequest, ctx: WatchContext): Promise<WatchReport> {
+  const started = Date.now();
+  const windowEnds = started + req.windowMs;
+  let rounds = 0;
+  for (;;) {
+    const at = new Date().toISOString();
+    const measurements = await ctx.round(req);
+    rounds++;
+    const report: WatchReport = { rounds, at, measurements };
+    // The latest round rides on the heartbeat: the Web UI shows it under pending activities.
+    ctx.heartbeat(report);
+    if (measurements.some((m) => m.verdict !== 'passed') || ctx.cancelled()) return report;
+    const nextRound = started + rounds * req.everyMs;
+    try {
+      await ctx.sleep(Math.min(nextRound, windowEnds) - Date.now());
+    } catch {
+      return report; // cancelled: the hold is over; what was measured still counts
+    }
+    if (nextRound >= windowEnds) return report;
+  }
+}
