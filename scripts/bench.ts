@@ -1,8 +1,8 @@
 // Benchmarks that print numbers (no pass/fail): CLI start-up per verb, the overhead a release
 // adds on top of its planned waits, how fast an abort puts the old color back, and the cost of
 // one weight shift through the Route 53 API, and one analysis round with five metrics. Runs on the
-// real local servers.
-//   node dist/scripts/bench.js [--runs 5] [analysis]     (`analysis` runs only that part)
+// real local servers. Last, history events per hour of a hold (time-skipping server).
+//   node dist/scripts/bench.js [--runs 5] [analysis|history]     (runs only that part)
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ import { setIdentifierFor } from '../workflows/names';
 import { testSpec } from '../test/support/fake-world';
 import { startStack } from '../test/support/stack';
 import { benchAnalysisRound } from './bench-analysis';
+import { benchHistory } from './bench-history';
 
 const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'bin', 'bluegreen.js');
@@ -34,11 +35,15 @@ async function main(): Promise<void> {
   });
   const runs = Number(values.runs);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const parts = ['analysis'];
+  const parts = ['analysis', 'history'];
   const unknown = positionals.filter((p) => !parts.includes(p));
   if (unknown.length) throw new Error(`unknown bench part ${unknown.join(', ')}; parts: ${parts.join(', ')}`);
   if (positionals.includes('analysis')) {
     await benchAnalysisRound(runs, stats);
+    return;
+  }
+  if (positionals.includes('history')) {
+    await benchHistory();
     return;
   }
 
@@ -135,6 +140,7 @@ async function main(): Promise<void> {
     await stack.stop();
   }
   await benchAnalysisRound(runs, stats);
+  await benchHistory();
 }
 
 main().then(

@@ -37,6 +37,52 @@ describe('watch view', () => {
     assert.match(text, /pause\s+paused: graphs;.*\[alice\]/);
   });
 
+  it('shows one line per analysis metric: value against its range, verdict, counters', () => {
+    const at = '2026-11-27T06:01:30.000Z';
+    const text = strip(
+      renderStatus({
+        ...status,
+        analysis: {
+          metrics: [
+            {
+              name: 'probe.error-rate',
+              value: 0,
+              verdict: 'passed',
+              message: '0 within ≤ 0.01',
+              range: '≤ 0.01',
+              at,
+              failures: 0,
+              inconclusive: 0,
+            },
+            {
+              name: 'error-ratio',
+              value: null,
+              verdict: 'inconclusive',
+              message: 'empty result',
+              range: '≤ 0.01',
+              at,
+              failures: 1,
+              inconclusive: 2,
+            },
+            {
+              name: 'p99',
+              value: 0.73125,
+              verdict: 'failed',
+              message: '0.73125 > max 0.5',
+              range: '≤ 0.5',
+              at,
+              failures: 1,
+              inconclusive: 0,
+            },
+          ],
+        },
+      }),
+    );
+    assert.match(text, /analysis\n {2}probe\.error-rate\s+0 \(≤ 0\.01\)\s+passed\s+06:01:30/);
+    assert.match(text, /error-ratio\s+— \(≤ 0\.01\)\s+inconclusive: empty result \(failed 1, inconclusive 2\)/);
+    assert.match(text, /p99\s+0\.731\d \(≤ 0\.5\)\s+FAILED: 0\.73125 > max 0\.5 \(failed 1, inconclusive 0\)/);
+  });
+
   it('cuts every line to the terminal width in the live view', () => {
     for (const line of strip(renderStatus(status, Date.now(), 8, 50)).split('\n'))
       assert.ok(line.length <= 50, `${line.length}: ${line}`);

@@ -75,7 +75,7 @@ describe('release core on real servers', () => {
   it('an app that fails analysis exits 3 with the live color still at 100% and no new process left', async () => {
     const r = await release('3.0.0-broken', { env: { ERROR_RATE: '0.5' } });
     assert.equal(r.code, 3, r.stdout + r.stderr);
-    assert.match(r.stdout, /analysis breach during step 1: error rate 50.0%/);
+    assert.match(r.stdout, /analysis breach during step 1: probe\.error-rate failed: 0\.5 > max 0\.05/);
     assert.deepEqual(await weights(), { blue: 0, green: 100 });
     assert.deepEqual(await running(), { blue: undefined, green: '2.0.0' });
     await record('analysis-breach');

@@ -40,8 +40,11 @@ export interface Stack {
   stop: () => Promise<void>;
 }
 
-export async function startStack(options: { ui?: boolean } = {}): Promise<Stack> {
-  const [temporal, moto] = await Promise.all([startDevServer({ ui: options.ui }), startMoto()]);
+export async function startStack(options: { ui?: boolean; dynamicConfig?: string[] } = {}): Promise<Stack> {
+  const [temporal, moto] = await Promise.all([
+    startDevServer({ ui: options.ui, dynamicConfig: options.dynamicConfig }),
+    startMoto(),
+  ]);
   const zoneId = await moto.createZone('example.com');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bluegreen-stack-'));
   const stateDir = path.join(dir, 'state');

@@ -17,7 +17,14 @@ export interface DevServer {
   stop: () => Promise<void>;
 }
 
-export async function startDevServer(options: { ui?: boolean; dbFile?: string } = {}): Promise<DevServer> {
+export async function startDevServer(
+  options: {
+    ui?: boolean;
+    dbFile?: string;
+    /** `--dynamic-config-value` settings, e.g. 'limit.historyCount.suggestContinueAsNew=300'. */
+    dynamicConfig?: string[];
+  } = {},
+): Promise<DevServer> {
   const port = await freePort();
   const uiPort = options.ui ? await freePort() : undefined;
   const dbFile = options.dbFile ?? path.join(mkdtempSync(path.join(os.tmpdir(), 'bluegreen-dev-')), 'temporal.db');
@@ -34,6 +41,7 @@ export async function startDevServer(options: { ui?: boolean; dbFile?: string } 
     'error',
   ];
   args.push(...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']));
+  for (const setting of options.dynamicConfig ?? []) args.push('--dynamic-config-value', setting);
   const started = startProcess(binaries.temporal(), args);
   const address = `127.0.0.1:${port}`;
   await waitFor(

@@ -2,11 +2,7 @@
 // one worker per release (its own task queue), the fake world behind the activities.
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
-import {
-  WorkflowFailedError,
-  type WorkflowHandle,
-  type WorkflowHandleWithFirstExecutionRunId,
-} from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -21,7 +17,7 @@ export interface Harness {
   withRelease: <T>(
     world: FakeWorld,
     spec: ReleaseSpec,
-    body: (handle: WorkflowHandleWithFirstExecutionRunId) => Promise<T>,
+    body: (handle: WorkflowHandle) => Promise<T>,
     startDelayMs?: number,
   ) => Promise<T>;
 }

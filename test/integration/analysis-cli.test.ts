@@ -1,0 +1,136 @@
+// Analysis on real servers: a dev server that suggests continue-as-new at 300 events (as a busy
+// production cluster would, only sooner), moto, a real worker and the demo app. A release paused
+// for two minutes with analysis every second keeps every run small and still answers `status`
+// with its whole story; an empty metric result pauses a release with `onInconclusive: pause`.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { setIdentifierFor } from '../../workflows/names';
+import type { ReleaseStatus } from '../../workflows/messages';
+import { eventsPerRun } from '../support/history';
+import { waitFor } from '../support/processes';
+import { recordHistory, startStack, type Stack } from '../support/stack';
+
+const id = 'bluegreen-shop.example.com';
+let stack: Stack;
+let version = 0;
+/** A stand-in metrics API: answers every query with an empty result. */
+let metricsApi: http.Server;
+let metricsUrl: string;
+
+before(async () => {
+  stack = await startStack({ dynamicConfig: ['limit.historyCount.suggestContinueAsNew=300'] });
+  metricsApi = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: 'success', data: { result: [] } }));
+  });
+  await new Promise<void>((resolve) => metricsApi.listen(0, '127.0.0.1', resolve));
+  metricsUrl = `http://127.0.0.1:${(metricsApi.address() as AddressInfo).port}/api/v1/query`;
+  const first = await stack.cli('start', stack.writeSpec('v0.yaml', await stack.appSpec('0.0.0')), '--watch');
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+});
+after(async () => {
+  metricsApi?.close();
+  await stack?.stop();
+});
+
+async function status(): Promise<ReleaseStatus> {
+  const r = await stack.cli('status', id, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as ReleaseStatus;
+}
+
+async function weights(): Promise<{ blue: number; green: number }> {
+  const found = await stack.moto.weights(stack.zoneId, 'shop.example.com');
+  return {
+    blue: found[setIdentifierFor('shop.example.com', 'blue')],
+    green: found[setIdentifierFor('shop.example.com', 'green')],
+  };
+}
+
+async function start(overrides: Record<string, unknown>, env?: Record<string, string>) {
+  const before = await weights();
+  const next = before.blue === 100 ? 'green' : 'blue';
+  const file = stack.writeSpec(`v${++version}.yaml`, await stack.appSpec(`${version}.0.0`, { overrides, env }));
+  const r = await stack.cli('start', file, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  await waitFor('first step', async () => ((await weights())[next] > 0 ? true : undefined), 30_000);
+  return { live: next === 'green' ? 'blue' : 'green', next } as const;
+}
+
+describe('analysis on real servers', () => {
+  it('a release paused with analysis every 1s for 2 minutes keeps every run under 900 events, answers status with its whole event list, and completes after resume', async () => {
+    // Every round fails (the app fails half its requests) but failureLimit tolerates it: each round
+    // is then a history entry, the costliest case, and the release must continue as new.
+    const { next } = await start(
+      {
+        traffic: {
+          steps: [10, 100],
+          interval: '10s',
+          analysis: { every: '1s', requests: 4, maxErrorRate: 0.05, failureLimit: 1000 },
+        },
+        decommission: { delay: '1s' },
+      },
+      { ERROR_RATE: '0.5' },
+    );
+    const paused = await stack.cli('pause', id, '--reason', 'two minutes of dashboards');
+    assert.equal(paused.code, 0, paused.stderr);
+    const held = await weights();
+    await new Promise((r) => setTimeout(r, 120_000));
+    assert.deepEqual(await weights(), held, 'weights held while paused');
+    const s = await status();
+    assert.equal(s.paused, true);
+    assert.equal(s.events[0].type, 'plan', 'the first run’s events are still there');
+    assert.ok(s.events.some((e) => e.type === 'pause' && e.by === 'tester@ci'));
+    const continued = s.events.filter((e) => e.type === 'continue-as-new');
+    assert.ok(continued.length >= 2, `continued as new ${continued.length} time(s)`);
+    const failed = s.events.filter((e) => e.type === 'analysis-failed').length;
+    assert.ok(failed >= 60, `${failed} failed measurements recorded`);
+    const rate = s.analysis!.metrics.find((m) => m.name === 'probe.error-rate')!;
+    assert.equal(rate.failures, failed, 'the counter survives continue-as-new');
+    const runs = await eventsPerRun(stack.client, id);
+    assert.ok(runs.length >= 3 && Math.max(...runs) < 900, `events per run: ${runs}`);
+
+    assert.equal((await stack.cli('resume', id)).code, 0);
+    const done = await stack.cli('watch', id);
+    assert.equal(done.code, 0, done.stdout);
+    assert.equal((await weights())[next], 100);
+    await recordHistory(stack, 'continued-as-new');
+  });
+
+  it('an empty metric result with onInconclusive: pause pauses the release with the weights held; abort rolls back', async () => {
+    const { live, next } = await start({
+      traffic: {
+        steps: [10, 100],
+        interval: '3s',
+        analysis: {
+          every: '500ms',
+          onInconclusive: 'pause',
+          metrics: [
+            {
+              name: 'error-ratio',
+              web: { url: `${metricsUrl}?query=errors{color="{{color}}"}`, jsonPath: '$.data.result[0].value[1]' },
+              max: 0.01,
+            },
+          ],
+        },
+      },
+    });
+    await waitFor('paused by analysis', async () => ((await status()).paused ? true : undefined), 30_000);
+    const s = await status();
+    assert.match(s.pauseReason!, /^error-ratio inconclusive: /);
+    assert.deepEqual(s.weights[next], 10);
+    await new Promise((r) => setTimeout(r, 5000)); // longer than the 3s step
+    assert.equal((await weights())[next], 10, 'weights held while paused');
+    const table = (await status()).analysis!.metrics.find((m) => m.name === 'error-ratio')!;
+    assert.deepEqual([table.verdict, table.value], ['inconclusive', null]);
+    const human = await stack.cli('status', id);
+    assert.match(human.stdout, /error-ratio\s+—\s+\(≤ 0\.01\)\s+inconclusive/);
+    assert.equal((await stack.cli('abort', id, '--reason', 'metrics are missing')).code, 0);
+    const watched = await stack.cli('watch', id);
+    assert.equal(watched.code, 3, watched.stdout);
+    assert.equal((await weights())[live], 100);
+    await recordHistory(stack, 'analysis-inconclusive-pause');
+  });
+});
