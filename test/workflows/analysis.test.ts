@@ -146,6 +146,8 @@ describe('analysis verdicts', () => {
       const s = await status(handle);
       const recorded = s.events.filter((e) => e.type === 'analysis-inconclusive');
       assert.equal(recorded.length, world.analysisRounds, 'one event per inconclusive measurement');
+      // Crossing inconclusiveLimit is told once (notify `inconclusive`), not at every round.
+      assert.equal(s.events.filter((e) => e.type === 'inconclusive').length, 1);
       assert.match(recorded[0].message, /^error-ratio = — \(≤ 0\.01\): empty result/);
       assert.equal(s.analysis!.metrics.find((m) => m.name === 'error-ratio')!.inconclusive, world.analysisRounds);
     });
