@@ -14,7 +14,7 @@ import type { WatchReport } from '../activities/watch';
 import { formatDuration, parseDuration } from './duration';
 import { describeError } from './errors';
 import type { MetricStatus } from './messages';
-import type { Measurement, TemplateVars } from './metrics';
+import { prometheusDuration, type Measurement, type TemplateVars } from './metrics';
 import { formatMetricValue } from './metrics-format';
 import { RollbackReason, type OperatorControl } from './operator';
 import type { AnalysisSpec, Color, ResolvedSpec } from './spec';
@@ -255,23 +255,4 @@ export class AnalysisLoop {
 
 function describe(m: Measurement): string {
   return `${m.name} = ${formatMetricValue(m.value)} (${m.range}): ${m.message}`;
-}
-
-/** 90000 → "1m30s", 500 → "500ms": the form PromQL range selectors take. */
-export function prometheusDuration(ms: number): string {
-  const units: [string, number][] = [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-    ['ms', 1],
-  ];
-  let rest = Math.max(0, Math.round(ms));
-  let out = '';
-  for (const [unit, size] of units) {
-    const n = Math.floor(rest / size);
-    if (n > 0) out += `${n}${unit}`;
-    rest -= n * size;
-  }
-  return out || '0s';
 }

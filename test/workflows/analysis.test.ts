@@ -65,7 +65,7 @@ describe('analysis verdicts', () => {
           record: 'shop.example.com',
           step: '1',
           percent: '10',
-          every: '1m',
+          every: '60s',
         });
       },
     );
