@@ -1,7 +1,8 @@
 // Analysis on real servers: a dev server that suggests continue-as-new at 300 events (as a busy
 // production cluster would, only sooner), moto, a real worker and the demo app. A release paused
 // for two minutes with analysis every second keeps every run small and still answers `status`
-// with its whole story; an empty metric result pauses a release with `onInconclusive: pause`.
+// with its whole story; an empty metric result (the real `web` provider against a local API) pauses a
+// release with `onInconclusive: pause`, then abort rolls it back, or resume lets it finish.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,15 +16,17 @@ import { recordHistory, startStack, type Stack } from '../support/stack';
 const id = 'bluegreen-shop.example.com';
 let stack: Stack;
 let version = 0;
-/** A stand-in metrics API: answers every query with an empty result. */
+/** A stand-in metrics API: an empty result until `metricsBack`, then a passing error ratio. */
 let metricsApi: http.Server;
+let metricsBack = false;
 let metricsUrl: string;
 
 before(async () => {
   stack = await startStack({ dynamicConfig: ['limit.historyCount.suggestContinueAsNew=300'] });
   metricsApi = http.createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ status: 'success', data: { result: [] } }));
+    const result = metricsBack ? [{ metric: {}, value: [Date.now() / 1000, '0.001'] }] : [];
+    res.end(JSON.stringify({ status: 'success', data: { result } }));
   });
   await new Promise<void>((resolve) => metricsApi.listen(0, '127.0.0.1', resolve));
   metricsUrl = `http://127.0.0.1:${(metricsApi.address() as AddressInfo).port}/api/v1/query`;
@@ -48,6 +51,25 @@ async function weights(): Promise<{ blue: number; green: number }> {
     green: found[setIdentifierFor('shop.example.com', 'green')],
   };
 }
+
+const inconclusiveMetric = () => ({
+  traffic: {
+    steps: [10, 100],
+    interval: '3s',
+    analysis: {
+      every: '500ms',
+      onInconclusive: 'pause',
+      metrics: [
+        {
+          name: 'error-ratio',
+          web: { url: `${metricsUrl}?query=errors{color="{{color}}"}`, jsonPath: '$.data.result[0].value[1]' },
+          max: 0.01,
+        },
+      ],
+    },
+  },
+  decommission: { delay: '1s' },
+});
 
 async function start(overrides: Record<string, unknown>, env?: Record<string, string>) {
   const before = await weights();
@@ -104,23 +126,8 @@ describe('analysis on real servers', () => {
   });
 
   it('an empty metric result with onInconclusive: pause pauses the release with the weights held; abort rolls back', async () => {
-    const { live, next } = await start({
-      traffic: {
-        steps: [10, 100],
-        interval: '3s',
-        analysis: {
-          every: '500ms',
-          onInconclusive: 'pause',
-          metrics: [
-            {
-              name: 'error-ratio',
-              web: { url: `${metricsUrl}?query=errors{color="{{color}}"}`, jsonPath: '$.data.result[0].value[1]' },
-              max: 0.01,
-            },
-          ],
-        },
-      },
-    });
+    metricsBack = false;
+    const { live, next } = await start(inconclusiveMetric());
     await waitFor('paused by analysis', async () => ((await status()).paused ? true : undefined), 30_000);
     const s = await status();
     assert.match(s.pauseReason!, /^error-ratio inconclusive: /);
@@ -136,5 +143,22 @@ describe('analysis on real servers', () => {
     assert.equal(watched.code, 3, watched.stdout);
     assert.equal((await weights())[live], 100);
     await recordHistory(stack, 'analysis-inconclusive-pause');
+  });
+
+  it('after an inconclusive pause, resume accepts it and the release continues to the end', async () => {
+    metricsBack = false;
+    const { next } = await start(inconclusiveMetric());
+    await waitFor('paused by analysis', async () => ((await status()).paused ? true : undefined), 30_000);
+    assert.equal((await weights())[next], 10);
+    metricsBack = true;
+    const resumed = await stack.cli('resume', id);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const done = await stack.cli('watch', id);
+    assert.equal(done.code, 0, done.stdout);
+    assert.equal((await weights())[next], 100);
+    const s = await status();
+    assert.ok(s.events.some((e) => e.type === 'analysis' && /counters reset/.test(e.message)));
+    const ratio = s.analysis!.metrics.find((m) => m.name === 'error-ratio')!;
+    assert.deepEqual([ratio.verdict, ratio.value, ratio.inconclusive], ['passed', 0.001, 0]);
   });
 });
