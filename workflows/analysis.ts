@@ -89,7 +89,13 @@ export class AnalysisLoop {
   ): Promise<HoldResult> {
     if (ms <= 0) return { outcome: 'elapsed', remainingMs: 0 };
     const { operator, tracker } = this;
-    const clock: Clock = { remaining: ms, timeUp: false, over: false };
+    // The first window must already know when the hold ends, or it would outlast the hold.
+    const clock: Clock = {
+      remaining: ms,
+      endsAt: operator.paused ? undefined : Date.now() + ms,
+      timeUp: false,
+      over: false,
+    };
     this.breach = null;
     this.checkpointDue = false;
     const promoted = () => allowPromote && operator.promoteRequested;

@@ -56,6 +56,8 @@ describe('analysis verdicts', () => {
           { value: rate.value, verdict: rate.verdict, failures: rate.failures, inconclusive: rate.inconclusive },
           { value: 0.5, verdict: 'failed', failures: 3, inconclusive: 0 },
         );
+        // A window never outlasts its hold (10 minutes here, less than the 15-minute maximum).
+        assert.equal(world.watchRequests[0].windowMs, 10 * 60_000);
         // Template variables come from the release's state.
         assert.deepEqual(world.watchRequests[0].vars, {
           service: 'shop',
