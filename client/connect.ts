@@ -24,14 +24,34 @@ export interface Temporal {
   client: Client;
   namespace: string;
   address: string;
+  /** Overrides BLUEGREEN_TASK_QUEUE for releases started through this connection. */
+  taskQueue?: string;
+  /** Overrides BLUEGREEN_IDENTITY (who started or acted on a release). */
+  identity?: string;
+}
+
+/** Settings that override what envconfig finds (all optional). */
+export interface ConnectionOverrides {
+  address?: string;
+  namespace?: string;
+  apiKey?: string;
+  tls?: ConnectionOptions['tls'];
+  /** TOML profile name; default TEMPORAL_PROFILE, then envconfig's default profile. */
+  profile?: string;
 }
 
 /** Connection settings from envconfig: environment variables, then the TOML profile. */
-export function connectionConfig() {
-  const config = loadClientConnectConfig({ profile: process.env.TEMPORAL_PROFILE });
+export function connectionConfig(overrides: ConnectionOverrides = {}) {
+  const config = loadClientConnectConfig({ profile: overrides.profile ?? process.env.TEMPORAL_PROFILE });
+  const options = { ...config.connectionOptions };
+  if (overrides.address) options.address = overrides.address;
+  if (overrides.apiKey) options.apiKey = overrides.apiKey;
+  if (overrides.tls !== undefined) options.tls = overrides.tls;
+  // An API key is only ever sent over TLS (Temporal Cloud); say `tls: false` to override.
+  else if (overrides.apiKey && options.tls === undefined) options.tls = true;
   return {
-    options: { ...config.connectionOptions, address: config.connectionOptions.address ?? 'localhost:7233' },
-    namespace: config.namespace ?? 'default',
+    options: { ...options, address: options.address ?? 'localhost:7233' },
+    namespace: overrides.namespace ?? config.namespace ?? 'default',
   };
 }
 
@@ -42,8 +62,8 @@ export function unreachable(address: string, namespace: string, err: unknown): U
   );
 }
 
-export async function connectTemporal(): Promise<Temporal> {
-  const { options, namespace } = connectionConfig();
+export async function connectTemporal(overrides: ConnectionOverrides = {}): Promise<Temporal> {
+  const { options, namespace } = connectionConfig(overrides);
   let connection: Connection;
   try {
     connection = await Connection.connect({ ...(options as ConnectionOptions), connectTimeout: 5000 });

@@ -8,6 +8,7 @@ import type { ReleaseInput } from '../workflows/messages';
 import { recordKey, serviceKey } from '../workflows/search-attributes';
 import { versionLabel } from '../workflows/plan';
 import { CliError, EXIT } from './errors';
+import { InvalidArgumentError, NotFoundError } from './library/errors';
 import { ensureSearchAttributes, taskQueue, type Temporal } from './connect';
 import { operatorIdentity } from './releases';
 import type { LoadedSpec } from './spec-file';
@@ -30,20 +31,21 @@ export async function createSchedule(
   loaded: LoadedSpec,
   timing: ScheduleTiming,
   id?: string,
+  warn: (message: string) => void = console.warn,
 ): Promise<string> {
   const { spec } = loaded;
   if (!timing.cron === !timing.every)
-    throw new CliError('give exactly one of --cron "0 2 * * 1-5" or --every 24h', EXIT.invalid);
+    throw new InvalidArgumentError('give exactly one of --cron "0 2 * * 1-5" or --every 24h');
   let everyMs = 0;
   if (timing.every) {
     try {
       everyMs = parseDuration(timing.every);
     } catch (err) {
-      throw new CliError(`--every: ${(err as Error).message}`, EXIT.invalid);
+      throw new InvalidArgumentError(`--every: ${(err as Error).message}`);
     }
   }
   if (spec.version !== undefined) {
-    console.warn(
+    warn(
       `note: the spec pins version ${spec.version}, so every run releases it again; recurring releases usually read their version with versionFrom`,
     );
   }
@@ -52,7 +54,7 @@ export async function createSchedule(
   const input: ReleaseInput = {
     spec,
     specDir: loaded.specDir,
-    requestedBy: `schedule ${scheduleId} (created by ${operatorIdentity()})`,
+    requestedBy: `schedule ${scheduleId} (created by ${t.identity ?? operatorIdentity()})`,
   };
   try {
     await t.client.schedule.create({
@@ -65,7 +67,7 @@ export async function createSchedule(
         type: 'startWorkflow',
         workflowType: 'scheduledRelease',
         workflowId: `bluegreen-scheduled-${fqdn(spec.dns.recordName).slice(0, -1)}`,
-        taskQueue: taskQueue(),
+        taskQueue: t.taskQueue ?? taskQueue(),
         args: [input],
         typedSearchAttributes: [
           { key: serviceKey, value: spec.service },
@@ -150,10 +152,10 @@ export async function scheduleAction(
     await handle.describe();
   } catch (err) {
     if ((err as Error).name === 'ScheduleNotFoundError')
-      throw new CliError(`no schedule with id ${id}; see \`bluegreen schedule list\``, EXIT.invalid);
+      throw new NotFoundError('schedule', id, `no schedule with id ${id}; see \`bluegreen schedule list\``);
     throw err;
   }
-  const note = `${action} by ${operatorIdentity()}`;
+  const note = `${action} by ${t.identity ?? operatorIdentity()}`;
   switch (action) {
     case 'pause':
       await handle.pause(note);

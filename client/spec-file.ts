@@ -6,9 +6,10 @@ import YAML from 'yaml';
 import type { z } from 'zod';
 import { releaseSpecSchema, type ReleaseSpec } from '../workflows/spec';
 
-import { SpecError } from './errors';
+import { InvalidSpecError, type SpecIssue } from './library/errors';
 
-export { SpecError };
+/** The name this error has always had in the CLI and tests. */
+export { InvalidSpecError as SpecError };
 
 export interface LoadedSpec {
   spec: ReleaseSpec;
@@ -25,20 +26,20 @@ export function formatIssuePath(issuePath: readonly PropertyKey[]): string {
   return out || '(spec)';
 }
 
-export function describeIssues(error: z.ZodError): string[] {
+export function describeIssues(error: z.ZodError): SpecIssue[] {
   return error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
-      ? issue.keys.map(
-          (key) =>
-            `${formatIssuePath([...issue.path, key])}: unknown key (check its spelling and level; \`bluegreen schema\` lists the keys)`,
-        )
-      : [`${formatIssuePath(issue.path)}: ${issue.message}`],
+      ? issue.keys.map((key) => ({
+          path: formatIssuePath([...issue.path, key]),
+          message: 'unknown key (check its spelling and level; `bluegreen schema` lists the keys)',
+        }))
+      : [{ path: formatIssuePath(issue.path), message: issue.message }],
   );
 }
 
 export function parseSpec(document: unknown, file = '(spec)'): ReleaseSpec {
   const result = releaseSpecSchema.safeParse(document);
-  if (!result.success) throw new SpecError(file, describeIssues(result.error));
+  if (!result.success) throw new InvalidSpecError(file, describeIssues(result.error));
   return result.data;
 }
 
@@ -49,15 +50,19 @@ export function loadSpecFile(file: string): LoadedSpec {
     text = readFileSync(absolute, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new SpecError(file, [
-      code === 'ENOENT' ? `file not found: ${absolute}` : `cannot read ${absolute}: ${(err as Error).message}`,
+    throw new InvalidSpecError(file, [
+      {
+        path: '',
+        message:
+          code === 'ENOENT' ? `file not found: ${absolute}` : `cannot read ${absolute}: ${(err as Error).message}`,
+      },
     ]);
   }
   const doc = YAML.parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
-    throw new SpecError(
+    throw new InvalidSpecError(
       file,
-      doc.errors.map((e) => `line ${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0]}`),
+      doc.errors.map((e) => ({ path: `line ${e.linePos?.[0].line ?? '?'}`, message: e.message.split('\n')[0] })),
     );
   }
   return { spec: parseSpec(doc.toJS(), file), specDir: path.dirname(absolute), file: absolute };

@@ -1,8 +1,7 @@
 // `bluegreen schedule ...`: recurring releases on Temporal Schedules.
 import { parse, printHelp } from '../args';
-import { connectTemporal } from '../connect';
 import { CliError, EXIT } from '../errors';
-import { createSchedule, listSchedules, scheduleAction } from '../schedules';
+import { connect } from '../library/client';
 import { loadSpecFile } from '../spec-file';
 
 export const scheduleHelp = `Usage: bluegreen schedule <create|list|pause|unpause|trigger|delete> ...
@@ -27,7 +26,7 @@ The default id is bluegreen-schedule-<record name>.`;
 export async function scheduleCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (!sub || sub === '--help' || sub === '-h') return printHelp(scheduleHelp);
-  const t = async () => connectTemporal();
+  const t = async () => connect();
   switch (sub) {
     case 'create': {
       const { values, positionals } = parse(
@@ -44,14 +43,15 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
       );
       if (values.help) return printHelp(scheduleHelp);
       const loaded = loadSpecFile(positionals[0]);
-      const temporal = await t();
+      const bg = await t();
       try {
-        const id = await createSchedule(
-          temporal,
-          loaded,
-          { cron: values.cron, every: values.every, timezone: values.timezone },
-          values.id,
-        );
+        const { id, warnings } = await bg.schedules.create(loaded, {
+          cron: values.cron,
+          every: values.every,
+          timezone: values.timezone,
+          id: values.id,
+        });
+        for (const w of warnings) console.warn(w);
         console.log(
           values.json
             ? JSON.stringify({ id })
@@ -59,15 +59,15 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
         );
         return EXIT.completed;
       } finally {
-        await temporal.connection.close();
+        await bg.close();
       }
     }
     case 'list': {
       const { values } = parse('schedule list', rest, { json: { type: 'boolean' } }, []);
       if (values.help) return printHelp(scheduleHelp);
-      const temporal = await t();
+      const bg = await t();
       try {
-        const rows = await listSchedules(temporal);
+        const rows = await bg.schedules.list();
         if (values.json) console.log(JSON.stringify(rows, null, 2));
         else if (rows.length === 0) console.log('no schedules');
         else {
@@ -80,7 +80,7 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
         }
         return EXIT.completed;
       } finally {
-        await temporal.connection.close();
+        await bg.close();
       }
     }
     case 'pause':
@@ -89,12 +89,12 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
     case 'delete': {
       const { values, positionals } = parse(`schedule ${sub}`, rest, {}, ['id']);
       if (values.help) return printHelp(scheduleHelp);
-      const temporal = await t();
+      const bg = await t();
       try {
-        console.log(await scheduleAction(temporal, positionals[0], sub));
+        console.log(await bg.schedules[sub](positionals[0]));
         return EXIT.completed;
       } finally {
-        await temporal.connection.close();
+        await bg.close();
       }
     }
     default:

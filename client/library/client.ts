@@ -1,0 +1,296 @@
+// The typed client library: what a CI pipeline or deploy script uses to start and follow
+// releases, and what every `bluegreen` CLI verb calls — one code path. It loads the spec parser
+// (zod, YAML) only when a spec is read, so `bluegreen status` does not pay for it.
+import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { ActionOutcome, OperatorAction, ReleaseResult, ReleaseStatus } from '../../workflows/messages';
+import type { ReleaseSpecInput } from '../../workflows/spec';
+import { parseDuration } from '../../workflows/duration';
+import { connectTemporal, type ConnectionOverrides, type Temporal } from '../connect';
+import { endedResult, listReleases, readStatus, sendAction, startRelease, type ListedRelease } from '../releases';
+import { createSchedule, listSchedules, scheduleAction, type ListedSchedule } from '../schedules';
+import type { LoadedSpec } from '../spec-file';
+import { ActionRefusedError, BlueGreenError, InvalidArgumentError, NotFoundError } from './errors';
+
+export interface ConnectOptions extends ConnectionOverrides {
+  /** Task queue the bluegreen workers poll; default BLUEGREEN_TASK_QUEUE, then `bluegreen`. */
+  taskQueue?: string;
+  /** Who starts and acts on releases (in events and history); default BLUEGREEN_IDENTITY, then user@host. */
+  identity?: string;
+}
+
+/** A spec to release: a YAML/JSON file path, a spec object (what a file may contain), or `loadSpec()`'s result. */
+export type SpecSource = string | ReleaseSpecInput | LoadedSpec;
+
+export interface StartOptions {
+  /** Start later: a duration ("30m", "2h") or milliseconds. `release.abort()` cancels it before it starts. */
+  delay?: string | number;
+  /** Start at this time (a Date, or ISO-8601 with a zone). Give `delay` or `at`, not both. */
+  at?: Date | string;
+  /** For a spec object: the folder its relative paths (commands, cwd) resolve against. Default: the current directory. */
+  specDir?: string;
+}
+
+export interface WatchOptions {
+  /** How often to ask the release for its status (ms). Default 1000. */
+  intervalMs?: number;
+  /** Called when a status read fails for a reason that may pass (a worker or server restarting); watching goes on. */
+  onRetry?: (error: Error) => void;
+}
+
+export interface ListOptions {
+  service?: string;
+  /** Only releases that are still running. */
+  running?: boolean;
+  /** At most this many, newest first. Default 50. */
+  limit?: number;
+}
+
+export interface ScheduleOptions {
+  /** A cron expression, e.g. "0 2 * * 1-5". Give `cron` or `every`. */
+  cron?: string;
+  /** An interval, e.g. "24h". */
+  every?: string;
+  /** IANA time zone of the cron expression; default UTC. */
+  timezone?: string;
+  /** Schedule id; default bluegreen-schedule-<record name>. */
+  id?: string;
+}
+
+export interface CreatedSchedule {
+  id: string;
+  /** Advice about the spec, e.g. a pinned version that every run would release again. */
+  warnings: string[];
+}
+
+export type { ListedRelease, ListedSchedule, LoadedSpec };
+
+function isLoaded(source: SpecSource): source is LoadedSpec {
+  return typeof source === 'object' && source !== null && 'spec' in source && 'specDir' in source && 'file' in source;
+}
+
+/** Reads and validates a spec from a path or an object; throws InvalidSpecError with every problem. */
+export async function resolveSpec(source: SpecSource, specDir?: string): Promise<LoadedSpec> {
+  if (isLoaded(source)) return source;
+  const { loadSpecFile, parseSpec } = await import('../spec-file');
+  if (typeof source === 'string') return loadSpecFile(source);
+  return { spec: parseSpec(source), specDir: path.resolve(specDir ?? process.cwd()), file: '(spec)' };
+}
+
+/** Milliseconds until a release given `delay` or `at` starts; undefined to start now. */
+export function startDelayMs(options: Pick<StartOptions, 'delay' | 'at'>, now = Date.now()): number | undefined {
+  const { delay, at } = options;
+  if (delay !== undefined && at !== undefined) throw new InvalidArgumentError('give delay or at, not both');
+  if (typeof delay === 'number') {
+    if (!Number.isFinite(delay) || delay < 0) throw new InvalidArgumentError(`delay: ${delay} is not a number of ms`);
+    return delay || undefined;
+  }
+  if (typeof delay === 'string') {
+    try {
+      return parseDuration(delay) || undefined;
+    } catch (err) {
+      throw new InvalidArgumentError(`delay: ${(err as Error).message}`);
+    }
+  }
+  if (at !== undefined) {
+    const when = at instanceof Date ? at.getTime() : Date.parse(at);
+    if (Number.isNaN(when) || (typeof at === 'string' && !/T.*(Z|[+-]\d\d:?\d\d)$/.test(at)))
+      throw new InvalidArgumentError(`at: "${String(at)}" is not an ISO-8601 time with a zone, e.g. 2026-12-01T02:00:00Z`);
+    if (when <= now) throw new InvalidArgumentError(`at: ${new Date(when).toISOString()} is in the past`);
+    return when - now;
+  }
+  return undefined;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One release, addressed by its id (`bluegreen-<record>`, one per DNS record) and, when it was
+ * started through this client, its run: a handle from `start()` keeps reading that release even
+ * after a newer release of the same record has begun.
+ */
+export class Release {
+  constructor(
+    private readonly temporal: Temporal,
+    /** The Temporal workflow id; every CLI verb and Temporal tool accepts it. */
+    readonly id: string,
+    /** The Temporal run id, when the handle is pinned to one release of the record. */
+    readonly runId?: string,
+  ) {}
+
+  /** Phase, colors, weights, step, next action, events and, once ended, the result (`bluegreen status --json`). */
+  status(): Promise<ReleaseStatus> {
+    return readStatus(this.temporal, this.id, this.runId);
+  }
+
+  /**
+   * Yields the status each time it changes, ending after the status that carries the result.
+   * Keeps watching through worker and server restarts; `break` out of the loop to stop early.
+   */
+  async *watch(options: WatchOptions = {}): AsyncGenerator<ReleaseStatus, void, undefined> {
+    const interval = options.intervalMs ?? 1000;
+    let last = '';
+    for (;;) {
+      let status: ReleaseStatus;
+      try {
+        status = await this.status();
+      } catch (err) {
+        if (err instanceof NotFoundError) throw err;
+        options.onRetry?.(err as Error);
+        await sleep(Math.max(interval, 2000));
+        continue;
+      }
+      const seen = JSON.stringify(status);
+      if (seen !== last) {
+        last = seen;
+        yield status;
+      }
+      if (status.result) return;
+      await sleep(interval);
+    }
+  }
+
+  /**
+   * Waits for the release to end and returns how it ended — completed, rolled-back or failed
+   * (needs a human) — without throwing for a rollback.
+   */
+  async result(): Promise<ReleaseResult> {
+    const handle = this.temporal.client.workflow.getHandle(this.id, this.runId);
+    try {
+      const result = await endedResult(handle);
+      if (result) return result;
+    } catch (err) {
+      if ((err as Error).name === 'WorkflowNotFoundError')
+        throw new NotFoundError('release', this.id, `no release with id ${this.id} in namespace ${this.temporal.namespace}`);
+      // Terminated, timed out or cancelled before it started: the status says what that means.
+      if (!(err instanceof WorkflowFailedError)) throw err;
+    }
+    const status = await this.status();
+    if (status.result) return status.result;
+    throw new BlueGreenError(`release ${this.id} ended without a result (phase ${status.phase})`);
+  }
+
+  /** Freezes the weights; the step timer stops. Throws ActionRefusedError when refused. */
+  pause(reason?: string): Promise<string> {
+    return this.act('pause', { reason });
+  }
+
+  /** Continues a paused release. */
+  resume(): Promise<string> {
+    return this.act('resume', {});
+  }
+
+  /** Skips the remaining steps: new color to 100% now, then the warm period and decommission. */
+  promote(): Promise<string> {
+    return this.act('promote', {});
+  }
+
+  /** Satisfies the pending approval gate. */
+  approve(note?: string): Promise<string> {
+    return this.act('approve', { note });
+  }
+
+  /** Rolls back now (or cancels a release that has not started yet). The reason is recorded. */
+  async abort(reason: string): Promise<string> {
+    if (!reason?.trim()) throw new InvalidArgumentError('abort needs a reason: it is recorded in the release events');
+    return this.act('abort', { reason });
+  }
+
+  private async act(action: OperatorAction, payload: Record<string, string | undefined>): Promise<string> {
+    const outcome: ActionOutcome = await sendAction(this.temporal, this.id, action, payload, this.runId);
+    if (!outcome.accepted) throw new ActionRefusedError(action, this.id, outcome.message);
+    return outcome.message;
+  }
+}
+
+/** Recurring releases on Temporal Schedules. */
+export class Schedules {
+  constructor(private readonly temporal: Temporal) {}
+
+  /** Creates a schedule that releases the spec on a cron expression or an interval. */
+  async create(source: SpecSource, options: ScheduleOptions): Promise<CreatedSchedule> {
+    const loaded = await resolveSpec(source);
+    const warnings: string[] = [];
+    const timing = { cron: options.cron, every: options.every, timezone: options.timezone };
+    const id = await createSchedule(this.temporal, loaded, timing, options.id, (w) => warnings.push(w));
+    return { id, warnings };
+  }
+
+  /** The schedules that start bluegreen releases. */
+  list(): Promise<ListedSchedule[]> {
+    return listSchedules(this.temporal);
+  }
+
+  pause(id: string): Promise<string> {
+    return scheduleAction(this.temporal, id, 'pause');
+  }
+
+  unpause(id: string): Promise<string> {
+    return scheduleAction(this.temporal, id, 'unpause');
+  }
+
+  /** Fires once now; skipped while a release of the record runs. */
+  trigger(id: string): Promise<string> {
+    return scheduleAction(this.temporal, id, 'trigger');
+  }
+
+  /** Deletes the schedule; releases it started keep running. */
+  delete(id: string): Promise<string> {
+    return scheduleAction(this.temporal, id, 'delete');
+  }
+}
+
+/** A connection to Temporal for starting, following and operating releases. Close it when done. */
+export class BlueGreenClient {
+  readonly schedules: Schedules;
+
+  constructor(
+    /** The underlying Temporal client and connection, for anything this library does not cover. */
+    readonly temporal: Temporal,
+  ) {
+    this.schedules = new Schedules(temporal);
+  }
+
+  get namespace(): string {
+    return this.temporal.namespace;
+  }
+
+  /**
+   * Validates the spec and starts a release of it. Throws InvalidSpecError (every problem with
+   * its path) or ReleaseAlreadyRunningError (one release per DNS record at a time).
+   */
+  async start(source: SpecSource, options: StartOptions = {}): Promise<Release> {
+    const startDelay = startDelayMs(options);
+    const loaded = await resolveSpec(source, options.specDir);
+    const handle = await startRelease(this.temporal, loaded, { startDelayMs: startDelay });
+    return new Release(this.temporal, handle.workflowId, handle.firstExecutionRunId);
+  }
+
+  /** A handle on a release by id (the latest release of its record), or on one run of it. */
+  getHandle(id: string, runId?: string): Release {
+    return new Release(this.temporal, id, runId);
+  }
+
+  /** Releases, newest first, from Temporal visibility. */
+  list(options: ListOptions = {}): Promise<ListedRelease[]> {
+    return listReleases(this.temporal, options);
+  }
+
+  /** Closes the connection to Temporal. */
+  async close(): Promise<void> {
+    await this.temporal.connection.close();
+  }
+}
+
+/**
+ * Connects to Temporal the way the CLI does — TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * TEMPORAL_API_KEY, TLS variables or a TOML profile (TEMPORAL_PROFILE) — with `options` taking
+ * precedence. Throws ConnectionError when Temporal is not reachable.
+ */
+export async function connect(options: ConnectOptions = {}): Promise<BlueGreenClient> {
+  const { taskQueue, identity, ...overrides } = options;
+  const temporal = await connectTemporal(overrides);
+  if (taskQueue) temporal.taskQueue = taskQueue;
+  if (identity) temporal.identity = identity;
+  return new BlueGreenClient(temporal);
+}
