@@ -95,7 +95,9 @@ export function startDelayMs(options: Pick<StartOptions, 'delay' | 'at'>, now = 
   if (at !== undefined) {
     const when = at instanceof Date ? at.getTime() : Date.parse(at);
     if (Number.isNaN(when) || (typeof at === 'string' && !/T.*(Z|[+-]\d\d:?\d\d)$/.test(at)))
-      throw new InvalidArgumentError(`at: "${String(at)}" is not an ISO-8601 time with a zone, e.g. 2026-12-01T02:00:00Z`);
+      throw new InvalidArgumentError(
+        `at: "${String(at)}" is not an ISO-8601 time with a zone, e.g. 2026-12-01T02:00:00Z`,
+      );
     if (when <= now) throw new InvalidArgumentError(`at: ${new Date(when).toISOString()} is in the past`);
     return when - now;
   }
@@ -161,7 +163,11 @@ export class Release {
       if (result) return result;
     } catch (err) {
       if ((err as Error).name === 'WorkflowNotFoundError')
-        throw new NotFoundError('release', this.id, `no release with id ${this.id} in namespace ${this.temporal.namespace}`);
+        throw new NotFoundError(
+          'release',
+          this.id,
+          `no release with id ${this.id} in namespace ${this.temporal.namespace}`,
+        );
       // Terminated, timed out or cancelled before it started: the status says what that means.
       if (!(err instanceof WorkflowFailedError)) throw err;
     }

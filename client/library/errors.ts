@@ -57,7 +57,9 @@ export class ReleaseAlreadyRunningError extends BlueGreenError {
     readonly running: RunningRelease,
   ) {
     const r = running;
-    const about = r.service ? ` (${r.service} ${r.version ?? '?'}, ${r.phase ?? 'running'}, started ${r.startTime})` : '';
+    const about = r.service
+      ? ` (${r.service} ${r.version ?? '?'}, ${r.phase ?? 'running'}, started ${r.startTime})`
+      : '';
     super(
       `refused: a release of ${recordName} is already running: ${r.id}${about}.\n` +
         `Watch it with \`bluegreen watch ${r.id}\`, or stop it with \`bluegreen abort ${r.id} --reason "..."\`.`,

@@ -114,7 +114,11 @@ describe('the bluegreen package', () => {
       "import { connect, type ReleaseStatus } from 'bluegreen';\n" +
         "export const f = async (): Promise<ReleaseStatus> => (await connect()).getHandle('x').result();\n",
     );
-    const wrong = await run(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', 'wrong.ts'], consumer);
+    const wrong = await run(
+      process.execPath,
+      [tsc, '--noEmit', '--strict', '--module', 'nodenext', 'wrong.ts'],
+      consumer,
+    );
     assert.notEqual(wrong.code, 0);
     assert.match(wrong.stdout, /ReleaseResult.*ReleaseStatus|not assignable/s);
   });

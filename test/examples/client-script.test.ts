@@ -54,7 +54,9 @@ describe('examples/client-script.ts', () => {
   });
 
   it('exits 3 when the release rolls back, with the reason', async () => {
-    const r = await runScript(stack.writeSpec('broken.yaml', await stack.appSpec('2.0.0', { env: { ERROR_RATE: '0.5' } })));
+    const r = await runScript(
+      stack.writeSpec('broken.yaml', await stack.appSpec('2.0.0', { env: { ERROR_RATE: '0.5' } })),
+    );
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(r.stdout, /\[bluegreen\] rolled-back: .*analysis breach during step 1/);
     assert.deepEqual(await weights(), { blue: 0, green: 100 });
@@ -62,7 +64,9 @@ describe('examples/client-script.ts', () => {
 
   it('exits 2 for an invalid spec and lists every problem with its path', async () => {
     const spec = (await stack.appSpec('3.0.0')) as Record<string, unknown>;
-    const r = await runScript(stack.writeSpec('invalid.yaml', { ...spec, service: 'Shop!', traffic: { steps: [50, 10] } }));
+    const r = await runScript(
+      stack.writeSpec('invalid.yaml', { ...spec, service: 'Shop!', traffic: { steps: [50, 10] } }),
+    );
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stderr, /service: use 1-63 lowercase/);
     assert.match(r.stderr, /traffic\.steps\[1\]: must be greater than the step before it \(50\)/);

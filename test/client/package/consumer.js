@@ -2,6 +2,7 @@
 // fresh project against the real servers. Usage: node consumer.js <spec1.yaml> <spec2.json> <spec3.yaml>
 // Prints one JSON report on stdout for the test to check.
 /* global require, process, console */
+/* eslint-disable @typescript-eslint/no-require-imports -- a plain CommonJS consumer, on purpose */
 'use strict';
 const { readFileSync } = require('node:fs');
 const { connect, ActionRefusedError } = require('bluegreen');
