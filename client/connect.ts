@@ -5,7 +5,6 @@
 // bridge, webpack) would add over half a second to every command. The worker uses its own.
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import type { NativeConnection } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { allSearchAttributeKeys } from '../workflows/search-attributes';
 
@@ -19,26 +18,9 @@ import { UnreachableError } from './errors';
 
 export { UnreachableError };
 
-export interface Temporal {
-  connection: Connection | NativeConnection;
-  client: Client;
-  namespace: string;
-  address: string;
-  /** Overrides BLUEGREEN_TASK_QUEUE for releases started through this connection. */
-  taskQueue?: string;
-  /** Overrides BLUEGREEN_IDENTITY (who started or acted on a release). */
-  identity?: string;
-}
+import type { AnyConnection, ConnectionOverrides, Temporal } from './library/temporal';
 
-/** Settings that override what envconfig finds (all optional). */
-export interface ConnectionOverrides {
-  address?: string;
-  namespace?: string;
-  apiKey?: string;
-  tls?: ConnectionOptions['tls'];
-  /** TOML profile name; default TEMPORAL_PROFILE, then envconfig's default profile. */
-  profile?: string;
-}
+export type { AnyConnection, ConnectionOverrides, Temporal };
 
 /** Connection settings from envconfig: environment variables, then the TOML profile. */
 export function connectionConfig(overrides: ConnectionOverrides = {}) {
@@ -78,10 +60,7 @@ export async function connectTemporal(overrides: ConnectionOverrides = {}): Prom
  * `temporal server start-dev`). On Temporal Cloud, add them once with tcld or the UI instead:
  * API keys there are not allowed to change namespace attributes.
  */
-export async function ensureSearchAttributes(
-  connection: Connection | NativeConnection,
-  namespace: string,
-): Promise<string[]> {
+export async function ensureSearchAttributes(connection: AnyConnection, namespace: string): Promise<string[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const known = new Set(Object.keys(existing.customAttributes ?? {}));
   const missing = allSearchAttributeKeys.filter((k) => !known.has(k.name));

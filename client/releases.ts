@@ -23,7 +23,8 @@ import {
 import type { release } from '../workflows/release';
 import { versionLabel } from '../workflows/plan';
 import { phaseKey, recordKey, serviceKey, versionKey } from '../workflows/search-attributes';
-import { ensureSearchAttributes, taskQueue, type Temporal } from './connect';
+import { ensureSearchAttributes, taskQueue } from './connect';
+import type { Temporal } from './library/temporal';
 import type { LoadedSpec } from './spec-file';
 
 import { CliError, EXIT } from './errors';

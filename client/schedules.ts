@@ -9,7 +9,8 @@ import { recordKey, serviceKey } from '../workflows/search-attributes';
 import { versionLabel } from '../workflows/plan';
 import { CliError, EXIT } from './errors';
 import { InvalidArgumentError, NotFoundError } from './library/errors';
-import { ensureSearchAttributes, taskQueue, type Temporal } from './connect';
+import { ensureSearchAttributes, taskQueue } from './connect';
+import type { Temporal } from './library/temporal';
 import { operatorIdentity } from './releases';
 import type { LoadedSpec } from './spec-file';
 
