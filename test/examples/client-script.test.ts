@@ -5,7 +5,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setIdentifierFor } from '../../workflows/names';
-import { projectRoot } from '../support/binaries';
+import { binaries, projectRoot } from '../support/binaries';
+import { waitFor } from '../support/processes';
 import { startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -70,5 +71,23 @@ describe('examples/client-script.ts', () => {
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stderr, /service: use 1-63 lowercase/);
     assert.match(r.stderr, /traffic\.steps\[1\]: must be greater than the step before it \(50\)/);
+  });
+
+  it('exits 4 and says what to check when the release ends without its rollback (terminated by hand)', async () => {
+    const spec = await stack.appSpec('4.0.0', { overrides: { traffic: { steps: [10, 50, 100], interval: '1h' } } });
+    const running = runScript(stack.writeSpec('held.yaml', spec));
+    await waitFor('first step', async () => ((await weights()).blue > 0 ? true : undefined), 30_000);
+    await new Promise<void>((resolve, reject) =>
+      execFile(
+        binaries.temporal(),
+        ['workflow', 'terminate', '--workflow-id', 'bluegreen-shop.example.com', '--reason', 'by hand'],
+        { env: { ...process.env, TEMPORAL_ADDRESS: stack.temporal.address } },
+        (err) => (err ? reject(err) : resolve()),
+      ),
+    );
+    const r = await running;
+    assert.equal(r.code, 4, r.stdout + r.stderr);
+    assert.match(r.stdout, /\[bluegreen\] failed: the workflow was terminated during shifting, so no rollback ran/);
+    assert.match(r.stdout, /NEEDS A HUMAN: check the Route 53 weights/);
   });
 });
