@@ -1,4 +1,4 @@
-// The `bluegreen` command line: a thin shell over the typed client in releases.ts.
+// The `bluegreen` command line: a thin shell over the client library (client/library/client.ts).
 import { CliError, EXIT, SpecError, UnreachableError } from './errors';
 import { BlueGreenError } from './library/errors';
 
