@@ -33,6 +33,7 @@ export {
   type SpecIssue,
   type RunningRelease,
 } from './library/errors';
+export { analyze, type AnalyzeOptions, type AnalysisReport, type Measurement } from './library/analyze';
 export { exitCodeFor } from './releases';
 export { releaseIdFor } from '../workflows/names';
 export {

@@ -1,16 +1,15 @@
 // The typed client library: what a CI pipeline or deploy script uses to start and follow
 // releases, and what every `bluegreen` CLI verb calls — one code path. It loads the spec parser
 // (zod, YAML) only when a spec is read, so `bluegreen status` does not pay for it.
-import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ActionOutcome, OperatorAction, ReleaseResult, ReleaseStatus } from '../../workflows/messages';
-import type { ReleaseSpecInput } from '../../workflows/spec';
 import { parseDuration } from '../../workflows/duration';
 import { connectTemporal } from '../connect';
 import type { ConnectionOverrides, Temporal } from './temporal';
 import { endedResult, listReleases, readStatus, sendAction, startRelease, type ListedRelease } from '../releases';
 import { createSchedule, listSchedules, scheduleAction, type ListedSchedule } from '../schedules';
 import type { LoadedSpec } from '../spec-file';
+import { resolveSpec, type SpecSource } from './spec';
 import { ActionRefusedError, BlueGreenError, InvalidArgumentError, NotFoundError } from './errors';
 
 export interface ConnectOptions extends ConnectionOverrides {
@@ -19,9 +18,6 @@ export interface ConnectOptions extends ConnectionOverrides {
   /** Who starts and acts on releases (in events and history); default BLUEGREEN_IDENTITY, then user@host. */
   identity?: string;
 }
-
-/** A spec to release: a YAML/JSON file path, a spec object (what a file may contain), or `loadSpec()`'s result. */
-export type SpecSource = string | ReleaseSpecInput | LoadedSpec;
 
 export interface StartOptions {
   /** Start later: a duration ("30m", "2h") or milliseconds. `release.abort()` cancels it before it starts. */
@@ -64,19 +60,8 @@ export interface CreatedSchedule {
   warnings: string[];
 }
 
-export type { ListedRelease, ListedSchedule, LoadedSpec };
-
-function isLoaded(source: SpecSource): source is LoadedSpec {
-  return typeof source === 'object' && source !== null && 'spec' in source && 'specDir' in source && 'file' in source;
-}
-
-/** Reads and validates a spec from a path or an object; throws InvalidSpecError with every problem. */
-export async function resolveSpec(source: SpecSource, specDir?: string): Promise<LoadedSpec> {
-  if (isLoaded(source)) return source;
-  const { loadSpecFile, parseSpec } = await import('../spec-file');
-  if (typeof source === 'string') return loadSpecFile(source);
-  return { spec: parseSpec(source), specDir: path.resolve(specDir ?? process.cwd()), file: '(spec)' };
-}
+export type { ListedRelease, ListedSchedule, LoadedSpec, SpecSource };
+export { resolveSpec };
 
 /** Milliseconds until a release given `delay` or `at` starts; undefined to start now. */
 export function startDelayMs(options: Pick<StartOptions, 'delay' | 'at'>, now = Date.now()): number | undefined {

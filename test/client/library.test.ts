@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import {
   ActionRefusedError,
+  analyze,
   BlueGreenError,
   connect,
   ConnectionError,
@@ -77,6 +78,18 @@ describe('validateSpec and loadSpec', () => {
     writeFileSync(path.join(dir, 'bad.yaml'), 'service: shop\n  version: [1\n');
     const syntax = thrown(() => loadSpec(path.join(dir, 'bad.yaml'))) as InvalidSpecError;
     assert.match(syntax.issues[0].path, /^line \d+$/);
+  });
+});
+
+describe('analyze', () => {
+  it('refuses an unknown color and a spec with nothing to measure, before reading anything', async () => {
+    await assert.rejects(analyze(minimal, { color: 'red' as never }), /color must be blue or green/);
+    const nothing = { ...minimal, traffic: { analysis: { probe: false } } };
+    await assert.rejects(analyze(nothing), (err: unknown) => {
+      assert.ok(err instanceof InvalidArgumentError);
+      assert.match(err.message, /^\(spec\): nothing to analyze/);
+      return true;
+    });
   });
 });
 
