@@ -19,6 +19,7 @@ export {
   type ScheduleOptions,
   type SpecSource,
   type StartOptions,
+  type StartedRepair,
   type WatchOptions,
 } from './library/client';
 export {

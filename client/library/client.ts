@@ -6,7 +6,15 @@ import type { ActionOutcome, OperatorAction, ReleaseResult, ReleaseStatus } from
 import { parseDuration } from '../../workflows/duration';
 import { connectTemporal } from '../connect';
 import type { ConnectionOverrides, Temporal } from './temporal';
-import { endedResult, listReleases, readStatus, sendAction, startRelease, type ListedRelease } from '../releases';
+import {
+  endedResult,
+  listReleases,
+  operatorIdentity,
+  readStatus,
+  sendAction,
+  startRelease,
+  type ListedRelease,
+} from '../releases';
 import { createSchedule, listSchedules, scheduleAction, type ListedSchedule } from '../schedules';
 import type { LoadedSpec } from '../spec-file';
 import { resolveSpec, type SpecSource } from './spec';
@@ -52,6 +60,14 @@ export interface ScheduleOptions {
   timezone?: string;
   /** Schedule id; default bluegreen-schedule-<record name>. */
   id?: string;
+}
+
+export interface StartedRepair {
+  /** The repair, followed like a release (status, watch, result) under the record's release id. */
+  release: Release;
+  recordName: string;
+  /** The release run being repaired and how it ended (TERMINATED, TIMED_OUT, FAILED, ...). */
+  repairing: { runId: string; closedAs: string; closedAt?: string };
 }
 
 export interface CreatedSchedule {
@@ -256,6 +272,29 @@ export class BlueGreenClient {
     const loaded = await resolveSpec(source, options.specDir);
     const handle = await startRelease(this.temporal, loaded, { startDelayMs: startDelay });
     return new Release(this.temporal, handle.workflowId, handle.firstExecutionRunId);
+  }
+
+  /**
+   * Puts a record back into a known state after its last release ended without unwinding
+   * (terminated, timed out, an undo that gave up): rolls it back or finishes it, from what it
+   * knew and Route 53 now. `target` is a record name or a release id. Follow the returned
+   * release; its result says what was done (`failed` with `needsHuman` when a person must decide).
+   * Refused (exit 2) while a release runs on the record.
+   */
+  async repair(target: string): Promise<StartedRepair> {
+    const { startRepair } = await import('../repair');
+    const started = await startRepair(this.temporal, target, this.temporal.identity ?? operatorIdentity());
+    const { runId, closedAs, closedAt } = started.last;
+    return {
+      // workflow.start() returns the run id it started; repair.ts types the handle more loosely.
+      release: new Release(
+        this.temporal,
+        started.id,
+        (started.handle as { firstExecutionRunId?: string }).firstExecutionRunId,
+      ),
+      recordName: started.recordName,
+      repairing: { runId, closedAs, ...(closedAt ? { closedAt } : {}) },
+    };
   }
 
   /** A handle on a release by id (the latest release of its record), or on one run of it. */

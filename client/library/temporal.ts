@@ -6,7 +6,7 @@ import type { Connection, ConnectionOptions, Client } from '@temporalio/client';
  * What bluegreen uses of a connection: the client's pure-JS one or the worker's native one
  * (structurally, so the package's types do not pull in @temporalio/worker's).
  */
-export type AnyConnection = Pick<Connection, 'operatorService' | 'withDeadline' | 'close'>;
+export type AnyConnection = Pick<Connection, 'operatorService' | 'workflowService' | 'withDeadline' | 'close'>;
 
 export interface Temporal {
   connection: AnyConnection;
