@@ -87,7 +87,10 @@ describe('examples/client-script.ts', () => {
     );
     const r = await running;
     assert.equal(r.code, 4, r.stdout + r.stderr);
-    assert.match(r.stdout, /\[bluegreen\] failed: the workflow was terminated.* during shifting.*so its rollback never ran/);
+    assert.match(
+      r.stdout,
+      /\[bluegreen\] failed: the workflow was terminated.* during shifting.*so its rollback never ran/,
+    );
     assert.match(r.stdout, /NEEDS A HUMAN: run `bluegreen repair shop\.example\.com`/);
   });
 });
