@@ -21,6 +21,9 @@ import { analyzeRound } from './analysis';
 import { callGate, deliverNotification, type DeliveryRequest, type GateRequest, type GateVerdict } from './notify';
 import type { AnalysisRequest, Measurement } from '../workflows/metrics';
 import { watchAnalysis, type WatchReport, type WatchRequest } from './watch';
+import { createRoute53Activities } from './dns/budgeted';
+import { countVerdict } from './metrics';
+import type { ColorHosts } from '../workflows/activity-options';
 
 export interface ActivityDeps {
   /** Visibility queries (the version a record last completed with); absent in unit tests. */
@@ -32,6 +35,8 @@ export interface ActivityDeps {
   syncPollMs?: { initial: number; max: number };
   /** How often long activities heartbeat while they have nothing new to say (ms). */
   keepAliveMs?: number;
+  /** This worker's host-specific task queue (local-provider colors are pinned to it). */
+  hostQueue?: string;
 }
 
 export interface ColorRequest {
@@ -107,6 +112,9 @@ export function createActivities(deps: ActivityDeps) {
     route53 ??= createRoute53Client();
     return new Route53Router(dns, route53);
   };
+  // Budgeted calls make exactly one request each: no SDK-internal retries (see dns/budgeted.ts).
+  let budgetedClient: Route53Client | undefined = deps.route53;
+  const route53Activities = createRoute53Activities(() => (budgetedClient ??= createRoute53Client(1)));
   const provider = (req: ColorRequest): EnvironmentProvider =>
     req.environment.provider === 'local'
       ? new LocalProvider(req.environment, { stateDir: deps.stateDir, specDir: req.specDir })
@@ -125,6 +133,8 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   return {
+    ...route53Activities,
+
     async readTraffic(dns: DnsSpec): Promise<ObservedWeights> {
       return router(dns).readWeights();
     },
@@ -192,7 +202,9 @@ export function createActivities(deps: ActivityDeps) {
 
     /** One round of every metric in traffic.analysis, judged; see activities/analysis/. */
     async analyzeRound(req: AnalysisRequest): Promise<Measurement[]> {
-      return keepAlive(keepAliveMs, () => analyzeRound(req, cancellationSignal()));
+      const measurements = await keepAlive(keepAliveMs, () => analyzeRound(req, cancellationSignal()));
+      for (const m of measurements) countVerdict(m.name, m.verdict);
+      return measurements;
     },
 
     /** One notification to one sink; failures are retried by the workflow's policy, then become an event. */
@@ -215,6 +227,27 @@ export function createActivities(deps: ActivityDeps) {
           cancelled,
         }),
       );
+    },
+
+    /**
+     * Which host queue owns each color of a record, as the record's last finished release left
+     * it (its memo), and this worker's own host queue: a local-provider color is provisioned,
+     * located and decommissioned on the host that runs its process.
+     */
+    async colorHosts(recordName: string): Promise<ColorHosts> {
+      const here = deps.hostQueue ?? null;
+      if (!deps.temporal) return { owners: {}, here };
+      // By record, not workflow id: scheduled releases of the record run under their schedule's ids.
+      const query = `WorkflowType = "release" AND ${recordKey.name} = "${fqdn(recordName)}" AND ExecutionStatus != "Running"`;
+      let newest: { closed: number; owners: ColorHosts['owners'] } | null = null;
+      let seen = 0;
+      for await (const w of deps.temporal.workflow.list({ query, pageSize: 20 })) {
+        if (++seen > 20) break; // newest first: the last finished run is on the first page
+        const closed = w.closeTime?.getTime() ?? 0;
+        const owners = (w.memo?.bluegreenHosts ?? undefined) as ColorHosts['owners'] | undefined;
+        if (owners && (!newest || closed > newest.closed)) newest = { closed, owners };
+      }
+      return { owners: newest?.owners ?? {}, here };
     },
 
     async resolveVersion(source: VersionSource, specDir: string): Promise<string> {

@@ -7,10 +7,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Route53Client } from '@aws-sdk/client-route-53';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import { restoreLocalProcesses, stopLocalProcesses } from '../activities/environments/local';
-import { createWorker } from '../worker/run';
+import { createWorker, type WorkerGroup } from '../worker/run';
 import { taskQueue, type Temporal } from './connect';
 import { ensureZone, restoreRoute53, snapshotRoute53 } from './route53-snapshot';
 import { findPrometheus, localAppTargets, prometheusConfig, writeTargets, PROMETHEUS_INSTALL } from './prometheus';
@@ -40,7 +40,7 @@ export interface LocalStack {
   prometheusMissing?: string;
   zones: Record<string, string>;
   restored: string[];
-  worker: Worker;
+  worker: WorkerGroup;
   stop: () => Promise<void>;
 }
 
@@ -143,7 +143,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   const temporalLog = path.join(o.stateDir, 'temporal.log');
   const motoLog = path.join(o.stateDir, 'route53.log');
   const children: ChildProcess[] = [];
-  let worker: Worker | undefined;
+  let worker: WorkerGroup | undefined;
   let workerRun: Promise<void> | undefined;
   let connection: NativeConnection | undefined;
   let snapshotTimer: NodeJS.Timeout | undefined;

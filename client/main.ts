@@ -57,17 +57,7 @@ const commands: Record<string, Command> = {
   watch: releaseVerb('watchCommand'),
   list: releaseVerb('listCommand'),
   schema: specVerb('schemaCommand'),
-  worker: async (argv) => {
-    if (argv.includes('--help') || argv.includes('-h')) {
-      console.log(
-        'Usage: bluegreen worker\n\nRuns release workflows and activities until SIGINT/SIGTERM. Connection from TEMPORAL_* variables or\na TOML profile (TEMPORAL_PROFILE); task queue BLUEGREEN_TASK_QUEUE (default bluegreen); AWS from the\ndefault credential chain. Registers the BlueGreen* search attributes when the namespace lacks them.',
-      );
-      return EXIT.completed;
-    }
-    const { runWorker } = await import('../worker/run');
-    await runWorker();
-    return EXIT.completed;
-  },
+  worker: async (argv) => (await import('./commands/worker')).workerCommand(argv),
   analyze: async (argv) => (await import('./commands/analyze')).analyzeCommand(argv),
   repair: async (argv) => (await import('./commands/repair')).repairCommand(argv),
   dev: async (argv) => (await import('./commands/dev')).devCommand(argv),

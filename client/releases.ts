@@ -276,7 +276,9 @@ export async function listReleases(
   if (filter.service) clauses.push(`${serviceKey.name} = "${filter.service.replace(/"/g, '')}"`);
   if (filter.running) clauses.push(`ExecutionStatus = "Running"`);
   const out: ListedRelease[] = [];
-  for await (const w of t.client.workflow.list({ query: clauses.join(' AND ') })) {
+  const limit = filter.limit ?? 50;
+  // One page of exactly what is printed: the default page is 1,000 releases.
+  for await (const w of t.client.workflow.list({ query: clauses.join(' AND '), pageSize: limit })) {
     out.push({
       id: w.workflowId,
       runId: w.runId,
@@ -293,7 +295,7 @@ export async function listReleases(
           : undefined,
       closeTime: w.closeTime?.toISOString(),
     });
-    if (out.length >= (filter.limit ?? 50)) break;
+    if (out.length >= limit) break;
   }
   return out;
 }

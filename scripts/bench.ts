@@ -3,6 +3,7 @@
 // one weight shift through the Route 53 API, and one analysis round with five metrics. Runs on the
 // real local servers. Last, history events per hour of a hold (time-skipping server).
 //   node dist/scripts/bench.js [--runs 5] [analysis|history]     (runs only that part)
+//   node dist/scripts/bench.js fleet [--sizes 20,50,100] [--budget 5]   (see bench-fleet.ts)
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,6 +13,7 @@ import { testSpec } from '../test/support/fake-world';
 import { startStack } from '../test/support/stack';
 import { benchAnalysisRound } from './bench-analysis';
 import { benchHistory } from './bench-history';
+import { benchFleet } from './bench-fleet';
 
 const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'bin', 'bluegreen.js');
@@ -30,14 +32,22 @@ function time(fn: () => void): number {
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
-    options: { runs: { type: 'string', default: '5' } },
+    options: {
+      runs: { type: 'string', default: '5' },
+      sizes: { type: 'string', default: '20,50,100' },
+      budget: { type: 'string', default: '5' },
+    },
     allowPositionals: true,
   });
   const runs = Number(values.runs);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const parts = ['analysis', 'history'];
+  const parts = ['analysis', 'history', 'fleet'];
   const unknown = positionals.filter((p) => !parts.includes(p));
   if (unknown.length) throw new Error(`unknown bench part ${unknown.join(', ')}; parts: ${parts.join(', ')}`);
+  if (positionals.includes('fleet')) {
+    await benchFleet(values.sizes.split(',').map(Number), Number(values.budget));
+    return;
+  }
   if (positionals.includes('analysis')) {
     await benchAnalysisRound(runs, stats);
     return;

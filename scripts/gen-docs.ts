@@ -11,6 +11,7 @@ import { devHelp } from '../client/commands/dev';
 import { analyzeHelp } from '../client/commands/analyze';
 import { scheduleHelp } from '../client/commands/schedule';
 import { repairHelp } from '../client/commands/repair';
+import { help as workerHelp } from '../client/commands/worker';
 import { OVERVIEW } from '../client/main';
 import { actionDescriptions, operatorActions, phases, signalsByAction, updatesByAction } from '../workflows/messages';
 import { loadSpecFile } from '../client/spec-file';
@@ -114,6 +115,7 @@ export function cliReference(): string {
     ...operatorActions.map((a) => [a, controlHelp(a)] as [string, string]),
     ['repair', repairHelp],
     ['schedule', scheduleHelp],
+    ['worker', workerHelp],
     ['dev', devHelp],
     ['schema', schemaHelp],
   ];

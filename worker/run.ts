@@ -1,9 +1,23 @@
-// The bluegreen worker: runs release workflows and their activities on one task queue.
+// The bluegreen worker: runs release workflows and their activities. One process polls three
+// task queues: the shared one (workflows, most activities), the Route 53 one (every Route 53
+// request, rate-limited by the server for the whole fleet) and its host's own queue (the local
+// provider's colors, pinned to the host that runs their processes).
+import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { connectionConfig, ensureSearchAttributes, taskQueue, unreachable } from '../client/connect';
+import { hostQueueFor, route53QueueFor } from '../workflows/activity-options';
+import { activityOutcomeLogging, installRuntime, logFormatFromEnv, serveMetrics } from './observability';
+
+/** Route 53's documented per-account limit: 5 requests per second. */
+export const DEFAULT_ROUTE53_BUDGET = 5;
+/**
+ * Workflows kept in memory between tasks. A release mostly waits on timers; an evicted one is
+ * replayed from history on its next task (milliseconds for a release's few hundred events).
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
 export function defaultStateDir(): string {
   return path.resolve(process.env.BLUEGREEN_STATE_DIR ?? '.bluegreen');
@@ -13,30 +27,121 @@ export function workflowsPath(): string {
   return require.resolve('../workflows');
 }
 
+export interface FleetOptions {
+  /** Route 53 requests per second across every worker of the task queue. */
+  route53Budget?: number;
+  /** This host's identity; its queue is `<task queue>-host-<id>`. */
+  hostId?: string;
+  maxCachedWorkflows?: number;
+}
+
+/** The worker's queues run and stop together; shaped like a Worker for its callers. */
+export interface WorkerGroup {
+  run(): Promise<void>;
+  shutdown(): void;
+  getState(): ReturnType<Worker['getState']>;
+  queues: { shared: string; route53: string; host: string };
+}
+
+export function fleetOptionsFromEnv(): FleetOptions {
+  return {
+    route53Budget: numberFromEnv('BLUEGREEN_ROUTE53_BUDGET'),
+    hostId: process.env.BLUEGREEN_HOST_ID || undefined,
+    maxCachedWorkflows: numberFromEnv('BLUEGREEN_MAX_CACHED_WORKFLOWS'),
+  };
+}
+
+function numberFromEnv(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, not "${raw}"`);
+  return n;
+}
+
 export async function createWorker(
   connection: NativeConnection,
   namespace: string,
   deps: Partial<ActivityDeps> = {},
   options: Partial<WorkerOptions> = {},
-): Promise<Worker> {
+  fleet: FleetOptions = fleetOptionsFromEnv(),
+): Promise<WorkerGroup> {
   const added = await ensureSearchAttributes(connection, namespace);
   if (added.length) console.log(`registered search attributes: ${added.join(', ')}`);
-  return Worker.create({
-    connection,
-    namespace,
-    taskQueue: taskQueue(),
+  const shared = taskQueue();
+  const queues = {
+    shared,
+    route53: route53QueueFor(shared),
+    host: hostQueueFor(shared, sanitizeHostId(fleet.hostId ?? os.hostname())),
+  };
+  const activities = createActivities({
+    stateDir: defaultStateDir(),
+    temporal: new Client({ connection, namespace }),
+    hostQueue: queues.host,
+    ...deps,
+  });
+  const common = { connection, namespace, activities, interceptors: { activity: [activityOutcomeLogging] } };
+  const main = await Worker.create({
+    ...common,
+    taskQueue: queues.shared,
     workflowsPath: workflowsPath(),
-    activities: createActivities({
-      stateDir: defaultStateDir(),
-      temporal: new Client({ connection, namespace }),
-      ...deps,
-    }),
+    maxCachedWorkflows: fleet.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     ...options,
   });
+  const route53 = await Worker.create({
+    ...common,
+    taskQueue: queues.route53,
+    // Enforced by the Temporal server for the whole queue, whichever worker polls it.
+    maxTaskQueueActivitiesPerSecond: serverRateFor(fleet.route53Budget ?? DEFAULT_ROUTE53_BUDGET),
+    // Each activity is one short request; a few slots keep the budget busy without a backlog here.
+    maxConcurrentActivityTaskExecutions: 20,
+  });
+  const host = await Worker.create({ ...common, taskQueue: queues.host });
+  const workers = [main, route53, host];
+  return {
+    queues,
+    getState: () => main.getState(),
+    shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+    async run() {
+      // One stopping (a fatal error, a signal) stops the others: half a worker is worse than none.
+      const runs = workers.map((w) =>
+        w.run().finally(() => {
+          for (const other of workers) if (other.getState() === 'RUNNING') other.shutdown();
+        }),
+      );
+      const results = await Promise.allSettled(runs);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
+  };
+}
+
+/**
+ * The rate to ask the Temporal server for. Its limiter is a token bucket whose burst equals its
+ * rate, so after a quiet moment one second can see a full bucket plus a second's refill: twice
+ * the rate. Asking for (budget − 1) / 2 keeps that under the budget with a request to spare for
+ * timing between the server's dispatch and the request reaching Route 53.
+ */
+export function serverRateFor(budget: number): number {
+  return budget > 2 ? (budget - 1) / 2 : budget / 2;
+}
+
+/** Task queue names allow most characters; keep host ids readable and free of separators. */
+function sanitizeHostId(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, '-');
+}
+
+export interface RunWorkerOptions extends FleetOptions {
+  metricsPort?: number;
 }
 
 /** `bluegreen worker`: runs until SIGINT/SIGTERM, finishing in-flight work first. */
-export async function runWorker(): Promise<void> {
+export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
+  const fleet = { ...fleetOptionsFromEnv(), ...definedOnly(opts) };
+  const metricsPort = opts.metricsPort ?? numberFromEnv('BLUEGREEN_METRICS_PORT');
+  const sdkMetrics = await installRuntime({ logFormat: logFormatFromEnv(), metrics: metricsPort !== undefined });
   const { options, namespace } = connectionConfig();
   let connection: NativeConnection;
   try {
@@ -44,10 +149,25 @@ export async function runWorker(): Promise<void> {
   } catch (err) {
     throw unreachable(options.address, namespace, err);
   }
-  const worker = await createWorker(connection, namespace);
+  const metricsServer =
+    metricsPort !== undefined
+      ? await serveMetrics(metricsPort, process.env.BLUEGREEN_METRICS_HOST || '0.0.0.0', sdkMetrics)
+      : undefined;
+  const worker = await createWorker(connection, namespace, {}, {}, fleet);
   console.log(
-    `bluegreen worker on ${options.address}, namespace ${namespace}, task queue ${taskQueue()}; state in ${defaultStateDir()}`,
+    `bluegreen worker on ${options.address}, namespace ${namespace}, task queues ${worker.queues.shared} ` +
+      `(Route 53: ${worker.queues.route53} at ${fleet.route53Budget ?? DEFAULT_ROUTE53_BUDGET} requests/s; ` +
+      `this host: ${worker.queues.host}); state in ${defaultStateDir()}` +
+      (metricsPort !== undefined ? `; metrics on :${metricsPort}/metrics` : ''),
   );
-  await worker.run();
-  await connection.close();
+  try {
+    await worker.run();
+  } finally {
+    metricsServer?.close();
+    await connection.close();
+  }
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -11,24 +11,23 @@ import {
   isCancellation,
   makeContinueAsNewFunc,
   patched,
-  proxyActivities,
   setHandler,
   sleep,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
-import type { Activities, ColorRequest } from '../activities';
-import { AnalysisLoop, REPORT_EVERY_MS, type AnalysisState } from './analysis';
+import type { ColorRequest } from '../activities';
+import { AnalysisLoop, type AnalysisState } from './analysis';
 import { legacyAnalysisWatcher } from './analysis-legacy';
 import type { Checkpoint } from './checkpoint';
-import { parseDuration, formatDuration } from './duration';
+import { formatDuration } from './duration';
 import { describeError } from './errors';
 // The repair workflow words errors as the release does.
 export { describeError };
 import { statusQuery, type Outcome, type ReleaseInput, type ReleaseResult } from './messages';
 import { OperatorControl, RollbackReason } from './operator';
 import { describePlan, detectLiveColor, planRelease, weightsFor, type PlannedStep, type ReleasePlan } from './plan';
-import type { Color, GateSpec, HookName, ReleaseSpec, ResolvedSpec } from './spec';
+import type { Color, HookName, ResolvedSpec } from './spec';
+import { activitiesFor } from './activity-options';
 import { describeWindow, nextWindowOpening } from './window';
 import { ReleaseTracker } from './tracker';
 import { Notifier } from './notifier';
@@ -51,7 +50,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   operator.register();
   const notifier = new Notifier({ notify: input.spec.notify ?? [] }, tracker);
 
-  const act = activitiesFor(spec);
+  const act = activitiesFor(spec, (type, message) => tracker.event(type, message));
   const color = (c: Color): ColorRequest => ({
     environment: spec.environment,
     specDir,
@@ -399,89 +398,5 @@ async function finish(
   });
 }
 
-/** Timeouts and retries fitted to each external system (the repair workflow uses them too). */
-export function activitiesFor(spec: ReleaseSpec) {
-  const permanent = [
-    'NoSuchHostedZone',
-    'InvalidChangeBatch',
-    'InvalidInput',
-    'AccessDenied',
-    'EnvironmentMisconfigured',
-    'MissingEnvironmentVariable',
-  ];
-  const route53: ActivityOptions = {
-    // Includes waiting for INSYNC, which Route 53 promises within about a minute.
-    startToCloseTimeout: '10m',
-    heartbeatTimeout: '1m',
-    retry: {
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: '30s',
-      maximumAttempts: 8,
-      nonRetryableErrorTypes: permanent,
-    },
-  };
-  const envMs = spec.environment.provider === 'command' ? parseDuration(spec.environment.timeout) : 2 * 60_000;
-  const graceMs = spec.environment.provider === 'local' ? parseDuration(spec.environment.stopGracePeriod) : 0;
-  const environment: ActivityOptions = {
-    startToCloseTimeout: envMs + graceMs + 30_000,
-    heartbeatTimeout: '30s',
-    retry: {
-      initialInterval: '2s',
-      backoffCoefficient: 2,
-      maximumInterval: '1m',
-      maximumAttempts: 3,
-      nonRetryableErrorTypes: permanent,
-    },
-  };
-  const h = spec.verify.http;
-  const probes: ActivityOptions = {
-    startToCloseTimeout: h.attempts * (parseDuration(h.interval) + parseDuration(h.timeout)) + 60_000,
-    heartbeatTimeout: '30s',
-    retry: { maximumAttempts: 2 },
-  };
-  // Undo gets more patience than do: giving up here means a human has to step in.
-  const undo: ActivityOptions = {
-    startToCloseTimeout: '10m',
-    heartbeatTimeout: '1m',
-    retry: {
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: '1m',
-      maximumAttempts: 10,
-      nonRetryableErrorTypes: permanent,
-    },
-  };
-  const lookup: ActivityOptions = {
-    startToCloseTimeout: '1m',
-    retry: {
-      initialInterval: '2s',
-      backoffCoefficient: 2,
-      maximumInterval: '30s',
-      maximumAttempts: 5,
-      nonRetryableErrorTypes: permanent,
-    },
-  };
-  // A gate retries an unreachable URL itself until its own timeout; Temporal only covers a lost worker.
-  const gates = (gate: GateSpec) =>
-    proxyActivities<Activities>({
-      startToCloseTimeout: parseDuration(gate.timeout) + 30_000,
-      heartbeatTimeout: '30s',
-      retry: { maximumAttempts: 3 },
-    });
-  // One analysis window (activities/watch.ts) plus room for its last round.
-  const analysis: ActivityOptions = {
-    startToCloseTimeout: REPORT_EVERY_MS + 10 * 60_000,
-    heartbeatTimeout: '1m',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
-  };
-  return {
-    gates,
-    lookup: proxyActivities<Activities>(lookup),
-    analysis: proxyActivities<Activities>(analysis),
-    dns: proxyActivities<Activities>(route53),
-    env: proxyActivities<Activities>(environment),
-    probe: proxyActivities<Activities>(probes),
-    undo: proxyActivities<Activities>(undo),
-  };
-}
+// The repair workflow takes the activity options from here.
+export { activitiesFor };

@@ -1,6 +1,6 @@
 // The release's observable state: one object serves the `status` query, the CLI, the Web UI's
 // current details and the BlueGreenPhase search attribute, so they never disagree.
-import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { log, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { formatDuration } from './duration';
 import type { MetricStatus, Phase, ReleaseEvent, ReleaseInput, ReleaseStatus } from './messages';
 import { formatMetricValue } from './metrics-format';
@@ -49,6 +49,8 @@ export class ReleaseTracker {
 
   phase(phase: Phase, message: string): void {
     this.status.phase = phase;
+    // Replay-safe (not emitted while replaying); the worker counts phases and outcomes from it.
+    log.info(`phase ${phase}: ${message}`, { release: this.status.id, phase });
     if (this.searchablePhase !== undefined && this.searchablePhase !== phase) {
       upsertSearchAttributes([{ key: phaseKey, value: phase }]);
       this.searchablePhase = phase;

@@ -29,13 +29,37 @@ const PERMANENT_ERRORS = new Set([
 
 export { fqdn, setIdentifierFor };
 
-export function createRoute53Client(): Route53Client {
+export function createRoute53Client(maxAttempts = 3): Route53Client {
   // Region and endpoint come from the standard chain (AWS_REGION, AWS_ENDPOINT_URL_ROUTE_53);
   // Route 53 is global, so a missing region falls back to us-east-1 instead of failing.
+  // Budgeted calls use maxAttempts 1: an SDK-internal retry would be a request the fleet's
+  // budget never saw; Temporal retries the activity instead, through the rate-limited queue.
   return new Route53Client({
     region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    maxAttempts: 3,
+    maxAttempts,
   });
+}
+
+/** Errors that mean "too many requests": retried with backoff, and counted. */
+export const THROTTLING_ERRORS = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'PriorRequestNotComplete',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+]);
+
+/** What a router reports after each API call (metrics and logs hang off this). */
+export type CallObserver = (action: string, outcome: 'ok' | 'throttled' | 'error', error?: string) => void;
+
+// Zone ids never change for a name, so each worker asks once per zone name and client. Keyed by
+// client so two Route 53 endpoints in one process (tests, `bluegreen dev`) never share answers;
+// the promise is cached so concurrent releases on a cold worker still make one call.
+const zoneIds = new WeakMap<Route53Client, Map<string, Promise<string>>>();
+
+/** Drops a cached zone id: the zone was deleted and created again under the same name. */
+export function forgetZone(client: Route53Client, zoneName: string): void {
+  zoneIds.get(client)?.delete(fqdn(zoneName));
 }
 
 /** Translates an SDK error into one Temporal retries (throttling, 5xx) or one it must not. */
@@ -54,22 +78,41 @@ export class Route53Router implements TrafficRouter {
   constructor(
     private readonly spec: DnsSpec,
     private readonly client: Route53Client,
+    private readonly observe: CallObserver = () => undefined,
   ) {
     this.zoneId = spec.hostedZoneId;
   }
 
   private async call<T>(action: string, fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      const out = await fn();
+      this.observe(action, 'ok');
+      return out;
     } catch (err) {
       if (err instanceof ApplicationFailure) throw err;
-      throw classifyRoute53Error(err, action);
+      const failure = classifyRoute53Error(err, action) as ApplicationFailure;
+      this.observe(action, THROTTLING_ERRORS.has(failure.type ?? '') ? 'throttled' : 'error', failure.message);
+      throw failure;
     }
   }
 
   async hostedZoneId(): Promise<string> {
     if (this.zoneId) return this.zoneId;
     const wanted = fqdn(this.spec.zoneName!);
+    let cache = zoneIds.get(this.client);
+    if (!cache) zoneIds.set(this.client, (cache = new Map()));
+    let lookup = cache.get(wanted);
+    if (!lookup) {
+      lookup = this.lookUpZone(wanted);
+      cache.set(wanted, lookup);
+      // A failed lookup is not an answer: the next release asks again.
+      lookup.catch(() => cache.delete(wanted));
+    }
+    this.zoneId = await lookup;
+    return this.zoneId;
+  }
+
+  private async lookUpZone(wanted: string): Promise<string> {
     const out = await this.call('ListHostedZonesByName', () =>
       this.client.send(new ListHostedZonesByNameCommand({ DNSName: wanted, MaxItems: 10 })),
     );
@@ -80,8 +123,7 @@ export class Route53Router implements TrafficRouter {
         'NoSuchHostedZone',
       );
     }
-    this.zoneId = zone.Id.replace(/^\/hostedzone\//, '');
-    return this.zoneId;
+    return zone.Id.replace(/^\/hostedzone\//, '');
   }
 
   /** Our two weighted records as Route 53 has them now. */
@@ -175,7 +217,11 @@ export class Route53Router implements TrafficRouter {
 
   async removeRecords(): Promise<string | null> {
     const records = await this.readRecords();
-    const existing = colors.map((c) => records[c]).filter((r): r is ResourceRecordSet => r !== undefined);
+    return this.deleteRecords(colors.map((c) => records[c]).filter((r): r is ResourceRecordSet => r !== undefined));
+  }
+
+  /** Deletes exactly these record sets (as read before); null when there is nothing to delete. */
+  async deleteRecords(existing: ResourceRecordSet[]): Promise<string | null> {
     if (existing.length === 0) return null;
     return this.changeBatch(
       'remove the records of a rolled back first release',

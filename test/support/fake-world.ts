@@ -73,19 +73,42 @@ export class FakeWorld {
       async readTraffic(_dns: DnsSpec) {
         return { ...world.records };
       },
-      async shiftTraffic(_dns: DnsSpec, weights: Weights) {
+      async shiftTraffic(dns: DnsSpec, weights: Weights) {
+        return { changeId: await impl.route53ChangeWeights(dns, weights), polls: 1 };
+      },
+      async removeTraffic(_dns: DnsSpec) {
+        const removed = world.records.blue !== undefined || world.records.green !== undefined;
+        world.records = {};
+        return { removed };
+      },
+      // The one-request Route 53 activities the workflow runs on its Route 53 queue.
+      async route53HostedZone(_dns: DnsSpec) {
+        return 'Z1';
+      },
+      async route53ReadWeights(_dns: DnsSpec) {
+        return { ...world.records };
+      },
+      async route53ChangeWeights(_dns: DnsSpec, weights: Weights) {
         if (world.shiftError && world.shifts.length >= world.shiftError.afterShifts) {
           throw ApplicationFailure.nonRetryable(world.shiftError.message, world.shiftError.type);
         }
         world.records = { ...weights };
         world.shifts.push({ ...weights });
         world.onShift(weights, world.shifts.length);
-        return { changeId: `C${world.shifts.length}`, polls: 1 };
+        return `C${world.shifts.length}`;
       },
-      async removeTraffic(_dns: DnsSpec) {
-        const removed = world.records.blue !== undefined || world.records.green !== undefined;
+      async route53AwaitChange(_changeId: string) {
+        return { polls: 1 };
+      },
+      async route53ReadRecords(_dns: DnsSpec) {
+        return (['blue', 'green'] as const).filter((c) => world.records[c] !== undefined).map((c) => ({ color: c }));
+      },
+      async route53DeleteRecords(_dns: DnsSpec, records: unknown[]) {
         world.records = {};
-        return { removed };
+        return records.length ? 'C-delete' : null;
+      },
+      async colorHosts(_recordName: string) {
+        return { owners: {}, here: null };
       },
       async provisionColor(req: ColorRequest) {
         world.provisions.push(`${req.color}@${req.version}`);

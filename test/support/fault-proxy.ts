@@ -39,6 +39,12 @@ export interface FaultProxy {
   /** Requests seen per action, faulted or not. */
   hits: Record<Route53Action, number>;
   injected: Record<Route53Action, number>;
+  /** Every request as it arrived (ms since the epoch), for rate checks. */
+  log: { at: number; action: Route53Action }[];
+  /** The most requests any window of `windowMs` held (sliding, not aligned to seconds). */
+  maxInWindow(windowMs?: number): number;
+  /** Requests seen, all actions together. */
+  total(): number;
   reset(): void;
   close(): Promise<void>;
 }
@@ -54,10 +60,12 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   });
   const hits: Record<Route53Action, number> = zero();
   const injected: Record<Route53Action, number> = zero();
+  const log: { at: number; action: Route53Action }[] = [];
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const action = actionOf(req.method ?? 'GET', req.url ?? '/');
     hits[action]++;
+    log.push({ at: Date.now(), action });
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const rule = rules.find((r) => r.action === action && r.remaining > 0);
@@ -104,8 +112,19 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     },
     hits,
     injected,
+    log,
+    maxInWindow(windowMs = 1000) {
+      let max = 0;
+      for (let start = 0, end = 0; end < log.length; end++) {
+        while (log[end].at - log[start].at >= windowMs) start++;
+        max = Math.max(max, end - start + 1);
+      }
+      return max;
+    },
+    total: () => log.length,
     reset() {
       rules.length = 0;
+      log.length = 0;
       Object.assign(hits, zero());
       Object.assign(injected, zero());
     },

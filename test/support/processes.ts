@@ -28,7 +28,7 @@ export function startProcess(file: string, args: string[], env: NodeJS.ProcessEn
   });
   let output = '';
   const keep = (b: Buffer) => {
-    output = (output + b.toString()).slice(-20_000);
+    output = (output + b.toString()).slice(-1_000_000);
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);

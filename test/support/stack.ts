@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import YAML from 'yaml';
 import { stopLocalProcesses } from '../../activities/environments/local';
 import { projectRoot } from './binaries';
+import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import { startMoto, type Moto } from './moto';
 import { freePort, startProcess, waitFor, type Started } from './processes';
 import { startDevServer, type DevServer } from './temporal';
@@ -28,7 +29,11 @@ export interface Stack {
   stateDir: string;
   client: Client;
   worker: Started | undefined;
+  /** Present when the stack was started with `proxy: true`: the worker's Route 53 goes through it. */
+  proxy?: FaultProxy;
   startWorker: () => Promise<void>;
+  /** Starts one more `bluegreen worker` with extra environment (host id, budget, log format). */
+  spawnWorker: (extraEnv?: Record<string, string>, args?: string[]) => Promise<Started>;
   stopWorker: () => Promise<void>;
   cli: (...args: string[]) => Promise<CliResult>;
   writeSpec: (name: string, spec: object) => string;
@@ -40,11 +45,20 @@ export interface Stack {
   stop: () => Promise<void>;
 }
 
-export async function startStack(options: { ui?: boolean; dynamicConfig?: string[] } = {}): Promise<Stack> {
+export async function startStack(
+  options: {
+    ui?: boolean;
+    proxy?: boolean;
+    env?: Record<string, string>;
+    noWorker?: boolean;
+    dynamicConfig?: string[];
+  } = {},
+): Promise<Stack> {
   const [temporal, moto] = await Promise.all([
     startDevServer({ ui: options.ui, dynamicConfig: options.dynamicConfig }),
     startMoto(),
   ]);
+  const proxy = options.proxy ? await startFaultProxy(moto.endpoint) : undefined;
   const zoneId = await moto.createZone('example.com');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bluegreen-stack-'));
   const stateDir = path.join(dir, 'state');
@@ -52,17 +66,19 @@ export async function startStack(options: { ui?: boolean; dynamicConfig?: string
     ...process.env,
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_NAMESPACE: 'default',
-    AWS_ENDPOINT_URL_ROUTE_53: moto.endpoint,
+    AWS_ENDPOINT_URL_ROUTE_53: proxy?.endpoint ?? moto.endpoint,
     BLUEGREEN_STATE_DIR: stateDir,
     BLUEGREEN_TASK_QUEUE: 'bluegreen-it',
     BLUEGREEN_IDENTITY: 'tester@ci',
     NO_COLOR: '1',
+    ...options.env,
   };
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
   const ports = { blue: await freePort(), green: await freePort() };
   const bin = path.join(projectRoot, 'bin', 'bluegreen.js');
 
+  const extraWorkers: Started[] = [];
   const stack: Stack = {
     temporal,
     moto,
@@ -71,15 +87,20 @@ export async function startStack(options: { ui?: boolean; dynamicConfig?: string
     stateDir,
     client,
     worker: undefined,
+    proxy,
     async startWorker() {
-      const w = startProcess(process.execPath, [bin, 'worker'], env);
-      stack.worker = w;
+      stack.worker = await stack.spawnWorker();
+    },
+    async spawnWorker(extraEnv = {}, args = []) {
+      const w = startProcess(process.execPath, [bin, 'worker', ...args], { ...env, ...extraEnv });
+      extraWorkers.push(w);
       await waitFor(
         'bluegreen worker',
         async () => (/Worker state changed.*RUNNING/.test(w.output()) ? true : undefined),
         60_000,
         w,
       );
+      return w;
     },
     async stopWorker() {
       await stack.worker?.stop();
@@ -131,13 +152,15 @@ export async function startStack(options: { ui?: boolean; dynamicConfig?: string
     },
     async stop() {
       await stack.stopWorker();
+      await Promise.all(extraWorkers.map((w) => w.stop()));
+      await proxy?.close();
       // Tests leave nothing running: the colors their releases started go too.
       await stopLocalProcesses(stateDir, 2000);
       await connection.close();
       await Promise.all([temporal.stop(), moto.stop()]);
     },
   };
-  await stack.startWorker();
+  if (!options.noWorker) await stack.startWorker();
   return stack;
 }
 

@@ -10,6 +10,12 @@ import type { ReleaseResult, ReleaseStatus } from '../../workflows/messages';
 import type { ReleaseSpec } from '../../workflows/spec';
 import { FakeWorld } from './fake-world';
 import { startTimeSkipping, workflowBundle } from './temporal';
+import { route53QueueFor } from '../../workflows/activity-options';
+
+/** Runs the release worker and its Route 53 worker until `body` settles. */
+async function runBoth<T>(worker: Worker, route53: Worker, body: () => Promise<T>): Promise<T> {
+  return worker.runUntil(() => route53.runUntil(body));
+}
 
 export interface Harness {
   env: () => TestWorkflowEnvironment;
@@ -42,7 +48,13 @@ export function timeSkippingHarness(name: string): Harness {
         workflowBundle: await workflowBundle(),
         activities: world.activities(),
       });
-      return worker.runUntil(async () => {
+      // Route 53 requests run on their own (rate-limited) queue: see workflows/activity-options.ts.
+      const route53 = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: route53QueueFor(taskQueue),
+        activities: world.activities(),
+      });
+      return runBoth(worker, route53, async () => {
         const handle = await env.client.workflow.start('release', {
           taskQueue,
           workflowId: `${taskQueue}-wf`,

@@ -1,0 +1,285 @@
+// How workflows call activities: timeouts and retries fitted to each external system, and which
+// task queue each call goes to. Shared by every workflow that acts on a release's world.
+//
+// Two routing rules live here (docs/architecture.md says why):
+// - Route 53: every API request is its own activity on the Route 53 task queue
+//   (`<queue>-route53`), which workers poll with a server-side rate limit: the fleet's budget.
+// - local provider: a color's process lives on one host, so its provision, decommission and
+//   compensation run on that host's queue (`<queue>-host-<id>`), recorded in the workflow memo.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  log,
+  patched,
+  proxyActivities,
+  sleep,
+  upsertMemo,
+  workflowInfo,
+  type ActivityOptions,
+  type RetryPolicy,
+} from '@temporalio/workflow';
+import type { Activities, ColorRequest } from '../activities';
+import { REPORT_EVERY_MS } from './analysis';
+import { parseDuration } from './duration';
+import type { Color, DnsSpec, GateSpec, ReleaseSpec } from './spec';
+import type { Weights } from './plan';
+
+export const ROUTE53_QUEUE_SUFFIX = '-route53';
+/** GetChange: first poll about 1 s after the change, then 2 s, 4 s, capped at 5 s (activity retries). */
+export const FIRST_SYNC_POLL_MS = 1000;
+export const SYNC_POLL_MAX = '5s';
+
+export function route53QueueFor(taskQueue: string): string {
+  return `${taskQueue}${ROUTE53_QUEUE_SUFFIX}`;
+}
+
+export function hostQueueFor(taskQueue: string, hostId: string): string {
+  return `${taskQueue}-host-${hostId}`;
+}
+
+/** Which host queue runs each color's process, and the host queue of the worker that answered. */
+export interface ColorHosts {
+  owners: Partial<Record<Color, string>>;
+  here: string | null;
+}
+
+/** Memo key holding ColorHosts.owners; the next release of the record reads it back. */
+export const HOSTS_MEMO = 'bluegreenHosts';
+
+/** Lets the workflow show routing decisions in its status (e.g. "waits for host A's worker"). */
+export type Note = (type: string, message: string) => void;
+
+const permanent = [
+  'NoSuchHostedZone',
+  'InvalidChangeBatch',
+  'InvalidInput',
+  'AccessDenied',
+  'EnvironmentMisconfigured',
+  'MissingEnvironmentVariable',
+];
+
+type Traffic = Pick<Activities, 'readTraffic' | 'shiftTraffic' | 'removeTraffic'>;
+type Environment = Pick<Activities, 'provisionColor' | 'decommissionColor' | 'locateColor'>;
+
+/** Timeouts, retries and task queues fitted to each external system. */
+export function activitiesFor(spec: ReleaseSpec, note: Note = () => undefined) {
+  const route53: ActivityOptions = {
+    // Includes waiting for INSYNC, which Route 53 promises within about a minute.
+    startToCloseTimeout: '10m',
+    heartbeatTimeout: '1m',
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      maximumAttempts: 8,
+      nonRetryableErrorTypes: permanent,
+    },
+  };
+  const envMs = spec.environment.provider === 'command' ? parseDuration(spec.environment.timeout) : 2 * 60_000;
+  const graceMs = spec.environment.provider === 'local' ? parseDuration(spec.environment.stopGracePeriod) : 0;
+  const environment: ActivityOptions = {
+    startToCloseTimeout: envMs + graceMs + 30_000,
+    heartbeatTimeout: '30s',
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+      maximumAttempts: 3,
+      nonRetryableErrorTypes: permanent,
+    },
+  };
+  const h = spec.verify.http;
+  const probes: ActivityOptions = {
+    startToCloseTimeout: h.attempts * (parseDuration(h.interval) + parseDuration(h.timeout)) + 60_000,
+    heartbeatTimeout: '30s',
+    retry: { maximumAttempts: 2 },
+  };
+  // Undo gets more patience than do: giving up here means a human has to step in.
+  const undoRetry: RetryPolicy = {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: permanent,
+  };
+  const undo: ActivityOptions = { startToCloseTimeout: '10m', heartbeatTimeout: '1m', retry: undoRetry };
+  const lookup: ActivityOptions = {
+    startToCloseTimeout: '1m',
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: permanent,
+    },
+  };
+
+  const lookupActs = proxyActivities<Activities>(lookup);
+  const legacyDns = proxyActivities<Activities>(route53);
+  const legacyEnv = proxyActivities<Activities>(environment);
+  const legacyUndo = proxyActivities<Activities>(undo);
+
+  // Histories recorded before these patches replay on the old paths (one activity per shift on
+  // the main queue; colors on any worker).
+  const budgeted = patched('route53-budget');
+  const pinned = spec.environment.provider === 'local' && patched('host-pinning');
+
+  const traffic = budgeted ? budgetedTraffic(route53.retry!, undoRetry) : null;
+  const dns: Traffic = traffic?.dns ?? legacyDns;
+  const undoTraffic: Traffic = traffic?.undo ?? legacyUndo;
+
+  const hosts = pinned ? colorPinning(lookupActs, spec, environment, undo, note) : null;
+  const env: Environment = hosts?.env ?? legacyEnv;
+  const undoEnv: Environment = hosts?.undo ?? legacyUndo;
+
+  // A gate retries an unreachable URL itself until its own timeout; Temporal only covers a lost worker.
+  const gates = (gate: GateSpec) =>
+    proxyActivities<Activities>({
+      startToCloseTimeout: parseDuration(gate.timeout) + 30_000,
+      heartbeatTimeout: '30s',
+      retry: { maximumAttempts: 3 },
+    });
+  // One analysis window (activities/watch.ts) plus room for its last round.
+  const analysis: ActivityOptions = {
+    startToCloseTimeout: REPORT_EVERY_MS + 10 * 60_000,
+    heartbeatTimeout: '1m',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+  };
+  return {
+    gates,
+    lookup: lookupActs,
+    analysis: proxyActivities<Activities>(analysis),
+    dns,
+    env,
+    probe: proxyActivities<Activities>(probes),
+    undo: {
+      shiftTraffic: undoTraffic.shiftTraffic,
+      removeTraffic: undoTraffic.removeTraffic,
+      decommissionColor: undoEnv.decommissionColor,
+      locateColor: undoEnv.locateColor,
+    },
+  };
+}
+
+/**
+ * readTraffic / shiftTraffic / removeTraffic as one-request activities on the Route 53 queue.
+ * The zone id is asked once per release (and answered from the worker's cache after the first).
+ */
+function budgetedTraffic(doRetry: RetryPolicy, undoRetry: RetryPolicy): { dns: Traffic; undo: Traffic } {
+  const taskQueue = route53QueueFor(workflowInfo().taskQueue);
+  // One request per attempt: 30 s is generous; a throttled attempt is retried with backoff.
+  const callOptions = (retry: RetryPolicy): ActivityOptions => ({ taskQueue, startToCloseTimeout: '30s', retry });
+  const poll = proxyActivities<Activities>({
+    taskQueue,
+    startToCloseTimeout: '30s',
+    // Route 53 promises INSYNC within about a minute; ten is a change that will not come.
+    scheduleToCloseTimeout: '10m',
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: SYNC_POLL_MAX,
+      nonRetryableErrorTypes: permanent,
+    },
+  });
+  let zoneId: string | undefined;
+
+  const build = (retry: RetryPolicy): Traffic => {
+    const call = proxyActivities<Activities>(callOptions(retry));
+    const zoned = async (dns: DnsSpec): Promise<DnsSpec> => {
+      if (dns.hostedZoneId) return dns;
+      zoneId ??= await call.route53HostedZone(dns);
+      return { ...dns, hostedZoneId: zoneId };
+    };
+    /** Runs a call with the zone id; a zone found by name and since recreated is looked up again, once. */
+    const inZone = async <T>(dns: DnsSpec, fn: (zonedDns: DnsSpec) => Promise<T>): Promise<T> => {
+      try {
+        return await fn(await zoned(dns));
+      } catch (err) {
+        const gone =
+          err instanceof ActivityFailure &&
+          err.cause instanceof ApplicationFailure &&
+          err.cause.type === 'NoSuchHostedZone';
+        if (dns.hostedZoneId || zoneId === undefined || !gone) throw err;
+        zoneId = undefined;
+        return fn(await zoned(dns));
+      }
+    };
+    const inSync = async (changeId: string): Promise<number> => {
+      await sleep(FIRST_SYNC_POLL_MS);
+      const { polls } = await poll.route53AwaitChange(changeId);
+      log.info('route53 change in sync', { changeId, polls });
+      return polls;
+    };
+    return {
+      readTraffic: async (dns) => inZone(dns, (d) => call.route53ReadWeights(d)),
+      shiftTraffic: async (dns: DnsSpec, weights: Weights) => {
+        const changeId = await inZone(dns, (d) => call.route53ChangeWeights(d, weights));
+        log.info('route53 weights changed', { changeId, weights });
+        return { changeId, polls: await inSync(changeId) };
+      },
+      removeTraffic: async (dns) => {
+        const { changeId } = await inZone(dns, async (d) => {
+          const found = await call.route53ReadRecords(d);
+          return { records: found, changeId: await call.route53DeleteRecords(d, found) };
+        });
+        if (changeId) await inSync(changeId);
+        return { removed: changeId !== null };
+      },
+    };
+  };
+  return { dns: build(doRetry), undo: build(undoRetry) };
+}
+
+/**
+ * Local-provider colors run on the host that started their process. The record's owners come
+ * from its last finished release (memo), a new color joins the host of the other color, and a
+ * record with no owner yet goes to the host of whichever worker answers first.
+ */
+function colorPinning(
+  lookup: Activities,
+  spec: ReleaseSpec,
+  environment: ActivityOptions,
+  undo: ActivityOptions,
+  note: Note,
+): { env: Environment; undo: Environment } {
+  let hosts: ColorHosts | undefined;
+  const other = (c: Color): Color => (c === 'blue' ? 'green' : 'blue');
+  const hostFor = async (color: Color): Promise<string | null> => {
+    hosts ??= await lookup.colorHosts(spec.dns.recordName);
+    return hosts.owners[color] ?? hosts.owners[other(color)] ?? hosts.here;
+  };
+  const own = (color: Color, queue: string | null) => {
+    if (!hosts) return;
+    if (queue) hosts.owners[color] = queue;
+    else delete hosts.owners[color];
+    upsertMemo({ [HOSTS_MEMO]: { ...hosts.owners } });
+  };
+
+  const build = (options: ActivityOptions, fallback: Activities): Environment => ({
+    provisionColor: async (req: ColorRequest) => {
+      const queue = await hostFor(req.color);
+      if (!queue) return fallback.provisionColor(req);
+      // Recorded first: a compensation after a half-done provision must go to the same host.
+      own(req.color, queue);
+      note('host', `${req.color} runs on task queue ${queue}; its activities wait for that host's worker`);
+      return proxyActivities<Activities>({ ...options, taskQueue: queue }).provisionColor(req);
+    },
+    decommissionColor: async (req: ColorRequest) => {
+      const queue = await hostFor(req.color);
+      if (!queue) return fallback.decommissionColor(req);
+      note('host', `decommissioning ${req.color} on task queue ${queue}; waits for that host's worker`);
+      const done = await proxyActivities<Activities>({ ...options, taskQueue: queue }).decommissionColor(req);
+      own(req.color, null);
+      return done;
+    },
+    locateColor: async (req: ColorRequest) => {
+      const queue = await hostFor(req.color);
+      if (!queue) return fallback.locateColor(req);
+      return proxyActivities<Activities>({ ...options, taskQueue: queue }).locateColor(req);
+    },
+  });
+  return {
+    env: build(environment, proxyActivities<Activities>(environment)),
+    undo: build(undo, proxyActivities<Activities>(undo)),
+  };
+}
