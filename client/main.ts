@@ -51,13 +51,18 @@ const specVerb =
 const commands: Record<string, Command> = {
   validate: specVerb('validateCommand'),
   plan: specVerb('planCommand'),
-  start: releaseVerb('startCommand'),
+  start: async (argv) => {
+    // Bad arguments and bad specs are refused before the Temporal client loads (a second on a busy host).
+    (await import('./commands/start-checks')).checkStart(argv);
+    return releaseVerb('startCommand')(argv);
+  },
   status: releaseVerb('statusCommand'),
   watch: releaseVerb('watchCommand'),
   list: releaseVerb('listCommand'),
   schema: specVerb('schemaCommand'),
   worker: async (argv) => {
-    if (argv.includes('--help') || argv.includes('-h')) {
+    const { parse } = await import('./args');
+    if (parse('worker', argv, {}, []).values.help) {
       console.log(
         'Usage: bluegreen worker\n\nRuns release workflows and activities until SIGINT/SIGTERM. Connection from TEMPORAL_* variables or\na TOML profile (TEMPORAL_PROFILE); task queue BLUEGREEN_TASK_QUEUE (default bluegreen); AWS from the\ndefault credential chain. Registers the BlueGreen* search attributes when the namespace lacks them.',
       );

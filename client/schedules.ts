@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleSummary } from '@temporalio/client';
 import { fqdn } from '../workflows/names';
-import { parseDuration } from '../workflows/duration';
+import { MAX_LONG_DURATION, parseDurationWithin } from '../workflows/duration';
 import type { ReleaseInput } from '../workflows/messages';
 import { recordKey, serviceKey } from '../workflows/search-attributes';
 import { versionLabel } from '../workflows/plan';
@@ -25,6 +25,30 @@ export function scheduleIdFor(recordName: string): string {
   return `bluegreen-schedule-${fqdn(recordName).slice(0, -1)}`;
 }
 
+/** Checks the timing flags before anything connects; returns the interval in ms (0 for cron). */
+export function checkTiming(timing: ScheduleTiming): number {
+  if (!timing.cron === !timing.every)
+    throw new CliError('give exactly one of --cron "0 2 * * 1-5" or --every 24h', EXIT.invalid);
+  if (timing.cron !== undefined && !timing.cron.trim())
+    throw new CliError('--cron needs a cron expression, e.g. "0 2 * * 1-5"', EXIT.invalid);
+  if (timing.timezone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: timing.timezone });
+    } catch {
+      throw new CliError(
+        `--timezone: unknown time zone "${timing.timezone}"; use an IANA name such as "Europe/Berlin"`,
+        EXIT.invalid,
+      );
+    }
+  }
+  if (timing.every === undefined) return 0;
+  try {
+    return parseDurationWithin(timing.every, { min: '1m', max: MAX_LONG_DURATION });
+  } catch (err) {
+    throw new CliError(`--every: ${(err as Error).message}`, EXIT.invalid);
+  }
+}
+
 export async function createSchedule(
   t: Temporal,
   loaded: LoadedSpec,
@@ -32,16 +56,7 @@ export async function createSchedule(
   id?: string,
 ): Promise<string> {
   const { spec } = loaded;
-  if (!timing.cron === !timing.every)
-    throw new CliError('give exactly one of --cron "0 2 * * 1-5" or --every 24h', EXIT.invalid);
-  let everyMs = 0;
-  if (timing.every) {
-    try {
-      everyMs = parseDuration(timing.every);
-    } catch (err) {
-      throw new CliError(`--every: ${(err as Error).message}`, EXIT.invalid);
-    }
-  }
+  const everyMs = checkTiming(timing);
   if (spec.version !== undefined) {
     console.warn(
       `note: the spec pins version ${spec.version}, so every run releases it again; recurring releases usually read their version with versionFrom`,
