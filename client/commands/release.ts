@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parse, printHelp } from '../args';
 import { connectTemporal, type Temporal } from '../connect';
 import { CliError, EXIT, exitCodeFor, listReleases, readStatus, startRelease, type ListedRelease } from '../releases';
-import { formatEvent, renderStatus } from '../render';
+import { formatEvent, renderStatus, unprintedEvents } from '../render';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { versionLabel } from '../../workflows/plan';
 
@@ -106,9 +106,10 @@ export async function followRelease(t: Temporal, id: string, quiet: boolean): Pr
     if (live) {
       process.stdout.write(`\x1b[H\x1b[2J${renderStatus(status, Date.now(), 8, process.stdout.columns)}\n`);
     } else if (!quiet) {
-      // Events are capped in the status; index by time to print each once.
-      for (const e of status.events.slice(Math.min(printed, status.events.length))) console.log(formatEvent(e));
-      printed = status.events.length;
+      // The status keeps the latest 200 events; eventCount says how many there were in all.
+      const fresh = unprintedEvents(status, printed);
+      for (const e of fresh.events) console.log(formatEvent(e));
+      printed = fresh.printed;
     }
     if (status.result) break;
     await sleep(1000);
