@@ -82,8 +82,9 @@ export class OperatorControl {
         this.receive(action, args[0], 'signal');
       },
       {
-      description: actionDescriptions[action],
-    });
+        description: actionDescriptions[action],
+      },
+    );
     setHandler(update, (...args: Args) => this.receive(action, args[0], 'update'), {
       validator: (...args: Args) => {
         const refusal = this.refusal(action, args[0]);
