@@ -10,6 +10,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDuration } from '../../workflows/duration';
 import type { Color, LocalEnvironmentSpec } from '../../workflows/spec';
+import { childEnvironment } from './child-env';
 import { findMarkedProcesses, isRunning, MARKER_VARIABLE, signal } from './processes';
 import {
   resolveEnvReferences,
@@ -162,13 +163,12 @@ export class LocalProvider implements EnvironmentProvider {
 /** Starts a color's process detached, in its own process group, and records its state. */
 async function spawnColor(state: LocalState, stateFile: string): Promise<number> {
   mkdirSync(path.dirname(stateFile), { recursive: true });
-  const env = {
-    ...process.env,
+  const env = childEnvironment(process.env, {
     ...resolveEnvReferences(state.envSpec, process.env, 'environment.env'),
     ...standardVariables({ service: state.service, color: state.color, version: state.version }),
     PORT: String(state.port),
     [MARKER_VARIABLE]: state.marker,
-  };
+  });
   const logFd = openSync(state.log, 'a');
   let child;
   try {
