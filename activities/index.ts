@@ -42,6 +42,8 @@ export interface ColorRequest {
   service: string;
   color: Color;
   version: string;
+  /** Keys the local provider's state; optional for releases started before it was sent. */
+  recordName?: string;
 }
 
 function heartbeat(details?: unknown): void {
@@ -77,6 +79,16 @@ function cancellationSignal(): AbortSignal | undefined {
     return Context.current().cancellationSignal;
   } catch {
     return undefined;
+  }
+}
+
+/** The Temporal namespace of the running activity: two servers or namespaces sharing one state
+ * folder must not share the local provider's processes. */
+function namespace(): string {
+  try {
+    return Context.current().info.workflowNamespace ?? 'default';
+  } catch {
+    return 'default';
   }
 }
 
@@ -118,7 +130,7 @@ export function createActivities(deps: ActivityDeps) {
   };
   const provider = (req: ColorRequest): EnvironmentProvider =>
     req.environment.provider === 'local'
-      ? new LocalProvider(req.environment, { stateDir: deps.stateDir, specDir: req.specDir })
+      ? new LocalProvider(req.environment, { stateDir: deps.stateDir, specDir: req.specDir, namespace: namespace() })
       : new CommandProvider(req.environment, req.specDir);
 
   /** Polls GetChange with capped exponential backoff until INSYNC, heartbeating the change id. */

@@ -69,6 +69,7 @@ export function banner(stack: LocalStack, o: DevOptions): string {
       : `  Prometheus     ${dim(stack.prometheusMissing ?? 'not running')}`,
     `  State          ${o.stateDir}`,
     ...(stack.restored.length ? [`  Restarted      ${stack.restored.join('; ')}`] : []),
+    ...stack.notRestored.map((why) => `  Not restarted  ${why}`),
     '',
     'From another shell:',
     `  export TEMPORAL_ADDRESS=${stack.temporalAddress}`,
