@@ -32,7 +32,9 @@ const envMap = z
     z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'environment variable names are letters, digits and _' }),
     z.string(),
   )
-  .describe("Extra environment variables. Values may say ${env:NAME} to pass the worker's NAME by reference.");
+  .describe(
+    "Environment variables for the spawned process, which otherwise gets only PATH, HOME, LANG, TZ, PORT and BLUEGREEN_* (never the worker's credentials). Values may say ${env:NAME} to pass the worker's NAME by reference; its value shows as *** in output.",
+  );
 
 export const colors = ['blue', 'green'] as const;
 export type Color = (typeof colors)[number];
