@@ -177,9 +177,11 @@ export class OperatorControl {
         break;
       case 'promote':
         this.promoteRequested = true;
-        message = this.paused
-          ? 'promote requested: the new color goes to 100% as soon as the release is resumed'
-          : 'promote requested: the new color goes to 100% now';
+        // A frozen release is unfrozen by promote itself; a paused one waits for resume.
+        message =
+          this.paused && this.phase !== 'frozen'
+            ? 'promote requested: the new color goes to 100% as soon as the release is resumed'
+            : 'promote requested: the new color goes to 100% now';
         break;
     }
     this.tracker.event(action, message, by);
