@@ -43,7 +43,7 @@ export function checkTiming(timing: ScheduleTiming): number {
   }
   if (timing.every === undefined) return 0;
   try {
-    return parseDurationWithin(timing.every, { min: '1m', max: MAX_LONG_DURATION });
+    return parseDurationWithin(timing.every, { min: '1s', max: MAX_LONG_DURATION });
   } catch (err) {
     throw new CliError(`--every: ${(err as Error).message}`, EXIT.invalid);
   }

@@ -8,7 +8,7 @@ import { loadSpecFile } from '../spec-file';
 export const scheduleHelp = `Usage: bluegreen schedule <create|list|pause|unpause|trigger|delete> ...
 
   schedule create <spec> (--cron "0 2 * * 1-5" | --every 24h) [--timezone Europe/Berlin] [--id ID]
-                           --every is between 1m and 365d
+                           --every is between 1s and 365d
   schedule list [--json]
   schedule pause <id>      stop firing until unpaused
   schedule unpause <id>

@@ -133,6 +133,28 @@ describe('bluegreen dev resilience', () => {
     assert.deepEqual(leftovers(stateDir), []);
   });
 
+  it('Ctrl-C while dev is still starting stops everything it had started', async () => {
+    const stateDir = path.join(root, 'interrupted');
+    const appPort = await freePort();
+    await stateWithApps(stateDir, appPort);
+    const dev = await startDev(stateDir);
+    // Interrupt once the servers are being started, before the banner.
+    await waitFor(
+      'servers starting',
+      async () => (dev.output().includes('starting Temporal') ? true : undefined),
+      30_000,
+    );
+    dev.child.kill('SIGINT');
+    await dev.exited;
+    assert.ok(
+      !dev.output().includes('local stack is up') || /stopped; nothing left running/.test(dev.output()),
+      dev.output(),
+    );
+    for (const [name, port] of Object.entries({ ...dev.ports, app: appPort }))
+      assert.equal(await answers(port), false, `${name} (port ${port}) still answers after Ctrl-C during start`);
+    assert.deepEqual(leftovers(stateDir), []);
+  });
+
   it('a dev that fails to start stops every server and app it had started', async () => {
     const stateDir = path.join(root, 'failing');
     const appPort = await freePort();
