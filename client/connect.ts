@@ -5,7 +5,6 @@
 // bridge, webpack) would add over half a second to every command. The worker uses its own.
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import type { NativeConnection } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { allSearchAttributeKeys } from '../workflows/search-attributes';
 
@@ -19,19 +18,22 @@ import { UnreachableError } from './errors';
 
 export { UnreachableError };
 
-export interface Temporal {
-  connection: Connection | NativeConnection;
-  client: Client;
-  namespace: string;
-  address: string;
-}
+import type { AnyConnection, ConnectionOverrides, Temporal } from './library/temporal';
+
+export type { AnyConnection, ConnectionOverrides, Temporal };
 
 /** Connection settings from envconfig: environment variables, then the TOML profile. */
-export function connectionConfig() {
-  const config = loadClientConnectConfig({ profile: process.env.TEMPORAL_PROFILE });
+export function connectionConfig(overrides: ConnectionOverrides = {}) {
+  const config = loadClientConnectConfig({ profile: overrides.profile ?? process.env.TEMPORAL_PROFILE });
+  const options = { ...config.connectionOptions };
+  if (overrides.address) options.address = overrides.address;
+  if (overrides.apiKey) options.apiKey = overrides.apiKey;
+  if (overrides.tls !== undefined) options.tls = overrides.tls;
+  // An API key is only ever sent over TLS (Temporal Cloud); say `tls: false` to override.
+  else if (overrides.apiKey && options.tls === undefined) options.tls = true;
   return {
-    options: { ...config.connectionOptions, address: config.connectionOptions.address ?? 'localhost:7233' },
-    namespace: config.namespace ?? 'default',
+    options: { ...options, address: options.address ?? 'localhost:7233' },
+    namespace: overrides.namespace ?? config.namespace ?? 'default',
   };
 }
 
@@ -42,8 +44,8 @@ export function unreachable(address: string, namespace: string, err: unknown): U
   );
 }
 
-export async function connectTemporal(): Promise<Temporal> {
-  const { options, namespace } = connectionConfig();
+export async function connectTemporal(overrides: ConnectionOverrides = {}): Promise<Temporal> {
+  const { options, namespace } = connectionConfig(overrides);
   let connection: Connection;
   try {
     connection = await Connection.connect({ ...(options as ConnectionOptions), connectTimeout: 5000 });
@@ -58,10 +60,7 @@ export async function connectTemporal(): Promise<Temporal> {
  * `temporal server start-dev`). On Temporal Cloud, add them once with tcld or the UI instead:
  * API keys there are not allowed to change namespace attributes.
  */
-export async function ensureSearchAttributes(
-  connection: Connection | NativeConnection,
-  namespace: string,
-): Promise<string[]> {
+export async function ensureSearchAttributes(connection: AnyConnection, namespace: string): Promise<string[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const known = new Set(Object.keys(existing.customAttributes ?? {}));
   const missing = allSearchAttributeKeys.filter((k) => !known.has(k.name));

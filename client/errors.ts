@@ -1,25 +1,20 @@
-// Errors the CLI turns into exit codes, in a module that loads nothing else.
+// Errors the CLI turns into exit codes, in a module that loads nothing else. The library's
+// typed errors (client/library/errors.ts) carry their exit code; the CLI's own are CliErrors.
+import { BlueGreenError, ConnectionError, EXIT, InvalidSpecError } from './library/errors';
 
-export const EXIT = { completed: 0, other: 1, invalid: 2, rolledBack: 3, failed: 4 } as const;
+export { EXIT };
 
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
+export class CliError extends BlueGreenError {
+  override name = 'CliError';
+  constructor(message: string, exitCode: number) {
+    super(message, exitCode);
   }
 }
 
-export class SpecError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problems: string[],
-  ) {
-    super(`${file} is not a valid release spec:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-  }
-}
+/** The library's InvalidSpecError under the name the CLI and tests have always used. */
+export const SpecError = InvalidSpecError;
+export type SpecError = InvalidSpecError;
 
-export class UnreachableError extends Error {
-  override name = 'UnreachableError';
-}
+/** Temporal is not reachable: the library's ConnectionError. */
+export const UnreachableError = ConnectionError;
+export type UnreachableError = ConnectionError;

@@ -1,5 +1,6 @@
-// The `bluegreen` command line: a thin shell over the typed client in releases.ts.
+// The `bluegreen` command line: a thin shell over the client library (client/library/client.ts).
 import { CliError, EXIT, SpecError, UnreachableError } from './errors';
+import { BlueGreenError } from './library/errors';
 
 const operatorActions = ['pause', 'resume', 'abort', 'approve', 'promote'] as const;
 type OperatorAction = (typeof operatorActions)[number];
@@ -109,6 +110,11 @@ export async function run(argv: string[]): Promise<number> {
     if (err instanceof UnreachableError) {
       console.error(err.message);
       return EXIT.other;
+    }
+    // The client library's typed errors (already running, refused, not found, ...) carry their exit code.
+    if (err instanceof BlueGreenError) {
+      console.error(err.message);
+      return err.exitCode;
     }
     console.error(`bluegreen ${verb}: ${(err as Error).message ?? String(err)}`);
     if (process.env.BLUEGREEN_DEBUG) console.error(err);

@@ -23,10 +23,12 @@ import {
 import type { release } from '../workflows/release';
 import { versionLabel } from '../workflows/plan';
 import { phaseKey, recordKey, serviceKey, versionKey } from '../workflows/search-attributes';
-import { ensureSearchAttributes, taskQueue, type Temporal } from './connect';
+import { ensureSearchAttributes, taskQueue } from './connect';
+import type { Temporal } from './library/temporal';
 import type { LoadedSpec } from './spec-file';
 
 import { CliError, EXIT } from './errors';
+import { ConnectionError, NotFoundError, ReleaseAlreadyRunningError, type RunningRelease } from './library/errors';
 
 export { CliError, EXIT };
 
@@ -54,10 +56,10 @@ export async function startRelease(t: Temporal, loaded: LoadedSpec, opts: StartO
   const { spec } = loaded;
   await ensureSearchAttributes(t.connection, t.namespace);
   const id = releaseIdFor(spec.dns.recordName);
-  const input: ReleaseInput = { spec, specDir: loaded.specDir, requestedBy: operatorIdentity() };
+  const input: ReleaseInput = { spec, specDir: loaded.specDir, requestedBy: t.identity ?? operatorIdentity() };
   try {
     return await t.client.workflow.start<typeof release>('release', {
-      taskQueue: taskQueue(),
+      taskQueue: t.taskQueue ?? taskQueue(),
       workflowId: id,
       args: [input],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
@@ -81,26 +83,24 @@ export async function startRelease(t: Temporal, loaded: LoadedSpec, opts: StartO
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      const running = await describeRunning(t, id);
-      throw new CliError(
-        `refused: a release of ${spec.dns.recordName} is already running: ${id}${running}.\n` +
-          `Watch it with \`bluegreen watch ${id}\`, or stop it with \`bluegreen abort ${id} --reason "..."\`.`,
-        EXIT.invalid,
-      );
+      throw new ReleaseAlreadyRunningError(spec.dns.recordName, await describeRunning(t, id));
     }
     throw err;
   }
 }
 
-async function describeRunning(t: Temporal, id: string): Promise<string> {
+async function describeRunning(t: Temporal, id: string): Promise<RunningRelease> {
   try {
     const d = await t.client.workflow.getHandle(id).describe();
-    const service = d.typedSearchAttributes.get(serviceKey);
-    const version = d.typedSearchAttributes.get(versionKey);
-    const phase = d.typedSearchAttributes.get(phaseKey);
-    return ` (${service ?? '?'} ${version ?? '?'}, ${phase ?? 'running'}, started ${d.startTime.toISOString()})`;
+    return {
+      id,
+      service: d.typedSearchAttributes.get(serviceKey) ?? '?',
+      version: d.typedSearchAttributes.get(versionKey),
+      phase: d.typedSearchAttributes.get(phaseKey),
+      startTime: d.startTime.toISOString(),
+    };
   } catch {
-    return '';
+    return { id };
   }
 }
 
@@ -116,14 +116,19 @@ export async function endedResult(handle: WorkflowHandle): Promise<ReleaseResult
   }
 }
 
-export async function readStatus(t: Temporal, id: string): Promise<ReleaseStatus> {
-  const handle = t.client.workflow.getHandle(id);
+/** The status of a release; of one run when `runId` is given, else of the record's latest. */
+export async function readStatus(t: Temporal, id: string, runId?: string): Promise<ReleaseStatus> {
+  const handle = t.client.workflow.getHandle(id, runId);
   let description;
   try {
     description = await handle.describe();
   } catch (err) {
     if ((err as Error).name === 'WorkflowNotFoundError')
-      throw new CliError(`no release with id ${id} in namespace ${t.namespace}; see \`bluegreen list\``, EXIT.invalid);
+      throw new NotFoundError(
+        'release',
+        id,
+        `no release with id ${id}${runId ? ` (run ${runId})` : ''} in namespace ${t.namespace}; see \`bluegreen list\``,
+      );
     throw err;
   }
   if (scheduledStart(description)) return scheduledStatus(id, description);
@@ -143,9 +148,9 @@ export async function readStatus(t: Temporal, id: string): Promise<ReleaseStatus
       const result = await endedResult(handle).catch(() => undefined);
       return statusFromDescription(id, description, result);
     }
-    throw new CliError(
-      `release ${id} is running but no worker answered its status query within 5s (task queue ${taskQueue()}): start one with \`bluegreen worker\`.\n(${(err as Error).message})`,
-      EXIT.other,
+    throw new ConnectionError(
+      `release ${id} is running but no worker answered its status query within 5s (task queue ${t.taskQueue ?? taskQueue()}): start one with \`bluegreen worker\`.\n(${(err as Error).message})`,
+      'worker',
     );
   }
 }
@@ -204,13 +209,14 @@ function endedWithoutResult(status: string, lastPhase: string | undefined, recor
 }
 
 export async function sendAction(
-  t: Pick<Temporal, 'client'>,
+  t: Pick<Temporal, 'client' | 'identity'>,
   id: string,
   action: OperatorAction,
   payload: Record<string, string | undefined>,
+  runId?: string,
 ): Promise<ActionOutcome> {
-  const handle = t.client.workflow.getHandle(id);
-  const body = { ...payload, by: operatorIdentity() };
+  const handle = t.client.workflow.getHandle(id, runId);
+  const body = { ...payload, by: t.identity ?? operatorIdentity() };
   const pending = await handle.describe().then(scheduledStart, () => undefined);
   if (pending) {
     // Nothing has happened yet, so there is nothing to roll back: abort simply cancels it.

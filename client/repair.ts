@@ -89,7 +89,7 @@ export async function startRepair(t: Temporal, target: string, requestedBy: stri
   await ensureSearchAttributes(t.connection, t.namespace);
   try {
     const handle = await t.client.workflow.start<typeof repair>('repair', {
-      taskQueue: taskQueue(),
+      taskQueue: t.taskQueue ?? taskQueue(),
       workflowId: id,
       args: [repairInput],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',

@@ -8,7 +8,9 @@ import type { ReleaseInput } from '../workflows/messages';
 import { recordKey, serviceKey } from '../workflows/search-attributes';
 import { versionLabel } from '../workflows/plan';
 import { CliError, EXIT } from './errors';
-import { ensureSearchAttributes, taskQueue, type Temporal } from './connect';
+import { InvalidArgumentError, NotFoundError } from './library/errors';
+import { ensureSearchAttributes, taskQueue } from './connect';
+import type { Temporal } from './library/temporal';
 import { operatorIdentity } from './releases';
 import type { LoadedSpec } from './spec-file';
 
@@ -28,16 +30,15 @@ export function scheduleIdFor(recordName: string): string {
 /** Checks the timing flags before anything connects; returns the interval in ms (0 for cron). */
 export function checkTiming(timing: ScheduleTiming): number {
   if (!timing.cron === !timing.every)
-    throw new CliError('give exactly one of --cron "0 2 * * 1-5" or --every 24h', EXIT.invalid);
+    throw new InvalidArgumentError('give exactly one of --cron "0 2 * * 1-5" or --every 24h');
   if (timing.cron !== undefined && !timing.cron.trim())
-    throw new CliError('--cron needs a cron expression, e.g. "0 2 * * 1-5"', EXIT.invalid);
+    throw new InvalidArgumentError('--cron needs a cron expression, e.g. "0 2 * * 1-5"');
   if (timing.timezone !== undefined) {
     try {
       new Intl.DateTimeFormat('en-US', { timeZone: timing.timezone });
     } catch {
-      throw new CliError(
+      throw new InvalidArgumentError(
         `--timezone: unknown time zone "${timing.timezone}"; use an IANA name such as "Europe/Berlin"`,
-        EXIT.invalid,
       );
     }
   }
@@ -45,7 +46,7 @@ export function checkTiming(timing: ScheduleTiming): number {
   try {
     return parseDurationWithin(timing.every, { min: '1s', max: MAX_LONG_DURATION });
   } catch (err) {
-    throw new CliError(`--every: ${(err as Error).message}`, EXIT.invalid);
+    throw new InvalidArgumentError(`--every: ${(err as Error).message}`);
   }
 }
 
@@ -54,11 +55,12 @@ export async function createSchedule(
   loaded: LoadedSpec,
   timing: ScheduleTiming,
   id?: string,
+  warn: (message: string) => void = console.warn,
 ): Promise<string> {
   const { spec } = loaded;
   const everyMs = checkTiming(timing);
   if (spec.version !== undefined) {
-    console.warn(
+    warn(
       `note: the spec pins version ${spec.version}, so every run releases it again; recurring releases usually read their version with versionFrom`,
     );
   }
@@ -67,7 +69,7 @@ export async function createSchedule(
   const input: ReleaseInput = {
     spec,
     specDir: loaded.specDir,
-    requestedBy: `schedule ${scheduleId} (created by ${operatorIdentity()})`,
+    requestedBy: `schedule ${scheduleId} (created by ${t.identity ?? operatorIdentity()})`,
   };
   try {
     await t.client.schedule.create({
@@ -80,7 +82,7 @@ export async function createSchedule(
         type: 'startWorkflow',
         workflowType: 'scheduledRelease',
         workflowId: `bluegreen-scheduled-${fqdn(spec.dns.recordName).slice(0, -1)}`,
-        taskQueue: taskQueue(),
+        taskQueue: t.taskQueue ?? taskQueue(),
         args: [input],
         typedSearchAttributes: [
           { key: serviceKey, value: spec.service },
@@ -165,10 +167,10 @@ export async function scheduleAction(
     await handle.describe();
   } catch (err) {
     if ((err as Error).name === 'ScheduleNotFoundError')
-      throw new CliError(`no schedule with id ${id}; see \`bluegreen schedule list\``, EXIT.invalid);
+      throw new NotFoundError('schedule', id, `no schedule with id ${id}; see \`bluegreen schedule list\``);
     throw err;
   }
-  const note = `${action} by ${operatorIdentity()}`;
+  const note = `${action} by ${t.identity ?? operatorIdentity()}`;
   switch (action) {
     case 'pause':
       await handle.pause(note);

@@ -6,9 +6,18 @@ import YAML from 'yaml';
 import type { z } from 'zod';
 import { releaseSpecSchema, type ReleaseSpec } from '../workflows/spec';
 
-import { SpecError } from './errors';
+import { InvalidSpecError, type SpecIssue } from './library/errors';
 
-export { SpecError };
+/** The name this error has always had in the CLI and tests. */
+export { InvalidSpecError as SpecError };
+
+/** A problem with the file as a whole (size, encoding, YAML), not with one field. */
+function fileProblems(file: string, messages: string[]): InvalidSpecError {
+  return new InvalidSpecError(
+    file,
+    messages.map((message) => ({ path: '', message })),
+  );
+}
 
 export interface LoadedSpec {
   spec: ReleaseSpec;
@@ -25,20 +34,20 @@ export function formatIssuePath(issuePath: readonly PropertyKey[]): string {
   return out || '(spec)';
 }
 
-export function describeIssues(error: z.ZodError): string[] {
+export function describeIssues(error: z.ZodError): SpecIssue[] {
   return error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
-      ? issue.keys.map(
-          (key) =>
-            `${formatIssuePath([...issue.path, key])}: unknown key (check its spelling and level; \`bluegreen schema\` lists the keys)`,
-        )
-      : [`${formatIssuePath(issue.path)}: ${issue.message}`],
+      ? issue.keys.map((key) => ({
+          path: formatIssuePath([...issue.path, key]),
+          message: 'unknown key (check its spelling and level; `bluegreen schema` lists the keys)',
+        }))
+      : [{ path: formatIssuePath(issue.path), message: issue.message }],
   );
 }
 
 export function parseSpec(document: unknown, file = '(spec)'): ReleaseSpec {
   const result = releaseSpecSchema.safeParse(document);
-  if (!result.success) throw new SpecError(file, describeIssues(result.error));
+  if (!result.success) throw new InvalidSpecError(file, describeIssues(result.error));
   return result.data;
 }
 
@@ -61,17 +70,17 @@ export function loadSpecFile(file: string): LoadedSpec {
     });
     const problems = [...doc.errors, ...doc.warnings];
     if (problems.length > 0) {
-      throw new SpecError(
+      throw new InvalidSpecError(
         file,
-        problems.map((e) => `line ${e.linePos?.[0].line ?? '?'}: ${describeYamlProblem(e.message)}`),
+        problems.map((e) => ({ path: `line ${e.linePos?.[0].line ?? '?'}`, message: describeYamlProblem(e.message) })),
       );
     }
     // Aliases are fine; an alias bomb ("billion laughs") stops after 100 expansions.
     document = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    if (err instanceof SpecError) throw err;
+    if (err instanceof InvalidSpecError) throw err;
     const message = (err as Error).message ?? String(err);
-    throw new SpecError(file, [
+    throw fileProblems(file, [
       /alias count/i.test(message)
         ? 'too many alias expansions (more than 100): the file looks like a YAML alias bomb'
         : `cannot parse: ${describeYamlProblem(message)}`,
@@ -93,28 +102,32 @@ function readSpecText(file: string, absolute: string): string {
   let bytes: Buffer;
   try {
     const stat = statSync(absolute);
-    if (stat.isDirectory()) throw new SpecError(file, [`${absolute} is a folder; give the spec file in it`]);
-    if (!stat.isFile()) throw new SpecError(file, [`${absolute} is not a regular file`]);
+    if (stat.isDirectory()) throw fileProblems(file, [`${absolute} is a folder; give the spec file in it`]);
+    if (!stat.isFile()) throw fileProblems(file, [`${absolute} is not a regular file`]);
     if (stat.size > MAX_SPEC_BYTES)
-      throw new SpecError(file, [
+      throw fileProblems(file, [
         `the file is ${(stat.size / 1024 / 1024).toFixed(1)} MB; a spec file may be at most 1 MB (${MAX_SPEC_BYTES} bytes)`,
       ]);
     bytes = readFileSync(absolute);
   } catch (err) {
-    if (err instanceof SpecError) throw err;
+    if (err instanceof InvalidSpecError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new SpecError(file, [
-      code === 'ENOENT' ? `file not found: ${absolute}` : `cannot read ${absolute}: ${(err as Error).message}`,
+    throw new InvalidSpecError(file, [
+      {
+        path: '',
+        message:
+          code === 'ENOENT' ? `file not found: ${absolute}` : `cannot read ${absolute}: ${(err as Error).message}`,
+      },
     ]);
   }
   // Checked again after reading: the file may have grown in between.
   if (bytes.length > MAX_SPEC_BYTES)
-    throw new SpecError(file, [`the file is larger than 1 MB (${MAX_SPEC_BYTES} bytes), the limit of a spec file`]);
+    throw fileProblems(file, [`the file is larger than 1 MB (${MAX_SPEC_BYTES} bytes), the limit of a spec file`]);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     const at = firstInvalidUtf8(bytes);
-    throw new SpecError(file, [`not valid UTF-8 (first bad byte at offset ${at}); save the file as UTF-8`]);
+    throw fileProblems(file, [`not valid UTF-8 (first bad byte at offset ${at}); save the file as UTF-8`]);
   }
 }
 

@@ -7,8 +7,8 @@ import { parseArgs } from 'node:util';
 import { banner, devFlags, devOptions, quietWorkerLogs, untilStopped } from '../client/commands/dev';
 import { followRelease } from '../client/commands/release';
 import { startLocalStack, projectRoot, type LocalStack } from '../client/local-stack';
+import { BlueGreenClient } from '../client/library/client';
 import { pointPrometheusMetricsAt } from '../client/prometheus';
-import { startRelease } from '../client/releases';
 import { bold } from '../client/render';
 import { loadSpecFile } from '../client/spec-file';
 import type { Outcome } from '../workflows/messages';
@@ -56,14 +56,14 @@ async function main(): Promise<number> {
       console.log(`\n${bold(`== ${step.title}`)}\n`);
       const loaded = loadSpecFile(path.join(projectRoot, step.spec));
       pointPrometheusMetricsAt(loaded.spec, stack.prometheusUrl);
-      const handle = await startRelease(stack.temporal, loaded);
-      const status = await followRelease(stack.temporal, handle.workflowId, false);
+      const release = await new BlueGreenClient(stack.temporal).start(loaded);
+      const status = await followRelease(stack.temporal, release.id, false);
       outcomes.push({
         version: loaded.spec.version ?? '?',
         outcome: status.result?.outcome,
         expect: step.expect,
         reason: status.result?.reason ?? '',
-        link: `${stack.uiUrl}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}/${handle.firstExecutionRunId}/history`,
+        link: `${stack.uiUrl}/namespaces/default/workflows/${encodeURIComponent(release.id)}/${release.runId}/history`,
       });
     }
     const live = await fetch('http://127.0.0.1:18082/')

@@ -12,7 +12,8 @@ import { analyzeHelp } from '../client/commands/analyze';
 import { scheduleHelp } from '../client/commands/schedule';
 import { repairHelp } from '../client/commands/repair';
 import { OVERVIEW } from '../client/main';
-import { operatorActions } from '../workflows/messages';
+import { actionDescriptions, operatorActions, phases, signalsByAction, updatesByAction } from '../workflows/messages';
+import { loadSpecFile } from '../client/spec-file';
 
 interface JsonSchema {
   type?: string;
@@ -127,7 +128,36 @@ export function cliReference(): string {
   ].join('\n');
 }
 
+/** Replaces the text between `<!-- generated:NAME:start -->` and its end marker in a hand-written doc. */
+function fillSection(text: string, name: string, content: string): string {
+  const start = `<!-- generated:${name}:start -->`;
+  const end = `<!-- generated:${name}:end -->`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`missing ${start} ... ${end}`);
+  return `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`;
+}
+
+/** docs/api.md is written by hand; its example input, phases and messages come from the code. */
+export function apiReference(): string {
+  const file = path.join(root, 'docs/api.md');
+  const { spec } = loadSpecFile(path.join(root, 'examples/shop.yaml'));
+  const input = { spec, specDir: '/srv/deploy/shop', requestedBy: 'ci@pipeline' };
+  const messages = [
+    '| Action | Signal | Update | Payload and effect |',
+    '| --- | --- | --- | --- |',
+    ...operatorActions.map(
+      (a) => `| ${a} | \`${signalsByAction[a].name}\` | \`${updatesByAction[a].name}\` | ${actionDescriptions[a]} |`,
+    ),
+  ].join('\n');
+  let text = readFileSync(file, 'utf8');
+  text = fillSection(text, 'input-example', ['```json', JSON.stringify(input, null, 2), '```'].join('\n'));
+  text = fillSection(text, 'phases', phases.map((p) => `\`${p}\``).join(', '));
+  return fillSection(text, 'messages', messages);
+}
+
 const outputs: Record<string, () => string> = {
+  'docs/api.md': apiReference,
   'docs/spec-reference.md': specReference,
   'docs/cli.md': cliReference,
   'docs/bluegreen.schema.json': () => `${JSON.stringify(releaseJsonSchema(), null, 2)}\n`,

@@ -4,10 +4,12 @@
 import { parse, printHelp } from '../args';
 import { CliError, EXIT } from '../errors';
 import { loadSpecFile } from '../spec-file';
-import { analyzeRound } from '../../activities/analysis';
-import { parseDuration } from '../../workflows/duration';
-import { prometheusDuration, type Measurement, type TemplateVars } from '../../workflows/metrics';
-import { colors, type Color, type ReleaseSpec } from '../../workflows/spec';
+import { analyze, dryRunVars, endpointOf } from '../library/analyze';
+import type { Measurement } from '../../workflows/metrics';
+import { colors, type Color } from '../../workflows/spec';
+
+// The round itself is the client library's analyze(); these stay importable from here.
+export { dryRunVars, endpointOf };
 
 export const analyzeHelp = `Usage: bluegreen analyze <spec> [--color blue|green] [--json]
 
@@ -29,24 +31,6 @@ environment (the worker reads its own); CloudWatch uses the standard AWS chain (
 AWS_PROFILE, AWS_ENDPOINT_URL_CLOUDWATCH, ...).
 
 Exit 0 when every measurement passed, 3 when one failed or was inconclusive, 2 on spec errors.`;
-
-export function endpointOf(spec: ReleaseSpec, color: Color): string {
-  const env = spec.environment;
-  return env.provider === 'local' ? `http://127.0.0.1:${env.ports[color]}` : env.endpoint.replaceAll('{color}', color);
-}
-
-export function dryRunVars(spec: ReleaseSpec, color: Color): TemplateVars {
-  return {
-    service: spec.service,
-    version: spec.version ?? '',
-    color,
-    liveColor: '',
-    record: spec.dns.recordName,
-    step: '1',
-    percent: String(spec.traffic.steps[0]),
-    every: prometheusDuration(parseDuration(spec.traffic.analysis.every)),
-  };
-}
 
 function formatValue(value: number | null): string {
   if (value === null) return '—';
@@ -77,16 +61,13 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const color = (values.color ?? 'green') as Color;
   if (!colors.includes(color))
     throw new CliError(`--color must be blue or green, got "${String(values.color)}"`, EXIT.invalid);
-  const { spec } = loadSpecFile(positionals[0]);
-  const analysis = spec.traffic.analysis;
-  if (!analysis.probe && analysis.metrics.length === 0)
-    throw new CliError(
-      `${positionals[0]}: nothing to analyze: traffic.analysis.probe is false and traffic.analysis.metrics is empty`,
-      EXIT.invalid,
-    );
-  const endpoint = endpointOf(spec, color);
+  const loaded = loadSpecFile(positionals[0]);
+  const { spec } = loaded;
   const started = performance.now();
-  const measurements = await analyzeRound({ analysis, endpoint, vars: dryRunVars(spec, color) });
+  const { endpoint, measurements } = await analyze(
+    { ...loaded, file: positionals[0] }, // problems name the path as the operator typed it
+    { color },
+  );
   const ms = Math.round(performance.now() - started);
   const failed = measurements.filter((m) => m.verdict === 'failed').length;
   const inconclusive = measurements.filter((m) => m.verdict === 'inconclusive').length;

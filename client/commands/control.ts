@@ -2,8 +2,8 @@
 // operator learns at once whether it took effect and, if not, why.
 import type { ParseArgsConfig } from 'node:util';
 import { parse, printHelp } from '../args';
-import { connectTemporal } from '../connect';
-import { CliError, EXIT, sendAction } from '../releases';
+import { CliError, EXIT } from '../errors';
+import { connect } from '../library/client';
 import { actionDescriptions, type OperatorAction } from '../../workflows/messages';
 
 const usage: Record<OperatorAction, string> = {
@@ -31,16 +31,21 @@ export async function controlCommand(action: OperatorAction, argv: string[]): Pr
   if (values.help) return printHelp(controlHelp(action));
   if (action === 'abort' && !values.reason?.trim())
     throw new CliError('abort needs --reason "...": it is recorded in the release events', EXIT.invalid);
-  const t = await connectTemporal();
+  const bg = await connect();
   try {
-    const outcome = await sendAction(t, positionals[0], action, { reason: values.reason, note: values.note });
-    if (!outcome.accepted) {
-      console.error(outcome.message);
-      return EXIT.invalid;
-    }
-    console.log(outcome.message);
+    // A refusal throws ActionRefusedError: the CLI prints its reason and exits 2.
+    const release = bg.getHandle(positionals[0]);
+    const message =
+      action === 'abort'
+        ? await release.abort(values.reason)
+        : action === 'pause'
+          ? await release.pause(values.reason)
+          : action === 'approve'
+            ? await release.approve(values.note)
+            : await release[action]();
+    console.log(message);
     return EXIT.completed;
   } finally {
-    await t.connection.close();
+    await bg.close();
   }
 }

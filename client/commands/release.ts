@@ -1,8 +1,9 @@
 // Verbs that start and observe releases: validate, start, status, watch, list.
-import { setTimeout as sleep } from 'node:timers/promises';
+// Each verb is a thin shell over the client library (client/library/client.ts).
 import { parse, printHelp } from '../args';
-import { connectTemporal, type Temporal } from '../connect';
-import { CliError, EXIT, exitCodeFor, listReleases, readStatus, startRelease, type ListedRelease } from '../releases';
+import type { Temporal } from '../connect';
+import { CliError, EXIT, exitCodeFor, type ListedRelease } from '../releases';
+import { connect, Release } from '../library/client';
 import { formatEvent, renderStatus, unprintedEvents } from '../render';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { versionLabel } from '../../workflows/plan';
@@ -40,44 +41,44 @@ export async function startCommand(argv: string[]): Promise<number> {
   const checked = (await import('./start-checks')).checkStart(argv);
   if (checked === 'help') return printHelp(help.start);
   const { values, startDelayMs, loaded } = checked;
-  const t = await connectTemporal();
+  const bg = await connect();
   try {
-    const handle = await startRelease(t, loaded, { startDelayMs });
-    if (values.json) console.log(JSON.stringify({ id: handle.workflowId, runId: handle.firstExecutionRunId }));
+    const release = await bg.start(loaded, { delay: startDelayMs });
+    if (values.json) console.log(JSON.stringify({ id: release.id, runId: release.runId }));
     else {
       const when = startDelayMs ? `, starts at ${new Date(Date.now() + startDelayMs).toISOString()}` : '';
       console.log(
-        `started ${loaded.spec.service} ${versionLabel(loaded.spec)} on ${loaded.spec.dns.recordName}: ${handle.workflowId}${when}`,
+        `started ${loaded.spec.service} ${versionLabel(loaded.spec)} on ${loaded.spec.dns.recordName}: ${release.id}${when}`,
       );
     }
     if (!values.watch) return EXIT.completed;
-    return await follow(t, handle.workflowId, Boolean(values.json));
+    return await follow(bg.temporal, release.id, Boolean(values.json));
   } finally {
-    await t.connection.close();
+    await bg.close();
   }
 }
 
 export async function statusCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('status', argv, { json: { type: 'boolean' } }, ['id']);
   if (values.help) return printHelp(help.status);
-  const t = await connectTemporal();
+  const bg = await connect();
   try {
-    const status = await readStatus(t, positionals[0]);
+    const status = await bg.getHandle(positionals[0]).status();
     console.log(values.json ? JSON.stringify(status, null, 2) : renderStatus(status));
     return EXIT.completed;
   } finally {
-    await t.connection.close();
+    await bg.close();
   }
 }
 
 export async function watchCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('watch', argv, {}, ['id']);
   if (values.help) return printHelp(help.watch);
-  const t = await connectTemporal();
+  const bg = await connect();
   try {
-    return await follow(t, positionals[0], false);
+    return await follow(bg.temporal, positionals[0], false);
   } finally {
-    await t.connection.close();
+    await bg.close();
   }
 }
 
@@ -93,16 +94,11 @@ export async function followRelease(t: Temporal, id: string, quiet: boolean): Pr
   const live = process.stdout.isTTY && !quiet;
   let printed = 0;
   let status: ReleaseStatus | undefined;
-  for (;;) {
-    try {
-      status = await readStatus(t, id);
-    } catch (err) {
-      if (err instanceof CliError && err.exitCode === EXIT.invalid) throw err;
-      // A restarting worker or server is not the end of the release: keep watching.
-      if (!quiet) process.stderr.write(`(waiting: ${(err as Error).message.split('\n')[0]})\n`);
-      await sleep(2000);
-      continue;
-    }
+  // A restarting worker or server is not the end of the release: watch() keeps going.
+  const onRetry = (err: Error) => {
+    if (!quiet) process.stderr.write(`(waiting: ${err.message.split('\n')[0]})\n`);
+  };
+  for await (status of new Release(t, id).watch({ onRetry })) {
     if (live) {
       process.stdout.write(`\x1b[H\x1b[2J${renderStatus(status, Date.now(), 8, process.stdout.columns)}\n`);
     } else if (!quiet) {
@@ -111,10 +107,9 @@ export async function followRelease(t: Temporal, id: string, quiet: boolean): Pr
       for (const e of fresh.events) console.log(formatEvent(e));
       printed = fresh.printed;
     }
-    if (status.result) break;
-    await sleep(1000);
   }
-  if (!live && !quiet) console.log(`result: ${status.result!.outcome}: ${status.result!.reason}`);
+  if (!status?.result) throw new CliError(`release ${id} ended without a result`, EXIT.other);
+  if (!live && !quiet) console.log(`result: ${status.result.outcome}: ${status.result.reason}`);
   if (quiet) console.log(JSON.stringify({ id, result: status.result }));
   return status;
 }
@@ -139,9 +134,9 @@ export async function listCommand(argv: string[]): Promise<number> {
     [],
   );
   if (values.help) return printHelp(help.list);
-  const t = await connectTemporal();
+  const bg = await connect();
   try {
-    const rows = await listReleases(t, { service: values.service, running: values.running });
+    const rows = await bg.list({ service: values.service, running: values.running });
     if (values.json) {
       console.log(JSON.stringify(rows, null, 2));
     } else if (rows.length === 0) {
@@ -156,6 +151,6 @@ export async function listCommand(argv: string[]): Promise<number> {
     }
     return EXIT.completed;
   } finally {
-    await t.connection.close();
+    await bg.close();
   }
 }

@@ -1,7 +1,7 @@
 // `bluegreen repair`: a thin layer over client/repair.ts, following the repair like `watch`.
 import { parse, printHelp } from '../args';
-import { connectTemporal } from '../connect';
-import { EXIT, exitCodeFor, operatorIdentity } from '../releases';
+import { EXIT, exitCodeFor } from '../releases';
+import { connect } from '../library/client';
 import { followRelease } from './release';
 
 export const repairHelp = `Usage: bluegreen repair <record or release id> [--json]
@@ -30,18 +30,17 @@ human (what to decide is printed); 2 when refused: a release is running there (s
 export async function repairCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('repair', argv, { json: { type: 'boolean' } }, ['record']);
   if (values.help) return printHelp(repairHelp);
-  const t = await connectTemporal();
+  const bg = await connect();
   try {
-    const { startRepair } = await import('../repair');
-    const started = await startRepair(t, positionals[0], operatorIdentity());
+    const started = await bg.repair(positionals[0]);
     if (!values.json)
       console.log(
-        `repairing ${started.recordName}: run ${started.last.runId} ended ${started.last.closedAs.toLowerCase().replace(/_/g, ' ')}; repair runs as ${started.id}`,
+        `repairing ${started.recordName}: run ${started.repairing.runId} ended ${started.repairing.closedAs.toLowerCase().replace(/_/g, ' ')}; repair runs as ${started.release.id}`,
       );
-    const final = await followRelease(t, started.id, Boolean(values.json));
+    const final = await followRelease(bg.temporal, started.release.id, Boolean(values.json));
     for (const h of values.json ? [] : (final.result?.needsHuman ?? [])) console.error(`needs a human: ${h}`);
     return exitCodeFor(final.result) === EXIT.completed ? EXIT.completed : EXIT.failed;
   } finally {
-    await t.connection.close();
+    await bg.close();
   }
 }

@@ -1,8 +1,8 @@
 // `bluegreen schedule ...`: recurring releases on Temporal Schedules.
 import { parse, printHelp } from '../args';
-import { connectTemporal } from '../connect';
 import { CliError, EXIT } from '../errors';
-import { checkTiming, createSchedule, listSchedules, scheduleAction } from '../schedules';
+import { connect } from '../library/client';
+import { checkTiming } from '../schedules';
 import { loadSpecFile } from '../spec-file';
 
 export const scheduleHelp = `Usage: bluegreen schedule <create|list|pause|unpause|trigger|delete> ...
@@ -33,7 +33,7 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
     console.error(scheduleHelp);
     return EXIT.invalid;
   }
-  const t = async () => connectTemporal();
+  const t = async () => connect();
   switch (sub) {
     case 'create': {
       const { values, positionals } = parse(
@@ -51,14 +51,15 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
       if (values.help) return printHelp(scheduleHelp);
       checkTiming({ cron: values.cron, every: values.every, timezone: values.timezone });
       const loaded = loadSpecFile(positionals[0]);
-      const temporal = await t();
+      const bg = await t();
       try {
-        const id = await createSchedule(
-          temporal,
-          loaded,
-          { cron: values.cron, every: values.every, timezone: values.timezone },
-          values.id,
-        );
+        const { id, warnings } = await bg.schedules.create(loaded, {
+          cron: values.cron,
+          every: values.every,
+          timezone: values.timezone,
+          id: values.id,
+        });
+        for (const w of warnings) console.warn(w);
         console.log(
           values.json
             ? JSON.stringify({ id })
@@ -66,15 +67,15 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
         );
         return EXIT.completed;
       } finally {
-        await temporal.connection.close();
+        await bg.close();
       }
     }
     case 'list': {
       const { values } = parse('schedule list', rest, { json: { type: 'boolean' } }, []);
       if (values.help) return printHelp(scheduleHelp);
-      const temporal = await t();
+      const bg = await t();
       try {
-        const rows = await listSchedules(temporal);
+        const rows = await bg.schedules.list();
         if (values.json) console.log(JSON.stringify(rows, null, 2));
         else if (rows.length === 0) console.log('no schedules');
         else {
@@ -87,7 +88,7 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
         }
         return EXIT.completed;
       } finally {
-        await temporal.connection.close();
+        await bg.close();
       }
     }
     case 'pause':
@@ -96,12 +97,12 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
     case 'delete': {
       const { values, positionals } = parse(`schedule ${sub}`, rest, {}, ['id']);
       if (values.help) return printHelp(scheduleHelp);
-      const temporal = await t();
+      const bg = await t();
       try {
-        console.log(await scheduleAction(temporal, positionals[0], sub));
+        console.log(await bg.schedules[sub](positionals[0]));
         return EXIT.completed;
       } finally {
-        await temporal.connection.close();
+        await bg.close();
       }
     }
     default:

@@ -4,7 +4,7 @@
 import { parse, type Values } from '../args';
 import { CliError, EXIT } from '../errors';
 import { loadSpecFile, type LoadedSpec } from '../spec-file';
-import { MAX_LONG_DURATION, parseDuration, parseDurationWithin } from '../../workflows/duration';
+import { startDelayMs } from '../library/delay';
 
 export const startFlags = {
   watch: { type: 'boolean' as const },
@@ -26,23 +26,12 @@ export function checkStart(argv: string[]): CheckedStart | 'help' {
   return { values, startDelayMs, loaded: loadSpecFile(positionals[0]) };
 }
 
+/** --delay/--at as the library reads them, with the flag names in the messages. */
 export function delayFrom(delay: string | undefined, at: string | undefined): number | undefined {
   if (delay && at) throw new CliError('give --delay or --at, not both', EXIT.invalid);
-  if (delay !== undefined) {
-    try {
-      return parseDurationWithin(delay, { max: MAX_LONG_DURATION }) || undefined;
-    } catch (err) {
-      throw new CliError(`--delay: ${(err as Error).message}`, EXIT.invalid);
-    }
+  try {
+    return startDelayMs({ delay, at });
+  } catch (err) {
+    throw new CliError(`--${(err as Error).message}`, EXIT.invalid);
   }
-  if (at !== undefined) {
-    const when = Date.parse(at);
-    if (Number.isNaN(when) || !/T.*(Z|[+-]\d\d:?\d\d)$/.test(at))
-      throw new CliError(`--at: "${at}" is not an ISO-8601 time with a zone, e.g. 2026-12-01T02:00:00Z`, EXIT.invalid);
-    if (when <= Date.now()) throw new CliError(`--at: ${at} is in the past`, EXIT.invalid);
-    if (when - Date.now() > parseDuration(MAX_LONG_DURATION))
-      throw new CliError(`--at: ${at} is too far ahead: at most ${MAX_LONG_DURATION} from now`, EXIT.invalid);
-    return when - Date.now();
-  }
-  return undefined;
 }
