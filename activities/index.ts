@@ -13,6 +13,8 @@ import type { Weights } from '../workflows/plan';
 import type { AnalysisMeasurement } from '../workflows/analysis-legacy';
 import { createRoute53Client, Route53Router } from './dns/route53';
 import type { ObservedWeights, TrafficRouter } from './dns/router';
+import { ProcUnavailableError } from './environments/processes';
+import { redactError, redactor, referencedSecrets } from './environments/child-env';
 import { CommandProvider } from './environments/command';
 import { EnvironmentError, LocalProvider } from './environments/local';
 import { MissingEnvError, type EnvironmentProvider, type Located, type Provisioned } from './environments/provider';
@@ -45,6 +47,8 @@ export interface ColorRequest {
   service: string;
   color: Color;
   version: string;
+  /** Keys the local provider's state; optional for releases started before it was sent. */
+  recordName?: string;
 }
 
 function heartbeat(details?: unknown): void {
@@ -83,6 +87,16 @@ function cancellationSignal(): AbortSignal | undefined {
   }
 }
 
+/** The Temporal namespace of the running activity: two servers or namespaces sharing one state
+ * folder must not share the local provider's processes. */
+function namespace(): string {
+  try {
+    return Context.current().info.workflowNamespace ?? 'default';
+  } catch {
+    return 'default';
+  }
+}
+
 function cancelled(): boolean {
   try {
     return Context.current().cancellationSignal.aborted;
@@ -91,8 +105,15 @@ function cancelled(): boolean {
   }
 }
 
+/** Hides the values of the spec's ${env:NAME} references from everything the activity returns,
+ * heartbeats or throws: they are in the worker's environment on purpose, not for history. */
+function secretsRedactor(req: ColorRequest) {
+  return redactor(referencedSecrets(req.environment.env, process.env));
+}
+
 /** Environment errors say whether a retry could help; Temporal must know too. */
 function asFailure(err: unknown): unknown {
+  if (err instanceof ProcUnavailableError) return ApplicationFailure.nonRetryable(err.message, err.name);
   if (err instanceof MissingEnvError) return ApplicationFailure.nonRetryable(err.message, err.name);
   if (err instanceof EnvironmentError) {
     return err.retryable
@@ -117,7 +138,7 @@ export function createActivities(deps: ActivityDeps) {
   const route53Activities = createRoute53Activities(() => (budgetedClient ??= createRoute53Client(1)));
   const provider = (req: ColorRequest): EnvironmentProvider =>
     req.environment.provider === 'local'
-      ? new LocalProvider(req.environment, { stateDir: deps.stateDir, specDir: req.specDir })
+      ? new LocalProvider(req.environment, { stateDir: deps.stateDir, specDir: req.specDir, namespace: namespace() })
       : new CommandProvider(req.environment, req.specDir);
 
   /** Polls GetChange with capped exponential backoff until INSYNC, heartbeating the change id. */
@@ -167,18 +188,26 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async provisionColor(req: ColorRequest): Promise<Provisioned> {
+      const redact = secretsRedactor(req);
       try {
-        return await keepAlive(keepAliveMs, (progress) => provider(req).provision(req, progress));
+        const done = await keepAlive(keepAliveMs, (progress) =>
+          provider(req).provision(req, (message) => progress(redact(message))),
+        );
+        return { ...done, detail: redact(done.detail) };
       } catch (err) {
-        throw asFailure(err);
+        throw asFailure(redactError(err, redact));
       }
     },
 
     async decommissionColor(req: ColorRequest): Promise<{ stopped: number; detail: string }> {
+      const redact = secretsRedactor(req);
       try {
-        return await keepAlive(keepAliveMs, (progress) => provider(req).decommission(req, progress));
+        const done = await keepAlive(keepAliveMs, (progress) =>
+          provider(req).decommission(req, (message) => progress(redact(message))),
+        );
+        return { ...done, detail: redact(done.detail) };
       } catch (err) {
-        throw asFailure(err);
+        throw asFailure(redactError(err, redact));
       }
     },
 
@@ -261,7 +290,7 @@ export function createActivities(deps: ActivityDeps) {
     /** The version of the record's newest completed release: what serves now. */
     async liveVersion(recordName: string): Promise<string | null> {
       if (!deps.temporal) return null;
-      const query = `WorkflowType = "release" AND ${recordKey.name} = "${fqdn(recordName)}" AND ExecutionStatus = "Completed"`;
+      const query = `WorkflowType = "release" AND ${recordKey.name} = ${visibilityString(fqdn(recordName))} AND ExecutionStatus = "Completed"`;
       let newest: { closed: number; version: string } | null = null;
       for await (const w of deps.temporal.workflow.list({ query, pageSize: 50 })) {
         const version = w.typedSearchAttributes.get(versionKey);
@@ -271,6 +300,17 @@ export function createActivities(deps: ActivityDeps) {
       return newest?.version ?? null;
     },
   };
+}
+
+/** A string literal for a visibility query. Record names are validated, but this activity may
+ * get older input: a quote or backslash must never let a value rewrite the query. */
+export function visibilityString(value: string): string {
+  if (/["'\\\p{Cc}]/u.test(value))
+    throw ApplicationFailure.nonRetryable(
+      `cannot look up releases of ${JSON.stringify(value)}: it contains a quote, backslash or control character`,
+      'InvalidInput',
+    );
+  return `"${value}"`;
 }
 
 function safeHeartbeatDetails<T>(): T | undefined {

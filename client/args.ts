@@ -30,6 +30,12 @@ export function parse(
       EXIT.invalid,
     );
   }
+  if (!parsed.values.help) {
+    positionals.forEach((name, i) => {
+      if (!parsed.positionals[i].trim())
+        throw new CliError(`bluegreen ${verb}: <${name}> is empty.\nSee \`bluegreen ${verb} --help\`.`, EXIT.invalid);
+    });
+  }
   return parsed;
 }
 

@@ -40,6 +40,8 @@ export interface LocalStack {
   prometheusMissing?: string;
   zones: Record<string, string>;
   restored: string[];
+  /** Recorded apps that could not be started again, each with why. */
+  notRestored: string[];
   worker: WorkerGroup;
   stop: () => Promise<void>;
 }
@@ -266,7 +268,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     process.env.AWS_ENDPOINT_URL_ROUTE_53 = route53Endpoint;
     process.env.AWS_REGION ??= 'us-east-1';
     process.env.BLUEGREEN_STATE_DIR = o.stateDir;
-    const restored = await restoreLocalProcesses(o.stateDir);
+    const { restarted: restored, failed: notRestored } = await restoreLocalProcesses(o.stateDir);
     const t: Temporal = {
       connection: connection!,
       client: new Client({ connection: connection!, namespace: 'default' }),
@@ -295,6 +297,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         : `Prometheus is not installed (${PROMETHEUS_INSTALL}); analysis uses the built-in HTTP probe only`,
       zones,
       restored,
+      notRestored,
       worker,
       stop,
     };

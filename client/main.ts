@@ -52,7 +52,11 @@ const specVerb =
 const commands: Record<string, Command> = {
   validate: specVerb('validateCommand'),
   plan: specVerb('planCommand'),
-  start: releaseVerb('startCommand'),
+  start: async (argv) => {
+    // Bad arguments and bad specs are refused before the Temporal client loads (a second on a busy host).
+    (await import('./commands/start-checks')).checkStart(argv);
+    return releaseVerb('startCommand')(argv);
+  },
   status: releaseVerb('statusCommand'),
   watch: releaseVerb('watchCommand'),
   list: releaseVerb('listCommand'),

@@ -115,3 +115,17 @@ export function formatEvent(e: ReleaseStatus['events'][number]): string {
   const by = e.by ? ` [${e.by}]` : '';
   return `${dim(time)} ${e.type.padEnd(13)} ${e.message.split('\n').join(' · ')}${by}`;
 }
+
+/**
+ * The events a line-by-line watcher has not printed yet, given how many it printed so far. The
+ * status keeps only the latest events; eventCount (absent from releases started before it
+ * existed) counts all of them, so a long release keeps printing after the first 200.
+ */
+export function unprintedEvents(
+  status: Pick<ReleaseStatus, 'events' | 'eventCount'>,
+  printed: number,
+): { events: ReleaseStatus['events']; printed: number } {
+  const total = status.eventCount ?? status.events.length;
+  const missing = Math.max(0, total - printed);
+  return { events: missing ? status.events.slice(-Math.min(missing, status.events.length)) : [], printed: total };
+}

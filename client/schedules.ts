@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleSummary } from '@temporalio/client';
 import { fqdn } from '../workflows/names';
-import { parseDuration } from '../workflows/duration';
+import { MAX_LONG_DURATION, parseDurationWithin } from '../workflows/duration';
 import type { ReleaseInput } from '../workflows/messages';
 import { recordKey, serviceKey } from '../workflows/search-attributes';
 import { versionLabel } from '../workflows/plan';
@@ -27,6 +27,29 @@ export function scheduleIdFor(recordName: string): string {
   return `bluegreen-schedule-${fqdn(recordName).slice(0, -1)}`;
 }
 
+/** Checks the timing flags before anything connects; returns the interval in ms (0 for cron). */
+export function checkTiming(timing: ScheduleTiming): number {
+  if (!timing.cron === !timing.every)
+    throw new InvalidArgumentError('give exactly one of --cron "0 2 * * 1-5" or --every 24h');
+  if (timing.cron !== undefined && !timing.cron.trim())
+    throw new InvalidArgumentError('--cron needs a cron expression, e.g. "0 2 * * 1-5"');
+  if (timing.timezone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: timing.timezone });
+    } catch {
+      throw new InvalidArgumentError(
+        `--timezone: unknown time zone "${timing.timezone}"; use an IANA name such as "Europe/Berlin"`,
+      );
+    }
+  }
+  if (timing.every === undefined) return 0;
+  try {
+    return parseDurationWithin(timing.every, { min: '1s', max: MAX_LONG_DURATION });
+  } catch (err) {
+    throw new InvalidArgumentError(`--every: ${(err as Error).message}`);
+  }
+}
+
 export async function createSchedule(
   t: Temporal,
   loaded: LoadedSpec,
@@ -35,16 +58,7 @@ export async function createSchedule(
   warn: (message: string) => void = console.warn,
 ): Promise<string> {
   const { spec } = loaded;
-  if (!timing.cron === !timing.every)
-    throw new InvalidArgumentError('give exactly one of --cron "0 2 * * 1-5" or --every 24h');
-  let everyMs = 0;
-  if (timing.every) {
-    try {
-      everyMs = parseDuration(timing.every);
-    } catch (err) {
-      throw new InvalidArgumentError(`--every: ${(err as Error).message}`);
-    }
-  }
+  const everyMs = checkTiming(timing);
   if (spec.version !== undefined) {
     warn(
       `note: the spec pins version ${spec.version}, so every run releases it again; recurring releases usually read their version with versionFrom`,

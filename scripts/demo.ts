@@ -34,12 +34,21 @@ async function main(): Promise<number> {
   // A demo starts from nothing: no earlier releases, records or app processes.
   rmSync(o.stateDir, { recursive: true, force: true });
   quietWorkerLogs();
+  // Ctrl-C at any point (servers starting, a release running) stops everything the demo started.
+  const stopped = untilStopped();
   const stack: LocalStack = await startLocalStack({ ...o, zones: ['example.com'], log: (l) => console.log(l) });
   console.log(
     stack.prometheusUrl
       ? `v2 and v3 are judged by a Prometheus error-ratio query (${stack.prometheusUrl}) and the built-in HTTP probe.`
       : `${stack.prometheusMissing}: v2 and v3 fall back to the built-in HTTP probe alone.`,
   );
+  let exploring = false;
+  void stopped.then(async (sig) => {
+    if (exploring) return; // the normal end below stops the stack
+    console.log(`\n${sig}: stopping the demo ...`);
+    await stack.stop();
+    process.exit(130);
+  });
   const outcomes: { version: string; outcome: Outcome | undefined; expect: Outcome; link: string; reason: string }[] =
     [];
   try {
@@ -73,7 +82,8 @@ async function main(): Promise<number> {
     }
     console.log(banner(stack, o));
     console.log('Explore the releases in the Web UI, or try `npx bluegreen list`. Ctrl-C stops the demo.');
-    await untilStopped();
+    exploring = true;
+    await stopped;
     return passed ? 0 : 1;
   } finally {
     await stack.stop();

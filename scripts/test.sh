@@ -3,6 +3,9 @@
 # the real servers. Pass test files or folders to run a subset: npm test -- dist/test/workflows/
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Debian's chromium and prometheus (and python3-venv) are installed here when missing, so a
+# fresh machine with Node.js 20, Python 3 and apt passes with nothing done by hand.
+bash scripts/system-packages.sh
 bash scripts/bootstrap.sh
 # Lint and format first: a floating promise in a workflow is a bug no test may catch. LINT=0 skips
 # them while iterating on a subset.

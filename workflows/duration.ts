@@ -13,6 +13,21 @@ export function parseDuration(text: string): number {
   return Math.round(Number(match[1]) * UNIT_MS[match[2]]);
 }
 
+/** Largest waits a spec or the CLI accepts: a release may hold or bake for a month, an approval
+ * gate or a delayed start may wait a year. Timers beyond that are typos, and Date arithmetic on
+ * them ends in "Invalid time value" halfway through a release. */
+export const MAX_STEP_DURATION = '30d';
+export const MAX_LONG_DURATION = '365d';
+
+/** Parses a duration and checks it against [min, max] (given as durations); the error says the limit. */
+export function parseDurationWithin(text: string, limits: { min?: string; max: string }): number {
+  const ms = parseDuration(text);
+  if (!(ms <= parseDuration(limits.max))) throw new Error(`"${text}" is too long: at most ${limits.max}`);
+  if (limits.min !== undefined && ms < parseDuration(limits.min))
+    throw new Error(`"${text}" is too short: at least ${limits.min}`);
+  return ms;
+}
+
 /** "1h 5m", "42s", "350ms": compact and exact enough for an operator reading a timeline. */
 export function formatDuration(ms: number): string {
   if (ms <= 0) return '0s';

@@ -60,7 +60,10 @@ export interface ReleaseStatus {
   /** Every metric's latest measurement and its counters since the release started (or since a
    * `resume` accepted an inconclusive pause). */
   analysis?: { metrics: MetricStatus[] };
+  /** The latest events (at most 200). */
   events: ReleaseEvent[];
+  /** How many events were ever recorded, including those no longer in `events`. */
+  eventCount?: number;
   result?: ReleaseResult;
   /** Set by a `repair` run: which run of the record it repairs and how that run ended. */
   repairOf?: { runId: string; closedAs: string };

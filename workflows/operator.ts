@@ -1,7 +1,8 @@
 // Operator control: pause, resume, abort, approve, promote. Each action arrives either as a
 // signal (Web UI, `temporal workflow signal`) or as an update (the CLI, which wants an answer);
 // both go through the same rules. A malformed payload becomes an event, never a stuck workflow.
-import { condition, setHandler } from '@temporalio/workflow';
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import { condition, setDefaultSignalHandler, setHandler } from '@temporalio/workflow';
 import { formatDuration } from './duration';
 import {
   actionDescriptions,
@@ -31,6 +32,9 @@ export class RollbackReason extends Error {
 const ABORTABLE_UNTIL: Phase[] = ['decommissioning', 'completed', 'rolling-back', 'rolled-back', 'failed'];
 const PROMOTABLE: Phase[] = ['provisioning', 'verifying', 'shifting', 'waiting-for-window', 'frozen'];
 
+/** Longest reason, note or sender an operator action accepts (characters). */
+export const MAX_PAYLOAD_FIELD = 1000;
+
 interface Payload {
   reason?: unknown;
   by?: unknown;
@@ -50,18 +54,44 @@ export class OperatorControl {
   constructor(private readonly tracker: ReleaseTracker) {}
 
   register(): void {
-    for (const action of operatorActions) {
-      setHandler(signalsByAction[action], ((payload?: unknown) => this.receive(action, payload, 'signal')) as never, {
+    this.handle('pause', signalsByAction.pause, updatesByAction.pause);
+    this.handle('resume', signalsByAction.resume, updatesByAction.resume);
+    this.handle('abort', signalsByAction.abort, updatesByAction.abort);
+    this.handle('approve', signalsByAction.approve, updatesByAction.approve);
+    this.handle('promote', signalsByAction.promote, updatesByAction.promote);
+    // A signal nobody handles (a typo in the Web UI, an old client) would vanish without a trace.
+    setDefaultSignalHandler((name: string) => {
+      const shown = name.length > 100 ? `${name.slice(0, 100)}... (${name.length} characters)` : name;
+      this.tracker.event(
+        'rejected',
+        `unknown signal "${shown}": the signals are ${operatorActions.join(', ')}`,
+        'signal (no sender given)',
+      );
+    });
+  }
+
+  /** One action as a signal and as an update, typed by its definitions; both go through receive(). */
+  private handle<Args extends [unknown?]>(
+    action: OperatorAction,
+    signal: SignalDefinition<Args>,
+    update: UpdateDefinition<ActionOutcome, Args>,
+  ): void {
+    setHandler(
+      signal,
+      (...args: Args) => {
+        this.receive(action, args[0], 'signal');
+      },
+      {
         description: actionDescriptions[action],
-      });
-      setHandler(updatesByAction[action], ((payload?: unknown) => this.receive(action, payload, 'update')) as never, {
-        validator: ((payload?: unknown) => {
-          const refusal = this.refusal(action, payload);
-          if (refusal) throw new Error(refusal);
-        }) as never,
-        description: `${actionDescriptions[action]} (CLI form: answers whether it took effect.)`,
-      });
-    }
+      },
+    );
+    setHandler(update, (...args: Args) => this.receive(action, args[0], 'update'), {
+      validator: (...args: Args) => {
+        const refusal = this.refusal(action, args[0]);
+        if (refusal) throw new Error(refusal);
+      },
+      description: `${actionDescriptions[action]} (CLI form: answers whether it took effect.)`,
+    });
   }
 
   private get phase(): Phase {
@@ -71,11 +101,16 @@ export class OperatorControl {
   /** Why an action cannot take effect now, or null when it can. */
   refusal(action: OperatorAction, raw: unknown): string | null {
     if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) {
-      return `cannot ${action}: the payload must be a JSON object, got ${JSON.stringify(raw)}`;
+      const shown = JSON.stringify(raw) ?? String(raw);
+      return `cannot ${action}: the payload must be a JSON object, got ${shown.length > 100 ? `${shown.slice(0, 100)}...` : shown}`;
     }
     const p = (raw ?? {}) as Payload;
     for (const key of ['reason', 'by', 'note'] as const) {
-      if (p[key] !== undefined && typeof p[key] !== 'string') return `cannot ${action}: "${key}" must be a string`;
+      const value = p[key];
+      if (value !== undefined && typeof value !== 'string') return `cannot ${action}: "${key}" must be a string`;
+      // Everything accepted ends up in the status, the Web UI details and every later query.
+      if (typeof value === 'string' && value.length > MAX_PAYLOAD_FIELD)
+        return `cannot ${action}: "${key}" is ${value.length} characters; at most ${MAX_PAYLOAD_FIELD}`;
     }
     if (finalPhases.includes(this.phase)) return `cannot ${action}: release has ended (${this.phase})`;
     if (this.phase === 'repairing') return `cannot ${action}: this is a repair run; it ends by itself`;
@@ -105,7 +140,8 @@ export class OperatorControl {
   private receive(action: OperatorAction, raw: unknown, via: 'signal' | 'update'): ActionOutcome {
     const refusal = this.refusal(action, raw);
     const p = (raw && typeof raw === 'object' ? raw : {}) as Payload;
-    const by = typeof p.by === 'string' && p.by ? p.by : via === 'signal' ? 'signal (no sender given)' : undefined;
+    const givenBy = typeof p.by === 'string' && p.by && p.by.length <= MAX_PAYLOAD_FIELD ? p.by : undefined;
+    const by = givenBy ?? (via === 'signal' ? 'signal (no sender given)' : undefined);
     if (refusal) {
       this.tracker.event('rejected', refusal, by);
       return { accepted: false, message: refusal };
@@ -127,6 +163,10 @@ export class OperatorControl {
         this.onResume();
         break;
       case 'abort':
+        // Abort overrides a pause: the rollback runs now, and the ended release is not "paused".
+        this.paused = false;
+        this.tracker.status.paused = false;
+        this.tracker.status.pauseReason = undefined;
         this.abortReason = `aborted by ${by ?? 'operator'}: ${reason}`;
         message = `abort requested: ${reason}; rolling back`;
         this.onAbort();
@@ -137,7 +177,11 @@ export class OperatorControl {
         break;
       case 'promote':
         this.promoteRequested = true;
-        message = 'promote requested: the new color goes to 100% now';
+        // A frozen release is unfrozen by promote itself; a paused one waits for resume.
+        message =
+          this.paused && this.phase !== 'frozen'
+            ? 'promote requested: the new color goes to 100% as soon as the release is resumed'
+            : 'promote requested: the new color goes to 100% now';
         break;
     }
     this.tracker.event(action, message, by);
@@ -229,8 +273,13 @@ export class OperatorControl {
       `waiting for approve (${gate}); times out in ${formatDuration(timeoutMs)} and then will ${onTimeout}`,
     );
     this.tracker.next(`${onTimeout} if nobody approves`, Date.now() + timeoutMs);
-    const approved = await condition(() => this.approved.has(gate), timeoutMs);
-    this.tracker.status.pendingApproval = undefined;
+    let approved: boolean;
+    try {
+      approved = await condition(() => this.approved.has(gate), timeoutMs);
+    } finally {
+      // Also on abort (a cancelled wait): an ended release must not still say "approve ...".
+      this.tracker.status.pendingApproval = undefined;
+    }
     if (!approved) {
       if (onTimeout === 'rollback')
         throw new RollbackReason(`approval ${gate} timed out after ${formatDuration(timeoutMs)}`);

@@ -57,6 +57,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     service: spec.service,
     color: c,
     version: spec.version,
+    recordName: spec.dns.recordName,
   });
   const compensations: Compensation[] = [];
   const releaseScope = new CancellationScope();

@@ -34,6 +34,8 @@ export async function repair(input: RepairInput): Promise<ReleaseResult> {
     service: spec.service,
     color: c,
     version,
+    // The local provider keys its processes by record: the same key the release used.
+    recordName: spec.dns.recordName,
   });
 
   // 1. What the last release knew, and what Route 53 says now.

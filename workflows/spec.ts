@@ -1,13 +1,26 @@
 // The release spec: the one source of truth for its TypeScript types, its validation,
 // the JSON Schema (`bluegreen schema`) and the spec reference in docs/spec-reference.md.
 import { z } from 'zod';
-import { DURATION_PATTERN } from './duration';
+import { dnsNameProblem, isInsideZone } from './names';
+import { DURATION_PATTERN, MAX_LONG_DURATION, MAX_STEP_DURATION, parseDuration } from './duration';
 
-const duration = (what: string) =>
-  z
+/** Every duration has an upper bound (30 days unless said otherwise), stated in its description
+ * and in the error, so an absurd value is refused here rather than halfway through a release. */
+const duration = (what: string, limits: { max?: string; min?: string } = {}) => {
+  const max = limits.max ?? MAX_STEP_DURATION;
+  const bound = limits.min ? `Between ${limits.min} and ${max}.` : `At most ${max}.`;
+  return z
     .string()
+    .max(32, { message: `expected a duration with a unit, e.g. "5m"; at most ${max}` })
     .regex(DURATION_PATTERN, { message: 'expected a duration with a unit, e.g. "250ms", "90s", "5m", "24h"' })
-    .describe(what);
+    .refine((text) => !DURATION_PATTERN.test(text) || parseDuration(text) <= parseDuration(max), {
+      message: `too long: at most ${max}`,
+    })
+    .refine((text) => !limits.min || !DURATION_PATTERN.test(text) || parseDuration(text) >= parseDuration(limits.min), {
+      message: `too short: at least ${limits.min}`,
+    })
+    .describe(`${what} ${bound}`);
+};
 
 const port = z.number().int().min(1).max(65535);
 const argv = z.array(z.string().min(1)).min(1, { message: 'needs at least the program to run' });
@@ -19,7 +32,9 @@ const envMap = z
     z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'environment variable names are letters, digits and _' }),
     z.string(),
   )
-  .describe("Extra environment variables. Values may say ${env:NAME} to pass the worker's NAME by reference.");
+  .describe(
+    "Environment variables for the spawned process, which otherwise gets only PATH, HOME, LANG, TZ, PORT and BLUEGREEN_* (never the worker's credentials). Values may say ${env:NAME} to pass the worker's NAME by reference; its value shows as *** in output.",
+  );
 
 export const colors = ['blue', 'green'] as const;
 export type Color = (typeof colors)[number];
@@ -64,22 +79,35 @@ const commandEnvironment = z
   })
   .describe('Runs your own provision / decommission commands (Kubernetes, Nomad, Terraform, ...).');
 
-const aliasTarget = z.strictObject({
-  dnsName: z.string().min(1).describe('DNS name of the alias target, e.g. a load balancer.'),
-  hostedZoneId: z.string().min(1).describe('Hosted zone id of the alias target.'),
+/** A DNS name in Route 53's charset, at most 255 characters; the message says what is wrong. */
+const dnsName = (wildcard: boolean) =>
+  z
+    .string()
+    .min(1)
+    .superRefine((name, ctx) => {
+      const problem = dnsNameProblem(name, { wildcard });
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+const zoneId = z.string().regex(/^(\/hostedzone\/)?[A-Z0-9]{1,32}$/, {
+  message: 'expected a Route 53 hosted zone id, e.g. "Z0123456789ABCDEFGHIJ"',
 });
-const target = z.union([z.string().min(1), aliasTarget]);
+
+const aliasTarget = z.strictObject({
+  dnsName: dnsName(false).describe('DNS name of the alias target, e.g. a load balancer.'),
+  hostedZoneId: zoneId.describe('Hosted zone id of the alias target.'),
+});
+const target = z.union([dnsName(false), aliasTarget]);
 
 const dns = z
   .strictObject({
     provider: z.literal('route53'),
-    hostedZoneId: z.string().min(1).optional().describe('Hosted zone id. Give this or zoneName.'),
-    zoneName: z
-      .string()
-      .min(1)
+    hostedZoneId: zoneId.optional().describe('Hosted zone id. Give this or zoneName.'),
+    zoneName: dnsName(false)
       .optional()
       .describe('Hosted zone name, looked up at release time. Give this or hostedZoneId.'),
-    recordName: z.string().min(1).describe('The name users resolve, e.g. shop.example.com.'),
+    recordName: dnsName(true).describe(
+      'The name users resolve, e.g. shop.example.com: letters, digits, "-", "_", "." and a leading "*." for a wildcard; at most 255 characters; inside zoneName when that is given.',
+    ),
     recordType: z.enum(['CNAME', 'A']).default('CNAME').describe('CNAME, or A as an alias record.'),
     ttl: z
       .number()
@@ -95,6 +123,13 @@ const dns = z
   .superRefine((d, ctx) => {
     if (!d.hostedZoneId === !d.zoneName) {
       ctx.addIssue({ code: 'custom', message: 'give exactly one of hostedZoneId or zoneName', path: ['hostedZoneId'] });
+    }
+    if (d.zoneName && !isInsideZone(d.recordName, d.zoneName)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be inside the zone ${d.zoneName}, e.g. "shop.${d.zoneName.replace(/\.$/, '')}"`,
+        path: ['recordName'],
+      });
     }
     for (const color of colors) {
       const t = d.targets[color];
@@ -246,9 +281,9 @@ const analysis = z
       .default(0.01)
       .describe('Largest tolerated share of failed requests (non-2xx/3xx or no answer).'),
     maxLatencyMs: z.number().positive().default(500).describe('Largest tolerated p95 latency, in milliseconds.'),
-    every: duration(
-      'How often each metric is measured while a step holds and while the old color is kept warm.',
-    ).default('30s'),
+    every: duration('How often each metric is measured while a step holds and while the old color is kept warm.', {
+      min: '100ms',
+    }).default('30s'),
     failureLimit: z
       .number()
       .int()
@@ -303,7 +338,7 @@ const approval = z
       .default(false)
       .describe('Wait for `approve` after verify, before the first weight change.'),
     beforeDecommission: z.boolean().default(false).describe('Wait for `approve` before tearing the old color down.'),
-    timeout: duration('How long an approval gate waits.').default('24h'),
+    timeout: duration('How long an approval gate waits.', { max: MAX_LONG_DURATION }).default('24h'),
     onTimeout: z
       .enum(['rollback', 'proceed'])
       .default('rollback')
@@ -441,7 +476,8 @@ export const releaseSpecSchema = z
     version: z
       .string({ error: (i) => (i.input === undefined ? 'required' : 'must be a string; quote it, e.g. "2.4.1"') })
       .min(1)
-      .max(128)
+      .max(128, { message: 'too long: a version has at most 128 characters' })
+      .regex(/^[^\s\p{Cc}]+$/u, { message: 'may not contain spaces or control characters' })
       .optional()
       .describe('Version to release; passed to the environment as BLUEGREEN_VERSION. Give this or versionFrom.'),
     versionFrom: versionFrom.optional(),

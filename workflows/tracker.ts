@@ -8,7 +8,7 @@ import type { Weights } from './plan';
 import { phaseKey, versionKey } from './search-attributes';
 import type { Color } from './spec';
 
-const MAX_EVENTS = 200;
+export const MAX_EVENTS = 200;
 
 export class ReleaseTracker {
   readonly status: ReleaseStatus;
@@ -42,6 +42,7 @@ export class ReleaseTracker {
     const e: ReleaseEvent = { at: new Date().toISOString(), type, message };
     if (by) e.by = by;
     this.status.events.push(e);
+    this.status.eventCount = (this.status.eventCount ?? 0) + 1;
     if (this.status.events.length > MAX_EVENTS) this.status.events.splice(0, this.status.events.length - MAX_EVENTS);
     this.publish();
     this.onEvent(e);

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseDuration } from '../../workflows/duration';
 import type { CommandEnvironmentSpec } from '../../workflows/spec';
+import { childEnvironment } from './child-env';
 import { EnvironmentError } from './local';
 import {
   resolveEnvReferences,
@@ -48,13 +49,12 @@ export class CommandProvider implements EnvironmentProvider {
   }
 
   private run(action: string, argv: string[], instance: ColorInstance, progress: Progress): Promise<string> {
-    const env = {
-      ...process.env,
+    const env = childEnvironment(process.env, {
       ...resolveEnvReferences(this.spec.env, process.env, 'environment.env'),
       ...standardVariables(instance),
       BLUEGREEN_ACTION: action,
       BLUEGREEN_ENDPOINT: this.endpoint(instance),
-    };
+    });
     const cwd = path.resolve(this.specDir, this.spec.cwd ?? '.');
     const timeoutMs = parseDuration(this.spec.timeout);
     const [file, args] = this.spec.shell ? ['/bin/sh', ['-c', argv.join(' ')]] : [argv[0], argv.slice(1)];
@@ -67,26 +67,31 @@ export class CommandProvider implements EnvironmentProvider {
       };
       child.stdout.on('data', collect);
       child.stderr.on('data', collect);
+      // On timeout: SIGTERM first, so Terraform or kubectl can release their locks and leave
+      // state consistent; SIGKILL only if the group is still there after the grace period.
+      let timedOut = false;
+      let killTimer: NodeJS.Timeout | undefined;
       const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-        reject(
-          new EnvironmentError(
-            `environment.${action} timed out after ${this.spec.timeout}; last output:\n${lastLines(output, 10)}`,
-            true,
-          ),
-        );
+        timedOut = true;
+        signalGroup(child.pid!, 'SIGTERM');
+        killTimer = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), COMMAND_TERM_GRACE_MS);
       }, timeoutMs);
       child.once('error', (err) => {
         clearTimeout(timer);
+        clearTimeout(killTimer);
         reject(new EnvironmentError(`cannot run environment.${action} ${JSON.stringify(argv)}: ${err.message}`, false));
       });
       child.once('close', (code, sig) => {
         clearTimeout(timer);
-        if (code === 0) resolve(output);
+        clearTimeout(killTimer);
+        if (timedOut)
+          reject(
+            new EnvironmentError(
+              `environment.${action} timed out after ${this.spec.timeout} (stopped with ${sig ?? 'SIGTERM'}); last output:\n${lastLines(output, 10)}`,
+              true,
+            ),
+          );
+        else if (code === 0) resolve(output);
         else
           reject(
             new EnvironmentError(
@@ -96,6 +101,17 @@ export class CommandProvider implements EnvironmentProvider {
           );
       });
     });
+  }
+}
+
+/** How long a timed-out command has between SIGTERM and SIGKILL. */
+export const COMMAND_TERM_GRACE_MS = 10_000;
+
+function signalGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    /* already gone */
   }
 }
 

@@ -4,12 +4,24 @@
 // provision adopts the process it already started instead of starting a second one.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDuration } from '../../workflows/duration';
 import type { Color, LocalEnvironmentSpec } from '../../workflows/spec';
+import { fqdn } from '../../workflows/names';
+import { childEnvironment } from './child-env';
 import { findMarkedProcesses, isRunning, MARKER_VARIABLE, signal } from './processes';
 import {
   resolveEnvReferences,
@@ -36,10 +48,14 @@ export interface LocalProviderOptions {
   stateDir: string;
   /** Folder of the spec file: `cwd` and relative paths resolve against it. */
   specDir: string;
+  /** Temporal namespace of the release; with the record name it keys the state. */
+  namespace?: string;
 }
 
 /** Everything needed to start the color again; secrets stay as ${env:} references. */
 export interface LocalState {
+  recordName?: string;
+  namespace?: string;
   service: string;
   color: Color;
   version: string;
@@ -62,13 +78,33 @@ export class LocalProvider implements EnvironmentProvider {
     private readonly options: LocalProviderOptions,
   ) {}
 
-  private marker(instance: ColorInstance): string {
+  /**
+   * What identifies a color's process: the state folder, the Temporal namespace, the record and
+   * the color. Two records released under one service name (staging and prod), or two servers
+   * sharing a state folder, never adopt each other's processes. Requests without a record name
+   * (releases started by an older worker) keep the old service-and-color key they started with.
+   */
+  private key(instance: ColorInstance): { marker: string; file: string } {
     const scope = createHash('sha256').update(path.resolve(this.options.stateDir)).digest('hex').slice(0, 12);
-    return `${scope}:${instance.service}:${instance.color}`;
+    if (!instance.recordName)
+      return {
+        marker: `${scope}:${instance.service}:${instance.color}`,
+        file: `${instance.service}-${instance.color}`,
+      };
+    const namespace = this.options.namespace ?? 'default';
+    const record = fqdn(instance.recordName).slice(0, -1);
+    return {
+      marker: `${scope}:${namespace}:${record}:${instance.service}:${instance.color}`,
+      file: `${safeFileName(namespace)}--${safeFileName(record)}--${instance.service}-${instance.color}`,
+    };
+  }
+
+  private marker(instance: ColorInstance): string {
+    return this.key(instance).marker;
   }
 
   private paths(instance: ColorInstance) {
-    const base = path.join(this.options.stateDir, 'local', `${instance.service}-${instance.color}`);
+    const base = path.join(this.options.stateDir, 'local', this.key(instance).file);
     return { state: `${base}.json`, log: `${base}.log` };
   }
 
@@ -107,6 +143,8 @@ export class LocalProvider implements EnvironmentProvider {
 
     const files = this.paths(instance);
     const state: LocalState = {
+      recordName: instance.recordName,
+      namespace: this.options.namespace,
       service: instance.service,
       color: instance.color,
       version: instance.version,
@@ -161,14 +199,16 @@ export class LocalProvider implements EnvironmentProvider {
 
 /** Starts a color's process detached, in its own process group, and records its state. */
 async function spawnColor(state: LocalState, stateFile: string): Promise<number> {
+  // Node reports a missing cwd as "spawn <program> ENOENT", which blames the program.
+  if (!existsSync(state.cwd))
+    throw new EnvironmentError(`its folder ${state.cwd} does not exist (deleted or moved?)`, false);
   mkdirSync(path.dirname(stateFile), { recursive: true });
-  const env = {
-    ...process.env,
+  const env = childEnvironment(process.env, {
     ...resolveEnvReferences(state.envSpec, process.env, 'environment.env'),
     ...standardVariables({ service: state.service, color: state.color, version: state.version }),
     PORT: String(state.port),
     [MARKER_VARIABLE]: state.marker,
-  };
+  });
   const logFd = openSync(state.log, 'a');
   let child;
   try {
@@ -198,27 +238,46 @@ async function spawnColor(state: LocalState, stateFile: string): Promise<number>
   return state.pid;
 }
 
+export interface RestoreReport {
+  /** Colors started again, e.g. "shop green 2.0.0 on shop.example.com (pid 42, port 8082)". */
+  restarted: string[];
+  /** Colors that could not come back, each with why (its folder is gone, its state is unreadable). */
+  failed: string[];
+}
+
 /**
  * Starts again every color whose state file says it should run but whose process is gone
- * (after `bluegreen dev` was stopped, or the host rebooted). Returns what it restarted.
+ * (after `bluegreen dev` was stopped, or the host rebooted). One color that cannot come back
+ * (its folder was deleted) is reported, not fatal: the others, and the stack, still start.
  */
-export async function restoreLocalProcesses(stateDir: string): Promise<string[]> {
+export async function restoreLocalProcesses(stateDir: string): Promise<RestoreReport> {
   const dir = path.join(stateDir, 'local');
-  const restarted: string[] = [];
+  const report: RestoreReport = { restarted: [], failed: [] };
   let files: string[] = [];
   try {
     files = readdirSync(dir).filter((f) => f.endsWith('.json'));
   } catch {
-    return restarted;
+    return report;
   }
   for (const file of files) {
     const stateFile = path.join(dir, file);
-    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as LocalState;
-    if (!state.marker || findMarkedProcesses(state.marker).length > 0) continue;
-    await spawnColor(state, stateFile);
-    restarted.push(`${state.service} ${state.color} ${state.version} (pid ${state.pid}, port ${state.port})`);
+    let state: LocalState;
+    try {
+      state = JSON.parse(readFileSync(stateFile, 'utf8')) as LocalState;
+    } catch (err) {
+      report.failed.push(`${stateFile}: unreadable state (${(err as Error).message}); remove the file`);
+      continue;
+    }
+    const name = `${state.service} ${state.color} ${state.version}${state.recordName ? ` on ${state.recordName}` : ''}`;
+    try {
+      if (!state.marker || findMarkedProcesses(state.marker).length > 0) continue;
+      await spawnColor(state, stateFile);
+      report.restarted.push(`${name} (pid ${state.pid}, port ${state.port})`);
+    } catch (err) {
+      report.failed.push(`${name}: ${(err as Error).message} (state ${stateFile})`);
+    }
   }
-  return restarted;
+  return report;
 }
 
 /** Stops every color this state folder tracks, keeping the state files so they can be restored. */
@@ -231,14 +290,23 @@ export async function stopLocalProcesses(stateDir: string, graceMs = 5000): Prom
     return 0;
   }
   const victims = files.flatMap((f) => {
-    const state = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as LocalState;
-    return state.marker ? findMarkedProcesses(state.marker) : [];
+    try {
+      const state = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as LocalState;
+      return state.marker ? findMarkedProcesses(state.marker) : [];
+    } catch {
+      return []; // unreadable state: nothing we can find by it
+    }
   });
   for (const p of victims) signal(p.pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (victims.some((p) => isRunning(p.pid)) && Date.now() < deadline) await sleep(100);
   for (const p of victims) if (isRunning(p.pid)) signal(p.pid, 'SIGKILL');
   return victims.length;
+}
+
+/** A name safe as one path component: anything but letters, digits, ".", "_" and "-" is %-escaped. */
+function safeFileName(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 function isPortAnswering(port: number): Promise<boolean> {

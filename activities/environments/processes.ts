@@ -1,7 +1,8 @@
 // Linux process helpers for the local provider. A process we start carries a marker variable
 // in its environment; /proc lets us find it again after a worker restart or a retried activity
 // even if our state file was never written.
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 
 export const MARKER_VARIABLE = 'BLUEGREEN_INSTANCE';
 
@@ -35,9 +36,15 @@ export function isRunning(pid: number): boolean {
   }
 }
 
-export function findMarkedProcesses(marker: string): MarkedProcess[] {
+/** The local provider finds its processes through /proc: without it (macOS, Windows) it must
+ * refuse plainly rather than start a second copy of a color it cannot see. */
+export function findMarkedProcesses(marker: string, procDir = '/proc'): MarkedProcess[] {
+  if (!existsSync(path.join(procDir, 'self', 'environ')))
+    throw new ProcUnavailableError(
+      `the local provider finds its processes through ${procDir}, which this system lacks (platform ${process.platform}): run the worker on Linux, or use the command provider`,
+    );
   const found: MarkedProcess[] = [];
-  for (const entry of readdirSync('/proc')) {
+  for (const entry of readdirSync(procDir)) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
     if (pid === process.pid) continue;
@@ -59,4 +66,9 @@ export function signal(pid: number, sig: NodeJS.Signals): void {
       /* already gone */
     }
   }
+}
+
+export class ProcUnavailableError extends Error {
+  // Permanent: a retry on the same host cannot grow a /proc.
+  override name = 'EnvironmentMisconfigured';
 }

@@ -6,6 +6,9 @@ export interface ColorInstance {
   service: string;
   color: Color;
   version: string;
+  /** The DNS record released; keys per-color state. Absent in requests from releases started
+   * before it was added (they keep the service-and-color key they started with). */
+  recordName?: string;
 }
 
 export interface Provisioned {

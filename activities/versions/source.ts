@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import type { VersionSource } from '../../workflows/spec';
+import { childEnvironment } from '../environments/child-env';
 import { EnvironmentError } from '../environments/local';
 
 const TIMEOUT_MS = 30_000;
@@ -42,7 +43,7 @@ export async function readVersion(source: VersionSource, specDir: string): Promi
     execFile(
       file,
       args,
-      { cwd: specDir ? path.resolve(specDir) : undefined, timeout: TIMEOUT_MS },
+      { cwd: specDir ? path.resolve(specDir) : undefined, timeout: TIMEOUT_MS, env: childEnvironment(process.env, {}) },
       (err, out, errOut) => {
         if (err)
           reject(

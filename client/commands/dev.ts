@@ -69,6 +69,7 @@ export function banner(stack: LocalStack, o: DevOptions): string {
       : `  Prometheus     ${dim(stack.prometheusMissing ?? 'not running')}`,
     `  State          ${o.stateDir}`,
     ...(stack.restored.length ? [`  Restarted      ${stack.restored.join('; ')}`] : []),
+    ...stack.notRestored.map((why) => `  Not restarted  ${why}`),
     '',
     'From another shell:',
     `  export TEMPORAL_ADDRESS=${stack.temporalAddress}`,
@@ -84,7 +85,9 @@ export function banner(stack: LocalStack, o: DevOptions): string {
 /** Errors only: the banner and the watch view are what a developer reads here, not webpack's
  * output or the SDK's warning for every rolled back (failed) release. */
 export function quietWorkerLogs(): void {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  // shutdownSignals: [] — dev handles SIGINT/SIGTERM itself (untilStopped) and stops the worker in
+  // order; the SDK's own handler would swallow a Ctrl-C that arrives while the servers start.
+  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
 }
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -106,13 +109,21 @@ export async function devCommand(argv: string[]): Promise<number> {
   const o = devOptions(values);
   let stack: LocalStack;
   quietWorkerLogs();
+  // Listen before starting anything: a Ctrl-C while the servers start must stop them too, not
+  // kill this process and leave the servers (own process groups) running.
+  const stopped = untilStopped();
+  let up = false;
+  void stopped.then((sig) => {
+    if (!up) console.log(`\n${sig}: stopping as soon as the servers have started ...`);
+  });
   try {
     stack = await startLocalStack({ ...o, zones: ['example.com'], log: (l) => console.log(l) });
   } catch (err) {
     throw new CliError(`bluegreen dev: ${(err as Error).message}`, EXIT.other);
   }
+  up = true;
   console.log(banner(stack, o));
-  const sig = await untilStopped();
+  const sig = await stopped;
   console.log(`\n${sig}: stopping the worker, the apps, Route 53, Prometheus and Temporal ...`);
   await stack.stop();
   console.log('stopped; nothing left running. `bluegreen dev` starts the apps again and resumes releases in flight.');

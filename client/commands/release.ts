@@ -4,8 +4,7 @@ import { parse, printHelp } from '../args';
 import type { Temporal } from '../connect';
 import { CliError, EXIT, exitCodeFor, type ListedRelease } from '../releases';
 import { connect, Release } from '../library/client';
-import { formatEvent, renderStatus } from '../render';
-import { parseDuration } from '../../workflows/duration';
+import { formatEvent, renderStatus, unprintedEvents } from '../render';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { versionLabel } from '../../workflows/plan';
 
@@ -17,8 +16,8 @@ start for the same record is refused (exit 2) and names the running release.
 
   --watch      follow the release live; exit 0 completed, 3 rolled back, 4 failed (needs a human)
   --json       print {"id": "..."}; the id is the Temporal workflow id every other verb accepts
-  --delay D    start after a delay (e.g. 30m); \`bluegreen abort <id>\` cancels it before it starts
-  --at TIME    start at an ISO-8601 time (UTC "Z" or an offset)`,
+  --delay D    start after a delay (e.g. 30m, at most 365d); \`bluegreen abort <id>\` cancels it before it starts
+  --at TIME    start at an ISO-8601 time (UTC "Z" or an offset), at most 365 days ahead`,
   status: `Usage: bluegreen status <id> [--json]
 
 Shows a release: phase, colors, weights, step, what happens next, recent events, and the
@@ -37,17 +36,11 @@ TERMINATED / TIMED OUT with the \`bluegreen repair <record>\` command, until a r
 };
 
 export async function startCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    'start',
-    argv,
-    { watch: { type: 'boolean' }, json: { type: 'boolean' }, delay: { type: 'string' }, at: { type: 'string' } },
-    ['spec'],
-  );
-  if (values.help) return printHelp(help.start);
-  const startDelayMs = delayFrom(values.delay, values.at);
-  // The spec parser (zod, YAML) loads only here: status and watch do not pay for it.
-  const { loadSpecFile } = await import('../spec-file');
-  const loaded = loadSpecFile(positionals[0]);
+  // Arguments and spec are checked (again: the CLI checks them before loading this module) before
+  // anything connects; the spec parser loads only here, so status and watch do not pay for it.
+  const checked = (await import('./start-checks')).checkStart(argv);
+  if (checked === 'help') return printHelp(help.start);
+  const { values, startDelayMs, loaded } = checked;
   const bg = await connect();
   try {
     const release = await bg.start(loaded, { delay: startDelayMs });
@@ -63,25 +56,6 @@ export async function startCommand(argv: string[]): Promise<number> {
   } finally {
     await bg.close();
   }
-}
-
-function delayFrom(delay: string | undefined, at: string | undefined): number | undefined {
-  if (delay && at) throw new CliError('give --delay or --at, not both', EXIT.invalid);
-  if (delay) {
-    try {
-      return parseDuration(delay);
-    } catch (err) {
-      throw new CliError(`--delay: ${(err as Error).message}`, EXIT.invalid);
-    }
-  }
-  if (at) {
-    const when = Date.parse(at);
-    if (Number.isNaN(when) || !/T.*(Z|[+-]\d\d:?\d\d)$/.test(at))
-      throw new CliError(`--at: "${at}" is not an ISO-8601 time with a zone, e.g. 2026-12-01T02:00:00Z`, EXIT.invalid);
-    if (when <= Date.now()) throw new CliError(`--at: ${at} is in the past`, EXIT.invalid);
-    return when - Date.now();
-  }
-  return undefined;
 }
 
 export async function statusCommand(argv: string[]): Promise<number> {
@@ -128,9 +102,10 @@ export async function followRelease(t: Temporal, id: string, quiet: boolean): Pr
     if (live) {
       process.stdout.write(`\x1b[H\x1b[2J${renderStatus(status, Date.now(), 8, process.stdout.columns)}\n`);
     } else if (!quiet) {
-      // Events are capped in the status; index by time to print each once.
-      for (const e of status.events.slice(Math.min(printed, status.events.length))) console.log(formatEvent(e));
-      printed = status.events.length;
+      // The status keeps the latest 200 events; eventCount says how many there were in all.
+      const fresh = unprintedEvents(status, printed);
+      for (const e of fresh.events) console.log(formatEvent(e));
+      printed = fresh.printed;
     }
   }
   if (!status?.result) throw new CliError(`release ${id} ended without a result`, EXIT.other);

@@ -2,11 +2,13 @@
 import { parse, printHelp } from '../args';
 import { CliError, EXIT } from '../errors';
 import { connect } from '../library/client';
+import { checkTiming } from '../schedules';
 import { loadSpecFile } from '../spec-file';
 
 export const scheduleHelp = `Usage: bluegreen schedule <create|list|pause|unpause|trigger|delete> ...
 
   schedule create <spec> (--cron "0 2 * * 1-5" | --every 24h) [--timezone Europe/Berlin] [--id ID]
+                           --every is between 1s and 365d
   schedule list [--json]
   schedule pause <id>      stop firing until unpaused
   schedule unpause <id>
@@ -25,7 +27,12 @@ The default id is bluegreen-schedule-<record name>.`;
 
 export async function scheduleCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (!sub || sub === '--help' || sub === '-h') return printHelp(scheduleHelp);
+  if (sub === '--help' || sub === '-h') return printHelp(scheduleHelp);
+  if (!sub) {
+    // A bare `schedule` is a command that did nothing: say how to use it, and fail scripts.
+    console.error(scheduleHelp);
+    return EXIT.invalid;
+  }
   const t = async () => connect();
   switch (sub) {
     case 'create': {
@@ -42,6 +49,7 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
         ['spec'],
       );
       if (values.help) return printHelp(scheduleHelp);
+      checkTiming({ cron: values.cron, every: values.every, timezone: values.timezone });
       const loaded = loadSpecFile(positionals[0]);
       const bg = await t();
       try {

@@ -3,7 +3,6 @@
 // (zod, YAML) only when a spec is read, so `bluegreen status` does not pay for it.
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ActionOutcome, OperatorAction, ReleaseResult, ReleaseStatus } from '../../workflows/messages';
-import { parseDuration } from '../../workflows/duration';
 import { connectTemporal } from '../connect';
 import type { ConnectionOverrides, Temporal } from './temporal';
 import {
@@ -18,6 +17,8 @@ import {
 import { createSchedule, listSchedules, scheduleAction, type ListedSchedule } from '../schedules';
 import type { LoadedSpec } from '../spec-file';
 import { resolveSpec, type SpecSource } from './spec';
+import { startDelayMs } from './delay';
+export { startDelayMs };
 import { ActionRefusedError, BlueGreenError, InvalidArgumentError, NotFoundError } from './errors';
 
 export interface ConnectOptions extends ConnectionOverrides {
@@ -78,33 +79,6 @@ export interface CreatedSchedule {
 
 export type { ListedRelease, ListedSchedule, LoadedSpec, SpecSource };
 export { resolveSpec };
-
-/** Milliseconds until a release given `delay` or `at` starts; undefined to start now. */
-export function startDelayMs(options: Pick<StartOptions, 'delay' | 'at'>, now = Date.now()): number | undefined {
-  const { delay, at } = options;
-  if (delay !== undefined && at !== undefined) throw new InvalidArgumentError('give delay or at, not both');
-  if (typeof delay === 'number') {
-    if (!Number.isFinite(delay) || delay < 0) throw new InvalidArgumentError(`delay: ${delay} is not a number of ms`);
-    return delay || undefined;
-  }
-  if (typeof delay === 'string') {
-    try {
-      return parseDuration(delay) || undefined;
-    } catch (err) {
-      throw new InvalidArgumentError(`delay: ${(err as Error).message}`);
-    }
-  }
-  if (at !== undefined) {
-    const when = at instanceof Date ? at.getTime() : Date.parse(at);
-    if (Number.isNaN(when) || (typeof at === 'string' && !/T.*(Z|[+-]\d\d:?\d\d)$/.test(at)))
-      throw new InvalidArgumentError(
-        `at: "${String(at)}" is not an ISO-8601 time with a zone, e.g. 2026-12-01T02:00:00Z`,
-      );
-    if (when <= now) throw new InvalidArgumentError(`at: ${new Date(when).toISOString()} is in the past`);
-    return when - now;
-  }
-  return undefined;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -33,10 +33,14 @@ async function weights(): Promise<{ blue?: number; green?: number }> {
 
 async function running(): Promise<Record<string, string | undefined>> {
   const spec = (await stack.appSpec('x')) as { environment: never };
-  const provider = new LocalProvider(spec.environment, { stateDir: stack.stateDir, specDir: '/' });
+  const provider = new LocalProvider(spec.environment, {
+    stateDir: stack.stateDir,
+    specDir: '/',
+    namespace: 'default',
+  });
   const out: Record<string, string | undefined> = {};
   for (const color of ['blue', 'green'] as const) {
-    const l = await provider.locate({ service: 'shop', color, version: 'x' });
+    const l = await provider.locate({ service: 'shop', color, version: 'x', recordName: 'shop.example.com' });
     out[color] = l.running ? l.version : undefined;
   }
   return out;

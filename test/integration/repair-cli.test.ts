@@ -44,10 +44,12 @@ async function environment(): Promise<{ ports: Record<Color, number> }> {
 /** Which version each color of a service runs (undefined: no process). */
 async function running(service = 'shop', ports?: Record<Color, number>): Promise<Record<Color, string | undefined>> {
   const env = { ...(await environment()), ...(ports ? { ports } : {}) };
-  const provider = new LocalProvider(env as never, { stateDir: stack.stateDir, specDir: '/' });
+  const provider = new LocalProvider(env as never, { stateDir: stack.stateDir, specDir: '/', namespace: 'default' });
   const out = {} as Record<Color, string | undefined>;
+  // The local provider keys processes by record: each service here releases <service>.example.com.
+  const recordName = `${service}.example.com`;
   for (const color of ['blue', 'green'] as const) {
-    const l = await provider.locate({ service, color, version: 'x' });
+    const l = await provider.locate({ service, color, version: 'x', recordName });
     out[color] = l.running ? l.version : undefined;
   }
   return out;

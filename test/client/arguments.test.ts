@@ -1,0 +1,125 @@
+// Command-line arguments: every verb refuses unknown flags, missing values and empty ids with
+// exit 2 before it connects anywhere (TEMPORAL_ADDRESS points at a port that records connections).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { projectRoot } from '../support/binaries';
+
+const bin = path.join(projectRoot, 'bin', 'bluegreen.js');
+let connections = 0;
+let address = '';
+const tripwire = net.createServer((socket) => {
+  connections++;
+  socket.destroy();
+});
+
+const run = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+  new Promise((resolve) =>
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      {
+        cwd: projectRoot,
+        timeout: 20_000,
+        env: { ...process.env, NO_COLOR: '1', TEMPORAL_ADDRESS: address, BLUEGREEN_STATE_DIR: '/nonexistent/state' },
+      },
+      (err, stdout, stderr) => resolve({ code: (err as { code?: number } | null)?.code ?? 0, stdout, stderr }),
+    ),
+  );
+
+const verbs: string[][] = [
+  ['validate', 'examples/shop.yaml'],
+  ['plan', 'examples/shop.yaml'],
+  ['start', 'examples/shop.yaml'],
+  ['status', 'some-id'],
+  ['watch', 'some-id'],
+  ['list'],
+  ['pause', 'some-id'],
+  ['resume', 'some-id'],
+  ['abort', 'some-id', '--reason', 'x'],
+  ['approve', 'some-id'],
+  ['promote', 'some-id'],
+  ['schema'],
+  ['worker'],
+  ['dev'],
+  ['schedule', 'create', 'examples/shop.yaml', '--every', '1h'],
+  ['schedule', 'list'],
+  ['schedule', 'pause', 'some-id'],
+  ['schedule', 'delete', 'some-id'],
+];
+
+describe('CLI arguments', () => {
+  before(async () => {
+    await new Promise<void>((resolve) => tripwire.listen(0, '127.0.0.1', resolve));
+    address = `127.0.0.1:${(tripwire.address() as net.AddressInfo).port}`;
+  });
+  after(() => tripwire.close());
+
+  it('every verb, worker and dev included, refuses an unknown flag with exit 2 and points to its help', async () => {
+    for (const argv of verbs) {
+      const r = await run(...argv, '--bogus');
+      assert.equal(r.code, 2, `${argv.join(' ')} --bogus: exit ${r.code}\n${r.stderr}`);
+      assert.match(r.stderr, /Unknown option '--bogus'[\s\S]*--help/, argv.join(' '));
+    }
+    assert.equal(connections, 0, 'nothing connected to Temporal');
+  });
+
+  it('a flag without its value exits 2 for every verb that takes one', async () => {
+    for (const argv of [
+      ['start', 'examples/shop.yaml', '--delay'],
+      ['start', 'examples/shop.yaml', '--at'],
+      ['list', '--service'],
+      ['pause', 'some-id', '--reason'],
+      ['approve', 'some-id', '--note'],
+      ['dev', '--state-dir'],
+      ['dev', '--temporal-port'],
+      ['schedule', 'create', 'examples/shop.yaml', '--every'],
+      ['schedule', 'create', 'examples/shop.yaml', '--cron'],
+    ]) {
+      const r = await run(...argv);
+      assert.equal(r.code, 2, `${argv.join(' ')}: exit ${r.code}\n${r.stderr}`);
+      assert.match(r.stderr, /argument missing/, argv.join(' '));
+    }
+    assert.equal(connections, 0);
+  });
+
+  it('empty ids, a bare `schedule` and absurd timings exit 2 before connecting', async () => {
+    const status = await run('status', '');
+    assert.equal(status.code, 2, status.stderr);
+    assert.match(status.stderr, /<id> is empty/);
+    const bare = await run('schedule');
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /Usage: bluegreen schedule/);
+    for (const [flags, message] of [
+      [['--every', '0s'], /--every: "0s" is too short: at least 1s/],
+      [['--every', '99999d'], /--every: "99999d" is too long: at most 365d/],
+      [['--cron', '0 2 * * *', '--timezone', 'Mars/Olympus'], /unknown time zone/],
+    ] as const) {
+      const r = await run('schedule', 'create', 'examples/shop.yaml', ...flags);
+      assert.equal(r.code, 2, `${flags.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+    assert.equal(connections, 0);
+  });
+
+  it('start --delay/--at: at most a year ahead, checked before anything starts (exit 2, also with --json)', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--delay', '99999999999999d'], /--delay: "99999999999999d" is too long: at most 365d/],
+      [['--delay', '366d', '--json'], /at most 365d/],
+      [['--delay', 'soon'], /--delay: invalid duration/],
+      [['--delay', ''], /--delay: invalid duration/],
+      [['--at', new Date(Date.now() + 400 * 86_400_000).toISOString()], /too far ahead: at most 365d/],
+      [['--at', '2001-01-01T00:00:00Z'], /in the past/],
+      [['--at', 'tomorrow'], /not an ISO-8601 time/],
+      [['--delay', '1h', '--at', '2030-01-01T00:00:00Z'], /not both/],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await run('start', 'examples/shop.yaml', ...flags);
+      assert.equal(r.code, 2, `${flags.join(' ')}: exit ${r.code}\n${r.stderr}`);
+      assert.match(r.stderr, message, flags.join(' '));
+    }
+    assert.equal(connections, 0, 'nothing was started');
+  });
+});
