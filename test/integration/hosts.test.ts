@@ -35,10 +35,15 @@ after(async () => {
 /** The version each color runs as seen from one host (its state folder scopes the process markers). */
 async function runningOn(host: Host): Promise<{ blue?: string; green?: string }> {
   const spec = (await stack.appSpec('x')) as { environment: never };
-  const provider = new LocalProvider(spec.environment, { stateDir: stateDirs[host], specDir: '/' });
+  const provider = new LocalProvider(spec.environment, {
+    stateDir: stateDirs[host],
+    specDir: '/',
+    namespace: 'default',
+  });
   const out: { blue?: string; green?: string } = {};
   for (const color of ['blue', 'green'] as const) {
-    const l = await provider.locate({ service: 'shop', color, version: 'x' });
+    // Processes are keyed by namespace and record, as the release keyed them.
+    const l = await provider.locate({ service: 'shop', color, version: 'x', recordName: 'shop.example.com' });
     if (l.running) out[color] = l.version;
   }
   return out;
