@@ -236,13 +236,20 @@ export class AnalysisLoop {
     }
   }
 
-  /** `resume` after an inconclusive pause accepts what was measured: the counters start again. */
+  /** `resume` after an inconclusive pause accepts what was measured, and `resume` of a frozen
+   * release (onFailure: freeze) checks the step again from a clean slate: the counters start again. */
   private resumed(): void {
-    if (!this.pausedByAnalysis) return;
+    const frozen = this.tracker.status.phase === 'frozen';
+    if (!this.pausedByAnalysis && !frozen) return;
     this.pausedByAnalysis = false;
     for (const [name, m] of this.metrics) this.metrics.set(name, { ...m, failures: 0, inconclusive: 0 });
     this.tracker.analysis([...this.metrics.values()]);
-    this.tracker.event('analysis', 'resume accepted the inconclusive measurements; counters reset');
+    this.tracker.event(
+      'analysis',
+      frozen
+        ? 'resume of a frozen release: counters reset, the step is judged again'
+        : 'resume accepted the inconclusive measurements; counters reset',
+    );
   }
 
   private vars(at: { step: number; percent: number }): TemplateVars {

@@ -123,8 +123,16 @@ describe('freeze', () => {
       await env().sleep('30m');
       assert.deepEqual((await status(handle)).weights, { blue: 90, green: 10 }, 'weights held while frozen');
       assert.equal(world.shifts.length, 1);
+      assert.ok(frozen.analysis!.metrics.some((m) => m.failures > 0));
       heal();
       await handle.signal('resume', {});
+      const resumed = await until(handle, 'counters reset', (st) =>
+        st.events.some((e) => /counters reset/.test(e.message)),
+      );
+      assert.ok(
+        resumed.analysis!.metrics.every((m) => m.failures === 0),
+        'resume resets the analysis counters',
+      );
       assert.equal((await ended(handle)).outcome, 'completed');
     });
     assert.ok(events(world).includes('frozen'));
