@@ -67,6 +67,8 @@ export async function startStack(
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_NAMESPACE: 'default',
     AWS_ENDPOINT_URL_ROUTE_53: proxy?.endpoint ?? moto.endpoint,
+    // moto is the stack's CloudWatch too: metric and alarm providers in the worker reach it.
+    AWS_ENDPOINT_URL_CLOUDWATCH: moto.endpoint,
     BLUEGREEN_STATE_DIR: stateDir,
     BLUEGREEN_TASK_QUEUE: 'bluegreen-it',
     BLUEGREEN_IDENTITY: 'tester@ci',
