@@ -38,7 +38,7 @@ export function prometheusConfig(targetsFile: string, scrapeInterval = '1s'): st
       scrape_configs: [
         {
           job_name: 'bluegreen-apps',
-          file_sd_configs: [{ files: [targetsFile], refresh_interval: '5s' }],
+          file_sd_configs: [{ files: [targetsFile], refresh_interval: '1s' }],
         },
       ],
     },
