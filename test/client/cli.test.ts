@@ -125,7 +125,7 @@ describe('bluegreen CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /analysis every 1s during every hold: 20 requests to \//);
     assert.match(r.stdout, /error-ratio \(prometheus\): ≤ 0\.05/);
-    assert.match(r.stdout, /rollback on failed measurement 1 of a metric; pause on inconclusive measurement 6/);
+    assert.match(r.stdout, /rollback on failed measurement 1 of a metric; pause on inconclusive measurement 16/);
   });
 
   it('schema prints the JSON Schema generated from the zod schema', async () => {
