@@ -21,8 +21,6 @@ import { legacyAnalysisWatcher } from './analysis-legacy';
 import type { Checkpoint } from './checkpoint';
 import { formatDuration } from './duration';
 import { describeError } from './errors';
-// The repair workflow words errors as the release does.
-export { describeError };
 import { statusQuery, type Outcome, type ReleaseInput, type ReleaseResult } from './messages';
 import { OperatorControl, RollbackReason } from './operator';
 import { describePlan, detectLiveColor, planRelease, weightsFor, type PlannedStep, type ReleasePlan } from './plan';
@@ -398,6 +396,3 @@ async function finish(
     details: [result],
   });
 }
-
-// The repair workflow takes the activity options from here.
-export { activitiesFor };
