@@ -1,7 +1,7 @@
 // moto's server mode speaks the Route 53 API over HTTP. Each test file gets its own instance.
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { binaries } from './binaries';
-import { freePort, httpOk, startProcess, waitFor, type Started } from './processes';
+import { httpOk, onFreePort, startProcess, waitFor, type Started } from './processes';
 
 export interface Moto {
   endpoint: string;
@@ -18,10 +18,18 @@ export const fakeAwsEnv = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY:
 Object.assign(process.env, fakeAwsEnv, { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
 
 export async function startMoto(): Promise<Moto> {
-  const port = await freePort();
+  return onFreePort(startMotoOn);
+}
+
+async function startMotoOn(port: number): Promise<Moto> {
   const started = startProcess(binaries.moto(), ['-H', '127.0.0.1', '-p', String(port)]);
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitFor('moto_server', () => httpOk(`${endpoint}/moto-api/`), 30_000, started);
+  try {
+    await waitFor('moto_server', () => httpOk(`${endpoint}/moto-api/`), 30_000, started);
+  } catch (err) {
+    await started.stop();
+    throw err;
+  }
   const client = (ep = endpoint) =>
     new Route53Client({
       endpoint: ep,

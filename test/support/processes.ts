@@ -86,3 +86,19 @@ export async function httpOk(url: string): Promise<boolean | undefined> {
     return undefined;
   }
 }
+
+/**
+ * Starts a server on a free port, again on another port when the one picked was taken meanwhile:
+ * freePort() releases the port before the server binds it, so test files running side by side
+ * can race for it. Any other failure is thrown as it is.
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (err) {
+      const taken = /address already in use|already in use|bind: /i.test((err as Error).message);
+      if (!taken || attempt >= attempts) throw err;
+    }
+  }
+}

@@ -54,10 +54,19 @@ export async function startStack(
     dynamicConfig?: string[];
   } = {},
 ): Promise<Stack> {
-  const [temporal, moto] = await Promise.all([
+  // When one server fails to start, the other is stopped: a server left running would keep the
+  // test process alive after its failure.
+  const [temporalStart, motoStart] = await Promise.allSettled([
     startDevServer({ ui: options.ui, dynamicConfig: options.dynamicConfig }),
     startMoto(),
   ]);
+  if (temporalStart.status === 'rejected' || motoStart.status === 'rejected') {
+    if (temporalStart.status === 'fulfilled') await temporalStart.value.stop();
+    if (motoStart.status === 'fulfilled') await motoStart.value.stop();
+    throw temporalStart.status === 'rejected' ? temporalStart.reason : (motoStart as PromiseRejectedResult).reason;
+  }
+  const temporal = temporalStart.value;
+  const moto = motoStart.value;
   const proxy = options.proxy ? await startFaultProxy(moto.endpoint) : undefined;
   const zoneId = await moto.createZone('example.com');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bluegreen-stack-'));

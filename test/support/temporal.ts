@@ -7,7 +7,7 @@ import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { binaries } from './binaries';
-import { freePort, startProcess, waitFor, type Started } from './processes';
+import { freePort, onFreePort, startProcess, waitFor, type Started } from './processes';
 
 export interface DevServer {
   address: string;
@@ -17,7 +17,12 @@ export interface DevServer {
   stop: () => Promise<void>;
 }
 
-export async function startDevServer(
+export function startDevServer(options: Parameters<typeof startDevServerOn>[1] = {}): Promise<DevServer> {
+  return onFreePort((port) => startDevServerOn(port, options));
+}
+
+async function startDevServerOn(
+  port: number,
   options: {
     ui?: boolean;
     dbFile?: string;
@@ -25,7 +30,6 @@ export async function startDevServer(
     dynamicConfig?: string[];
   } = {},
 ): Promise<DevServer> {
-  const port = await freePort();
   const uiPort = options.ui ? await freePort() : undefined;
   const dbFile = options.dbFile ?? path.join(mkdtempSync(path.join(os.tmpdir(), 'bluegreen-dev-')), 'temporal.db');
   const args = [
@@ -54,7 +58,10 @@ export async function startDevServer(
     },
     60_000,
     started,
-  );
+  ).catch(async (err: unknown) => {
+    await started.stop();
+    throw err;
+  });
   return { address, uiPort, dbFile, process: started, stop: started.stop };
 }
 
