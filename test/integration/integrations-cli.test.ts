@@ -43,6 +43,19 @@ async function status(id: string): Promise<ReleaseStatus> {
 
 /** Starts a release of the next version with spec overrides; returns its id. */
 async function start(overrides: Record<string, unknown>, env: Record<string, string> = {}): Promise<string> {
+  // `watch` ends when the release has its result; the run itself closes once its last
+  // notifications are delivered. The next release of the record can start only then.
+  await waitFor(
+    'the previous run to close',
+    async () => {
+      const d = await stack.client.workflow
+        .getHandle('bluegreen-shop.example.com')
+        .describe()
+        .catch(() => undefined);
+      return d === undefined || d.status.name !== 'RUNNING' ? true : undefined;
+    },
+    30_000,
+  );
   const file = stack.writeSpec(`v${++version}.yaml`, await stack.appSpec(`${version}.0.0`, { env, overrides }));
   const r = await stack.cli('start', file, '--json');
   assert.equal(r.code, 0, r.stderr);
@@ -63,6 +76,12 @@ describe('notifications, gates and freeze on real servers', () => {
       ],
     });
     assert.equal((await stack.cli('watch', id)).code, 0);
+    // The last delivery goes out as the run closes, just after `watch` has seen the result.
+    await waitFor(
+      'the completed delivery',
+      async () => (bodies('/ok-hook').some((b) => b.event === 'completed') ? true : undefined),
+      15_000,
+    );
     const got = rx.at('/ok-hook');
     assert.deepEqual(
       got.map((r) => (r.body as NotificationPayload).event),
@@ -95,6 +114,7 @@ describe('notifications, gates and freeze on real servers', () => {
   it('a rolled-back release tells started, then rolled-back', async () => {
     const id = await start({ notify: [{ webhook: { url: `${rx.url}/rb-hook` } }] }, { ERROR_RATE: '0.5' });
     assert.equal((await stack.cli('watch', id)).code, 3);
+    await waitFor('the rolled-back delivery', async () => (bodies('/rb-hook').length >= 2 ? true : undefined), 15_000);
     assert.deepEqual(
       bodies('/rb-hook').map((b) => b.event),
       ['started', 'rolled-back'],
