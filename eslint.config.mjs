@@ -22,6 +22,37 @@ const nodeBuiltins = [
   'process',
 ];
 
+const deterministic = 'workflows must be deterministic: do I/O in an activity';
+
+/**
+ * What workflow code may import. Besides determinism, the workflow bundle is loaded into every
+ * worker's sandbox: a value imported from the zod schema pulls all of zod (5 MB with its locales)
+ * in with it, so workflows take the spec's types only.
+ */
+function workflowImportRules({ zodFree }) {
+  const patterns = [
+    {
+      regex: '^\\.\\./activities(/.*)?$',
+      allowTypeImports: true,
+      message: 'workflows may import activity types only (import type)',
+    },
+  ];
+  if (zodFree) {
+    patterns.push({
+      regex: '^(zod(/.*)?|\\./spec)$',
+      allowTypeImports: true,
+      message: 'spec.ts is the zod schema: import its types only; shared values live in zod-free modules',
+    });
+  }
+  return {
+    paths: nodeBuiltins.flatMap((name) => [
+      { name, message: deterministic },
+      { name: `node:${name}`, message: deterministic },
+    ]),
+    patterns,
+  };
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -56,23 +87,11 @@ export default tseslint.config(
   {
     // Workflow code is replayed: no Node built-ins, no activity implementations (types only).
     files: ['workflows/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: nodeBuiltins.flatMap((name) => [
-            { name, message: 'workflows must be deterministic: do I/O in an activity' },
-            { name: `node:${name}`, message: 'workflows must be deterministic: do I/O in an activity' },
-          ]),
-          patterns: [
-            {
-              regex: '^\\.\\./activities(/.*)?$',
-              allowTypeImports: true,
-              message: 'workflows may import activity types only (import type)',
-            },
-          ],
-        },
-      ],
-    },
+    rules: { 'no-restricted-imports': ['error', workflowImportRules({ zodFree: true })] },
+  },
+  {
+    // The schema module is the one place in workflows/ that may use zod at runtime.
+    files: ['workflows/spec.ts'],
+    rules: { 'no-restricted-imports': ['error', workflowImportRules({ zodFree: false })] },
   },
 );

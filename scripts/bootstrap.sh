@@ -10,3 +10,5 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 bash scripts/setup-servers.sh
 npx tsc -p tsconfig.json
+# The workflow bundle workers load (worker/bundle.ts); rebuilt only when the workflows changed.
+node dist/worker/bundle.js --if-stale

@@ -9,6 +9,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities, type ActivityDeps } from '../activities';
 import { connectionConfig, ensureSearchAttributes, taskQueue, unreachable } from '../client/connect';
 import { hostQueueFor, route53QueueFor } from '../workflows/activity-options';
+import { workflowCodeOption } from './bundle';
 import { activityOutcomeLogging, installRuntime, logFormatFromEnv, serveMetrics } from './observability';
 
 /** Route 53's documented per-account limit: 5 requests per second. */
@@ -21,10 +22,6 @@ export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
 export function defaultStateDir(): string {
   return path.resolve(process.env.BLUEGREEN_STATE_DIR ?? '.bluegreen');
-}
-
-export function workflowsPath(): string {
-  return require.resolve('../workflows');
 }
 
 export interface FleetOptions {
@@ -84,7 +81,7 @@ export async function createWorker(
   const main = await Worker.create({
     ...common,
     taskQueue: queues.shared,
-    workflowsPath: workflowsPath(),
+    ...workflowCodeOption(),
     maxCachedWorkflows: fleet.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     ...options,
   });

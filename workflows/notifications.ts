@@ -2,7 +2,8 @@
 // built from, taken from the release's status at the moment of the event (never a stale copy).
 // Pure: the workflow builds payloads, the delivery activity only sends them.
 import type { ReleaseStatus } from './messages';
-import { defaultNotifyEvents, type NotifyEventType, type NotifySinkSpec } from './spec';
+import { defaultNotifyEvents, type NotifyEventType } from './notify-events';
+import type { NotifySinkSpec } from './spec';
 
 export interface NotificationPayload {
   release: string;

@@ -1,6 +1,7 @@
 // The release spec: the one source of truth for its TypeScript types, its validation,
 // the JSON Schema (`bluegreen schema`) and the spec reference in docs/spec-reference.md.
 import { z } from 'zod';
+import { defaultNotifyEvents, notifyEventTypes, type NotifyEventType } from './notify-events';
 import { dnsNameProblem, isInsideZone } from './names';
 import { DURATION_PATTERN, MAX_LONG_DURATION, MAX_STEP_DURATION, parseDuration } from './duration';
 
@@ -348,21 +349,7 @@ const approval = z
 
 // Notifications and gates (docs/notifications.md). Secrets are ${env:NAME} references,
 // resolved inside the delivery activity: they never reach history or status.
-export const notifyEventTypes = [
-  'started',
-  'paused',
-  'resumed',
-  'awaiting-approval',
-  'inconclusive',
-  'frozen',
-  'shifted',
-  'rolled-back',
-  'completed',
-  'failed',
-] as const;
-export type NotifyEventType = (typeof notifyEventTypes)[number];
-/** What a sink gets without `on`: everything but the chatty per-step `shifted`. */
-export const defaultNotifyEvents: NotifyEventType[] = notifyEventTypes.filter((t) => t !== 'shifted');
+export { defaultNotifyEvents, notifyEventTypes, type NotifyEventType };
 
 const httpUrl = z.string().regex(/^https?:\/\/\S+$/, { message: 'expected an http(s) URL' });
 const hookHeaders = z
