@@ -6,10 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { createActivities } from '../activities';
 import { resetCloudWatchClients } from '../activities/analysis/aws';
-import { analysisRequest, motoCloudWatch } from '../test/support/analysis';
+import { analysisRequest, motoCloudWatch, putAlarm } from '../test/support/analysis';
 import { startMetricsApp } from '../test/support/metrics-app';
 import { startMoto } from '../test/support/moto';
 import { startPrometheus } from '../test/support/prometheus';
@@ -42,19 +42,7 @@ export async function benchAnalysisRound(runs: number, stats: (samples: number[]
         ],
       }),
     );
-    await cw.send(
-      new PutMetricAlarmCommand({
-        AlarmName: 'shop-5xx',
-        Namespace: 'AWS/ApplicationELB',
-        MetricName: 'HTTPCode_Target_5XX_Count',
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      }),
-    );
-    await cw.send(new SetAlarmStateCommand({ AlarmName: 'shop-5xx', StateValue: 'OK', StateReason: 'bench' }));
+    await putAlarm(cw, 'shop-5xx');
     cw.destroy();
     await app.traffic(10);
     await prometheus.waitForSeries('sum(http_requests_total{color="green"}) >= 10');

@@ -9,10 +9,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import YAML from 'yaml';
 import { projectRoot } from '../support/binaries';
-import { motoCloudWatch } from '../support/analysis';
+import { motoCloudWatch, putAlarm } from '../support/analysis';
 import { startMetricsApp, type MetricsApp } from '../support/metrics-app';
 import { startMoto, type Moto } from '../support/moto';
 import { startPrometheus, type Prometheus } from '../support/prometheus';
@@ -66,19 +65,7 @@ describe('bluegreen analyze (real servers)', () => {
     await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
     apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
     const cw = motoCloudWatch(moto.endpoint);
-    await cw.send(
-      new PutMetricAlarmCommand({
-        AlarmName: 'shop-5xx',
-        Namespace: 'AWS/ApplicationELB',
-        MetricName: 'HTTPCode_Target_5XX_Count',
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      }),
-    );
-    await cw.send(new SetAlarmStateCommand({ AlarmName: 'shop-5xx', StateValue: 'OK', StateReason: 'test' }));
+    await putAlarm(cw, 'shop-5xx');
     cw.destroy();
     await Promise.all([green.traffic(20), blue.traffic(20)]);
     await prometheus.waitForSeries(

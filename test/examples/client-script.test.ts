@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setIdentifierFor } from '../../workflows/names';
 import { binaries, projectRoot } from '../support/binaries';
 import { waitFor } from '../support/processes';
 import { startStack, type Stack } from '../support/stack';
@@ -31,13 +30,7 @@ function runScript(spec: string): Promise<{ code: number; stdout: string; stderr
   );
 }
 
-async function weights(): Promise<{ blue: number; green: number }> {
-  const found = await stack.moto.weights(stack.zoneId, 'shop.example.com');
-  return {
-    blue: found[setIdentifierFor('shop.example.com', 'blue')],
-    green: found[setIdentifierFor('shop.example.com', 'green')],
-  };
-}
+const weights = () => stack.colorWeights();
 
 describe('examples/client-script.ts', () => {
   it('prints progress as the release goes and exits 0 when it completes', async () => {
@@ -76,7 +69,7 @@ describe('examples/client-script.ts', () => {
   it('exits 4 and says what to check when the release ends without its rollback (terminated by hand)', async () => {
     const spec = await stack.appSpec('4.0.0', { overrides: { traffic: { steps: [10, 50, 100], interval: '1h' } } });
     const running = runScript(stack.writeSpec('held.yaml', spec));
-    await waitFor('first step', async () => ((await weights()).blue > 0 ? true : undefined), 30_000);
+    await waitFor('first step', async () => (((await weights()).blue ?? 0) > 0 ? true : undefined), 30_000);
     await new Promise<void>((resolve, reject) =>
       execFile(
         binaries.temporal(),

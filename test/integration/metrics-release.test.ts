@@ -6,10 +6,9 @@
 // CloudWatch alarm switched to ALARM mid-shift rolls back within one analysis interval.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PutMetricAlarmCommand, SetAlarmStateCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { setIdentifierFor } from '../../workflows/names';
+import { SetAlarmStateCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { ReleaseStatus } from '../../workflows/messages';
-import { motoCloudWatch } from '../support/analysis';
+import { motoCloudWatch, putAlarm } from '../support/analysis';
 import { waitFor } from '../support/processes';
 import { startPrometheus, type Prometheus } from '../support/prometheus';
 import { startStack, type Stack } from '../support/stack';
@@ -56,10 +55,7 @@ async function status(): Promise<ReleaseStatus> {
   return JSON.parse(r.stdout) as ReleaseStatus;
 }
 
-async function weights(): Promise<{ blue: number; green: number }> {
-  const found = await stack.moto.weights(stack.zoneId, record);
-  return { blue: found[setIdentifierFor(record, 'blue')], green: found[setIdentifierFor(record, 'green')] };
-}
+const weights = () => stack.colorWeights(record);
 
 /** Starts the next version on the idle color and waits until its first step is in Route 53. */
 async function start(overrides: Record<string, unknown>, env?: Record<string, string>) {
@@ -68,7 +64,7 @@ async function start(overrides: Record<string, unknown>, env?: Record<string, st
   const file = stack.writeSpec(`v${++version}.yaml`, await stack.appSpec(`${version}.0.0`, { overrides, env }));
   const r = await stack.cli('start', file, '--json');
   assert.equal(r.code, 0, r.stderr);
-  await waitFor('first step in Route 53', async () => ((await weights())[next] > 0 ? true : undefined), 30_000);
+  await waitFor('first step in Route 53', async () => (((await weights())[next] ?? 0) > 0 ? true : undefined), 30_000);
   return { live, next } as const;
 }
 
@@ -139,19 +135,7 @@ describe('releases judged by Prometheus and CloudWatch (real servers)', () => {
   });
 
   it('a CloudWatch alarm switched to ALARM mid-shift rolls back within one analysis interval, naming the alarm', async () => {
-    await cloudwatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: 'shop-5xx',
-        Namespace: 'AWS/ApplicationELB',
-        MetricName: 'HTTPCode_Target_5XX_Count',
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      }),
-    );
-    await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'shop-5xx', StateValue: 'OK', StateReason: 'test' }));
+    await putAlarm(cloudwatch, 'shop-5xx');
     const everyMs = 1000;
     const { live, next } = await start({
       traffic: {

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { setIdentifierFor } from '../../workflows/names';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { binaries } from '../support/binaries';
 import { waitFor } from '../support/processes';
@@ -25,13 +24,7 @@ async function status(id: string): Promise<ReleaseStatus> {
   return JSON.parse((await stack.cli('status', id, '--json')).stdout) as ReleaseStatus;
 }
 
-async function weights(): Promise<Record<string, number>> {
-  const found = await stack.moto.weights(stack.zoneId, 'shop.example.com');
-  return {
-    blue: found[setIdentifierFor('shop.example.com', 'blue')],
-    green: found[setIdentifierFor('shop.example.com', 'green')],
-  };
-}
+const weights = () => stack.colorWeights();
 
 /** Starts a release and waits until its first weight change is in Route 53. */
 async function startShifting(
@@ -45,7 +38,7 @@ async function startShifting(
   assert.equal(r.code, 0, r.stderr);
   const { id } = JSON.parse(r.stdout);
   if (!(overrides.approval as { beforeTraffic?: boolean } | undefined)?.beforeTraffic) {
-    await waitFor('first step', async () => ((await weights())[next] > 0 ? true : undefined), 30_000);
+    await waitFor('first step', async () => (((await weights())[next] ?? 0) > 0 ? true : undefined), 30_000);
   }
   return { id, live, next };
 }

@@ -6,7 +6,6 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LocalProvider } from '../../activities/environments/local';
-import { setIdentifierFor } from '../../activities/dns/route53';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { projectRoot } from '../support/binaries';
 import { waitFor } from '../support/processes';
@@ -21,15 +20,7 @@ after(async () => {
   await stack?.stop();
 });
 
-async function weights(): Promise<{ blue?: number; green?: number }> {
-  const found = await stack.moto.weights(stack.zoneId, 'shop.example.com');
-  const out: { blue?: number; green?: number } = {};
-  for (const color of ['blue', 'green'] as const) {
-    const w = found[setIdentifierFor('shop.example.com', color)];
-    if (w !== undefined) out[color] = w;
-  }
-  return out;
-}
+const weights = () => stack.colorWeights();
 
 async function running(): Promise<Record<string, string | undefined>> {
   const spec = (await stack.appSpec('x')) as { environment: never };

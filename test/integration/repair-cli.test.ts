@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { LocalProvider } from '../../activities/environments/local';
-import { setIdentifierFor } from '../../workflows/names';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { binaries } from '../support/binaries';
 import { freePort, waitFor } from '../support/processes';
@@ -27,15 +26,7 @@ after(async () => {
   await stack?.stop();
 });
 
-async function weights(record = RECORD): Promise<{ blue?: number; green?: number }> {
-  const found = await stack.moto.weights(stack.zoneId, record);
-  const out: { blue?: number; green?: number } = {};
-  for (const color of ['blue', 'green'] as const) {
-    const w = found[setIdentifierFor(record, color)];
-    if (w !== undefined) out[color] = w;
-  }
-  return out;
-}
+const weights = (record = RECORD) => stack.colorWeights(record);
 
 async function environment(): Promise<{ ports: Record<Color, number> }> {
   return ((await stack.appSpec('x')) as { environment: { ports: Record<Color, number> } }).environment;

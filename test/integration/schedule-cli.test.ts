@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setIdentifierFor } from '../../workflows/names';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { waitFor } from '../support/processes';
 import { recordHistory, startStack, type Stack } from '../support/stack';
@@ -27,13 +26,7 @@ async function status(): Promise<ReleaseStatus> {
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout) as ReleaseStatus;
 }
-async function weights(): Promise<{ blue?: number; green?: number }> {
-  const found = await stack.moto.weights(stack.zoneId, 'shop.example.com');
-  return {
-    blue: found[setIdentifierFor('shop.example.com', 'blue')],
-    green: found[setIdentifierFor('shop.example.com', 'green')],
-  };
-}
+const weights = () => stack.colorWeights();
 
 /** A spec whose version comes from a file the test controls, as a recurring release would. */
 async function recurringSpec(

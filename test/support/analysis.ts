@@ -1,7 +1,12 @@
 // Builds analysis requests the way the workflow does: from a parsed spec (defaults applied).
 import { parseSpec } from '../../client/spec-file';
 import type { AnalysisRequest, TemplateVars } from '../../workflows/metrics';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+  type StateValue,
+} from '@aws-sdk/client-cloudwatch';
 
 export function analysisRequest(
   analysis: Record<string, unknown>,
@@ -45,4 +50,25 @@ export function motoCloudWatch(endpoint: string): CloudWatchClient {
     credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
     maxAttempts: 1,
   });
+}
+
+/**
+ * An ALB-style 5xx alarm on moto, set to `state` (moto evaluates nothing itself: tests move the
+ * state with SetAlarmState, as a breach would). `null` leaves it as created: INSUFFICIENT_DATA.
+ */
+export async function putAlarm(cw: CloudWatchClient, name: string, state: StateValue | null = 'OK'): Promise<void> {
+  await cw.send(
+    new PutMetricAlarmCommand({
+      AlarmName: name,
+      Namespace: 'AWS/ApplicationELB',
+      MetricName: 'HTTPCode_Target_5XX_Count',
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    }),
+  );
+  if (state)
+    await cw.send(new SetAlarmStateCommand({ AlarmName: name, StateValue: state, StateReason: 'set by a test' }));
 }

@@ -9,6 +9,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { mkdirSync } from 'node:fs';
 import YAML from 'yaml';
 import { stopLocalProcesses } from '../../activities/environments/local';
+import { setIdentifierFor } from '../../workflows/names';
 import { projectRoot } from './binaries';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import { startMoto, type Moto } from './moto';
@@ -42,6 +43,8 @@ export interface Stack {
     version: string,
     extra?: { env?: Record<string, string>; overrides?: Record<string, unknown> },
   ) => Promise<object>;
+  /** Weights of a record's two colors as moto has them now (a color without a record is absent). */
+  colorWeights: (record?: string) => Promise<{ blue?: number; green?: number }>;
   stop: () => Promise<void>;
 }
 
@@ -101,6 +104,15 @@ export async function startStack(
     proxy,
     async startWorker() {
       stack.worker = await stack.spawnWorker();
+    },
+    async colorWeights(record = 'shop.example.com') {
+      const found = await moto.weights(zoneId, record);
+      const out: { blue?: number; green?: number } = {};
+      for (const color of ['blue', 'green'] as const) {
+        const w = found[setIdentifierFor(record, color)];
+        if (w !== undefined) out[color] = w;
+      }
+      return out;
     },
     async spawnWorker(extraEnv = {}, args = []) {
       const w = startProcess(process.execPath, [bin, 'worker', ...args], { ...env, ...extraEnv });

@@ -5,10 +5,10 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { createActivities } from '../../../activities';
 import { resetCloudWatchClients } from '../../../activities/analysis/aws';
-import { analysisRequest, motoCloudWatch } from '../../support/analysis';
+import { analysisRequest, motoCloudWatch, putAlarm } from '../../support/analysis';
 import { startMoto, type Moto } from '../../support/moto';
 import { freePort } from '../../support/processes';
 
@@ -36,23 +36,8 @@ describe('cloudwatch providers (moto)', () => {
         MetricData: [point('green', 0.9, 180_000), point('green', 0.12, 30_000), point('blue', 0.8, 30_000)],
       }),
     );
-    for (const name of ['shop-5xx', 'shop-latency', 'shop-new', 'shop-green-errors']) {
-      await cw.send(
-        new PutMetricAlarmCommand({
-          AlarmName: name,
-          Namespace: 'AWS/ApplicationELB',
-          MetricName: 'HTTPCode_Target_5XX_Count',
-          Statistic: 'Sum',
-          Period: 60,
-          EvaluationPeriods: 1,
-          Threshold: 1,
-          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        }),
-      );
-    }
-    await cw.send(new SetAlarmStateCommand({ AlarmName: 'shop-5xx', StateValue: 'OK', StateReason: 'test' }));
-    await cw.send(new SetAlarmStateCommand({ AlarmName: 'shop-latency', StateValue: 'OK', StateReason: 'test' }));
-    await cw.send(new SetAlarmStateCommand({ AlarmName: 'shop-green-errors', StateValue: 'OK', StateReason: 'test' }));
+    for (const name of ['shop-5xx', 'shop-latency', 'shop-green-errors']) await putAlarm(cw, name);
+    await putAlarm(cw, 'shop-new', null);
     cw.destroy();
   });
   after(async () => {
