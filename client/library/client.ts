@@ -17,7 +17,7 @@ import {
 import { createSchedule, listSchedules, scheduleAction, type ListedSchedule } from '../schedules';
 import type { LoadedSpec } from '../spec-file';
 import { resolveSpec, type SpecSource } from './spec';
-import { startDelayMs } from './delay';
+import { closingWaitMs, startDelayMs } from './delay';
 export { startDelayMs };
 import { ActionRefusedError, BlueGreenError, InvalidArgumentError, NotFoundError } from './errors';
 
@@ -35,6 +35,13 @@ export interface StartOptions {
   at?: Date | string;
   /** For a spec object: the folder its relative paths (commands, cwd) resolve against. Default: the current directory. */
   specDir?: string;
+  /**
+   * The record's previous release may have its result (its `result()` returned) while its run
+   * still runs its afterRelease gates or delivers its last notifications. Wait this long for it
+   * to close before refusing with ReleaseAlreadyRunningError: ms, or a duration ("2m").
+   * Default 30 s; 0 refuses at once.
+   */
+  waitForPrevious?: string | number;
 }
 
 export interface WatchOptions {
@@ -244,7 +251,10 @@ export class BlueGreenClient {
   async start(source: SpecSource, options: StartOptions = {}): Promise<Release> {
     const startDelay = startDelayMs(options);
     const loaded = await resolveSpec(source, options.specDir);
-    const handle = await startRelease(this.temporal, loaded, { startDelayMs: startDelay });
+    const handle = await startRelease(this.temporal, loaded, {
+      startDelayMs: startDelay,
+      closingWaitMs: closingWaitMs(options.waitForPrevious),
+    });
     return new Release(this.temporal, handle.workflowId, handle.firstExecutionRunId);
   }
 

@@ -39,3 +39,20 @@ export function startDelayMs(
   }
   return undefined;
 }
+
+/** `waitForPrevious` in ms: a number of ms or a duration, at most an hour (default 30 s). */
+export function closingWaitMs(wait: string | number | undefined): number | undefined {
+  if (wait === undefined) return undefined;
+  const ms = typeof wait === 'number' ? wait : parseWait(wait);
+  if (!Number.isFinite(ms) || ms < 0 || ms > 3_600_000)
+    throw new InvalidArgumentError(`waitForPrevious: ${String(wait)} is not between 0 and 1h`);
+  return ms;
+}
+
+function parseWait(wait: string): number {
+  try {
+    return parseDurationWithin(wait, { max: '1h' });
+  } catch (err) {
+    throw new InvalidArgumentError(`waitForPrevious: ${(err as Error).message}`);
+  }
+}

@@ -49,6 +49,10 @@ export interface RunningRelease {
   startTime?: string;
 }
 
+/** Phases of a release that has its result (its run may still be closing); finalPhases in
+ * workflows/messages.ts, which this module cannot import without loading the workflow SDK. */
+const ENDED: readonly string[] = ['completed', 'rolled-back', 'failed'];
+
 /** Temporal refused the start: a release of the same DNS record is running (one per record). */
 export class ReleaseAlreadyRunningError extends BlueGreenError {
   override name = 'ReleaseAlreadyRunningError';
@@ -61,8 +65,12 @@ export class ReleaseAlreadyRunningError extends BlueGreenError {
       ? ` (${r.service} ${r.version ?? '?'}, ${r.phase ?? 'running'}, started ${r.startTime})`
       : '';
     super(
-      `refused: a release of ${recordName} is already running: ${r.id}${about}.\n` +
-        `Watch it with \`bluegreen watch ${r.id}\`, or stop it with \`bluegreen abort ${r.id} --reason "..."\`.`,
+      r.phase && ENDED.includes(r.phase)
+        ? `refused: the previous release of ${recordName}, ${r.id}${about}, has its result but is still ` +
+            `running its afterRelease gates or delivering its last notifications (each sink retries for its ` +
+            `retryFor).\nStart again once it closes; \`bluegreen status ${r.id}\` shows what it waits for.`
+        : `refused: a release of ${recordName} is already running: ${r.id}${about}.\n` +
+            `Watch it with \`bluegreen watch ${r.id}\`, or stop it with \`bluegreen abort ${r.id} --reason "..."\`.`,
       EXIT.invalid,
     );
   }

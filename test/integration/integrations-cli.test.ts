@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { setIdentifierFor } from '../../workflows/names';
 import type { ReleaseStatus } from '../../workflows/messages';
 import type { NotificationPayload } from '../../workflows/notifications';
+import { connect, ReleaseAlreadyRunningError } from '../../client';
 import { waitFor } from '../support/processes';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { startStack, type Stack } from '../support/stack';
@@ -29,13 +29,7 @@ after(async () => {
   await rx?.close();
 });
 
-async function weights(): Promise<{ blue: number; green: number }> {
-  const found = await stack.moto.weights(stack.zoneId, 'shop.example.com');
-  return {
-    blue: found[setIdentifierFor('shop.example.com', 'blue')],
-    green: found[setIdentifierFor('shop.example.com', 'green')],
-  };
-}
+const weights = () => stack.colorWeights();
 
 async function status(id: string): Promise<ReleaseStatus> {
   return JSON.parse((await stack.cli('status', id, '--json')).stdout) as ReleaseStatus;
@@ -43,19 +37,8 @@ async function status(id: string): Promise<ReleaseStatus> {
 
 /** Starts a release of the next version with spec overrides; returns its id. */
 async function start(overrides: Record<string, unknown>, env: Record<string, string> = {}): Promise<string> {
-  // `watch` ends when the release has its result; the run itself closes once its last
-  // notifications are delivered. The next release of the record can start only then.
-  await waitFor(
-    'the previous run to close',
-    async () => {
-      const d = await stack.client.workflow
-        .getHandle('bluegreen-shop.example.com')
-        .describe()
-        .catch(() => undefined);
-      return d === undefined || d.status.name !== 'RUNNING' ? true : undefined;
-    },
-    30_000,
-  );
+  // No wait for the previous run here: `watch` ends when a release has its result, its run closes
+  // once its last notifications are out, and `start` waits for that close itself.
   const file = stack.writeSpec(`v${++version}.yaml`, await stack.appSpec(`${version}.0.0`, { env, overrides }));
   const r = await stack.cli('start', file, '--json');
   assert.equal(r.code, 0, r.stderr);
@@ -133,6 +116,43 @@ describe('notifications, gates and freeze on real servers', () => {
     assert.ok(rx.at('/broken').length >= 2, 'retried');
   });
 
+  it('the next start waits for a finished release whose last notification is still going out', async () => {
+    // The completed delivery takes 3 s to be answered: the run stays open that long after its result.
+    rx.on('/slow', async (r) =>
+      (r.body as NotificationPayload).event === 'completed'
+        ? new Promise((answer) => setTimeout(() => answer({ status: 200 }), 3000))
+        : { status: 200 },
+    );
+    const id = await start({ notify: [{ webhook: { url: `${rx.url}/slow` }, on: ['completed'] }] });
+    assert.equal((await stack.cli('watch', id)).code, 0);
+    const open = await stack.client.workflow.getHandle(id).describe();
+    assert.equal(open.status.name, 'RUNNING', 'still delivering after watch returned');
+    const previous = stack.client.workflow.getHandle(id, open.runId);
+    const nextId = await start({});
+    const closed = (await previous.describe()).closeTime!;
+    const nextRun = await stack.client.workflow.getHandle(nextId).describe();
+    assert.ok(nextRun.startTime >= closed, 'the next release started after the previous run closed');
+    assert.equal((await stack.cli('watch', nextId)).code, 0);
+  });
+
+  it('a start refused while the previous run is closing says what it waits for (library, waitForPrevious)', async () => {
+    rx.on('/hanging', { status: 200, hang: true });
+    const id = await start({ notify: [{ webhook: { url: `${rx.url}/hanging` }, on: ['completed'], retryFor: '8s' }] });
+    assert.equal((await stack.cli('watch', id)).code, 0);
+    const client = await connect({ address: stack.temporal.address, namespace: 'default', taskQueue: 'bluegreen-it' });
+    try {
+      const file = stack.writeSpec(`v${++version}.yaml`, await stack.appSpec(`${version}.0.0`));
+      await assert.rejects(client.start(file, { waitForPrevious: 500 }), (err: Error) => {
+        assert.ok(err instanceof ReleaseAlreadyRunningError, String(err));
+        assert.match(err.message, /has its result but is still running its afterRelease gates or delivering/);
+        assert.match(err.message, /completed/);
+        return true;
+      });
+    } finally {
+      await client.close();
+    }
+  });
+
   it('a 403 from beforeTraffic rolls back with no weight ever changed', async () => {
     rx.on('/deny', { status: 403, body: 'change freeze in effect' });
     const before = await weights();
@@ -158,7 +178,7 @@ describe('notifications, gates and freeze on real servers', () => {
     // Route 53 is read while the gate holds its answer: the release waits for it.
     rx.on('/step', async (r) => {
       const body = r.body as NotificationPayload & { percent: number };
-      seen.push({ percent: body.percent, inRoute53: (await weights())[next], inPayload: body.weights[next] });
+      seen.push({ percent: body.percent, inRoute53: (await weights())[next] ?? 0, inPayload: body.weights[next] });
       return { status: 200 };
     });
     const id = await start({ hooks: { beforeStep: [{ url: `${rx.url}/step` }] } });
