@@ -12,6 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { fqdn, releaseIdFor } from '../workflows/names';
 import { describePlan, planRelease } from '../workflows/plan';
 import {
+  finalPhases,
   statusQuery,
   updatesByAction,
   type ActionOutcome,
@@ -24,6 +25,7 @@ import type { release } from '../workflows/release';
 import { versionLabel } from '../workflows/plan';
 import { phaseKey, recordKey, serviceKey, versionKey } from '../workflows/search-attributes';
 import { ensureSearchAttributes, taskQueue } from './connect';
+import { withLiveAnalysis } from './live-analysis';
 import type { Temporal } from './library/temporal';
 import type { LoadedSpec } from './spec-file';
 
@@ -50,43 +52,79 @@ export function operatorIdentity(): string {
 export interface StartOptions {
   /** Workflow start delay in ms (issue: scheduled releases). */
   startDelayMs?: number;
+  /**
+   * How long to wait for the record's previous release to close when it already has its result
+   * and is only delivering its last notifications. Default 30 s.
+   */
+  closingWaitMs?: number;
 }
 
+/** A release that has its result still runs until its last notifications are out; a new start waits that long. */
+export const DEFAULT_CLOSING_WAIT_MS = 30_000;
+
 export async function startRelease(t: Temporal, loaded: LoadedSpec, opts: StartOptions = {}) {
+  const id = releaseIdFor(loaded.spec.dns.recordName);
+  try {
+    return await startReleaseOnce(t, loaded, opts);
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const running = await describeRunning(t, id);
+    // The previous release ended (watch and result() already returned) but its run is still
+    // delivering its last notifications: starting the next one right after is the normal
+    // script, so wait for the close rather than refuse it.
+    if (running.phase && (finalPhases as readonly string[]).includes(running.phase)) {
+      if (await closedWithin(t, id, opts.closingWaitMs ?? DEFAULT_CLOSING_WAIT_MS)) {
+        try {
+          return await startReleaseOnce(t, loaded, opts);
+        } catch (again) {
+          if (!(again instanceof WorkflowExecutionAlreadyStartedError)) throw again;
+        }
+      }
+      throw new ReleaseAlreadyRunningError(loaded.spec.dns.recordName, await describeRunning(t, id));
+    }
+    throw new ReleaseAlreadyRunningError(loaded.spec.dns.recordName, running);
+  }
+}
+
+/** Whether the record's open run closes within `ms`. */
+async function closedWithin(t: Temporal, id: string, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const { status } = await t.client.workflow.getHandle(id).describe();
+    if (status.name !== 'RUNNING') return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function startReleaseOnce(t: Temporal, loaded: LoadedSpec, opts: StartOptions) {
   const { spec } = loaded;
   await ensureSearchAttributes(t.connection, t.namespace);
   const id = releaseIdFor(spec.dns.recordName);
   const input: ReleaseInput = { spec, specDir: loaded.specDir, requestedBy: t.identity ?? operatorIdentity() };
-  try {
-    return await t.client.workflow.start<typeof release>('release', {
-      taskQueue: t.taskQueue ?? taskQueue(),
-      workflowId: id,
-      args: [input],
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      workflowIdConflictPolicy: 'FAIL',
-      ...(opts.startDelayMs ? { startDelay: opts.startDelayMs } : {}),
-      typedSearchAttributes: [
-        { key: serviceKey, value: spec.service },
-        { key: versionKey, value: spec.version ?? 'versionFrom' },
-        { key: recordKey, value: fqdn(spec.dns.recordName) },
-        { key: phaseKey, value: opts.startDelayMs ? 'scheduled' : 'provisioning' },
-      ],
-      staticSummary: `${spec.service} ${versionLabel(spec)} → ${spec.dns.recordName}`,
-      staticDetails: [
-        `**${spec.service} ${versionLabel(spec)}** on \`${spec.dns.recordName}\` (${spec.environment.provider} environment)`,
-        '',
-        "Plan (from the idle color's point of view):",
-        ...describePlan(planRelease(spec, 'green', false)).map((l) => `- ${l}`),
-        '',
-        `Started by ${input.requestedBy}.`,
-      ].join('\n'),
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new ReleaseAlreadyRunningError(spec.dns.recordName, await describeRunning(t, id));
-    }
-    throw err;
-  }
+  return t.client.workflow.start<typeof release>('release', {
+    taskQueue: t.taskQueue ?? taskQueue(),
+    workflowId: id,
+    args: [input],
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    workflowIdConflictPolicy: 'FAIL',
+    ...(opts.startDelayMs ? { startDelay: opts.startDelayMs } : {}),
+    typedSearchAttributes: [
+      { key: serviceKey, value: spec.service },
+      { key: versionKey, value: spec.version ?? 'versionFrom' },
+      { key: recordKey, value: fqdn(spec.dns.recordName) },
+      { key: phaseKey, value: opts.startDelayMs ? 'scheduled' : 'provisioning' },
+    ],
+    staticSummary: `${spec.service} ${versionLabel(spec)} → ${spec.dns.recordName}`,
+    staticDetails: [
+      `**${spec.service} ${versionLabel(spec)}** on \`${spec.dns.recordName}\` (${spec.environment.provider} environment)`,
+      '',
+      "Plan (from the idle color's point of view):",
+      ...describePlan(planRelease(spec, 'green', false)).map((l) => `- ${l}`),
+      '',
+      `Started by ${input.requestedBy}.`,
+    ].join('\n'),
+  });
 }
 
 async function describeRunning(t: Temporal, id: string): Promise<RunningRelease> {
@@ -142,7 +180,7 @@ export async function readStatus(t: Temporal, id: string, runId?: string): Promi
         return statusFromDescription(id, description, undefined);
       return (await import('./repair')).describeUnfinished(t, description, status);
     }
-    return status;
+    return withLiveAnalysis(status, description.raw.pendingActivities);
   } catch (err) {
     if (description.status.name !== 'RUNNING') {
       const result = await endedResult(handle).catch(() => undefined);

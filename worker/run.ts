@@ -77,7 +77,15 @@ export async function createWorker(
     hostQueue: queues.host,
     ...deps,
   });
-  const common = { connection, namespace, activities, interceptors: { activity: [activityOutcomeLogging] } };
+  const common = {
+    connection,
+    namespace,
+    activities,
+    interceptors: { activity: [activityOutcomeLogging] },
+    // Heartbeats carry progress `status` shows (the latest analysis round, a provision's step);
+    // the SDK would hold them back for up to 80% of the heartbeat timeout (48 s of a minute).
+    maxHeartbeatThrottleInterval: 10_000,
+  };
   const main = await Worker.create({
     ...common,
     taskQueue: queues.shared,

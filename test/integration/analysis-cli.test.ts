@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { setIdentifierFor } from '../../workflows/names';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { eventsPerRun } from '../support/history';
 import { waitFor } from '../support/processes';
@@ -44,13 +43,7 @@ async function status(): Promise<ReleaseStatus> {
   return JSON.parse(r.stdout) as ReleaseStatus;
 }
 
-async function weights(): Promise<{ blue: number; green: number }> {
-  const found = await stack.moto.weights(stack.zoneId, 'shop.example.com');
-  return {
-    blue: found[setIdentifierFor('shop.example.com', 'blue')],
-    green: found[setIdentifierFor('shop.example.com', 'green')],
-  };
-}
+const weights = () => stack.colorWeights();
 
 const inconclusiveMetric = () => ({
   traffic: {
@@ -77,7 +70,7 @@ async function start(overrides: Record<string, unknown>, env?: Record<string, st
   const file = stack.writeSpec(`v${++version}.yaml`, await stack.appSpec(`${version}.0.0`, { overrides, env }));
   const r = await stack.cli('start', file, '--json');
   assert.equal(r.code, 0, r.stderr);
-  await waitFor('first step', async () => ((await weights())[next] > 0 ? true : undefined), 30_000);
+  await waitFor('first step', async () => (((await weights())[next] ?? 0) > 0 ? true : undefined), 30_000);
   return { live: next === 'green' ? 'blue' : 'green', next } as const;
 }
 
@@ -123,6 +116,34 @@ describe('analysis on real servers', () => {
     assert.equal(done.code, 0, done.stdout);
     assert.equal((await weights())[next], 100);
     await recordHistory(stack, 'continued-as-new');
+  });
+
+  it('status shows the latest passing round while the workflow waits out a long step', async () => {
+    // Passing rounds stay inside the watchAnalysis activity until its window ends (here the
+    // 2-minute step); status reads them from its heartbeat.
+    const { live } = await start({
+      traffic: { steps: [10, 100], interval: '2m', analysis: { every: '500ms', requests: 2 } },
+    });
+    const probeAt = async () => {
+      const line = (await status()).analysis?.metrics.find((m) => m.name === 'probe.error-rate');
+      return line?.verdict === 'passed' ? Date.parse(line.at) : undefined;
+    };
+    try {
+      const first = await waitFor('a passing round in status', probeAt, 30_000);
+      // Heartbeats reach the server at most every 10 s (the worker's throttle).
+      const later = await waitFor(
+        'a newer passing round',
+        async () => (((await probeAt()) ?? 0) > first ? probeAt() : undefined),
+        30_000,
+      );
+      const s = await status();
+      assert.equal(s.step.index, 1, 'still in the first (2-minute) step: the workflow has not heard of these rounds');
+      assert.ok(later > first);
+    } finally {
+      assert.equal((await stack.cli('abort', id, '--reason', 'seen enough')).code, 0);
+      assert.equal((await stack.cli('watch', id)).code, 3);
+    }
+    assert.equal((await weights())[live], 100);
   });
 
   it('an empty metric result with onInconclusive: pause pauses the release with the weights held; abort rolls back', async () => {
