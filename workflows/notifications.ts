@@ -12,6 +12,8 @@ export interface NotificationPayload {
   version: string;
   /** What happened; `gate` in a gate's POST. */
   event: NotifyEventType | 'gate';
+  /** `repair` when `bluegreen repair` is putting the record back after a release that ended without unwinding. */
+  kind: 'release' | 'repair';
   phase: string;
   message: string;
   weights: { blue: number; green: number };
@@ -45,6 +47,7 @@ export function payloadFrom(
     service: status.service,
     version: status.version,
     event,
+    kind: status.repairOf ? 'repair' : 'release',
     phase: status.phase,
     message,
     weights: { ...status.weights },

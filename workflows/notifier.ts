@@ -13,6 +13,8 @@ import type { ReleaseTracker } from './tracker';
 /** Which recorded events are told, under which notification type. */
 const TOLD: Record<string, NotifyEventType> = {
   started: 'started',
+  // A repair's first phase: it starts changing the record back.
+  repairing: 'started',
   pause: 'paused',
   resume: 'resumed',
   'awaiting-approval': 'awaiting-approval',

@@ -4,9 +4,10 @@
 // the same `status` query, events saying what it found and what it did. Read it as the plan:
 // read Route 53, decide (repair-plan.ts), act with the release's own idempotent activities,
 // read Route 53 again to prove the record is consistent.
-import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
 import type { ColorRequest } from '../activities';
 import { statusQuery, type Outcome, type ReleaseResult } from './messages';
+import { Notifier } from './notifier';
 import { OperatorControl } from './operator';
 import { activitiesFor } from './activity-options';
 import { describeError } from './errors';
@@ -27,6 +28,20 @@ export async function repair(input: RepairInput): Promise<ReleaseResult> {
   });
   // Operator actions arrive by habit (or from the Web UI); refuse them with a reason rather than ignore them.
   new OperatorControl(tracker).register();
+  // The release's sinks hear of the repair too (payload kind "repair"): it changes production
+  // traffic. Repairs started before this existed replay without it.
+  const notifier = patched('repair-notifies') ? new Notifier({ notify: spec.notify ?? [] }, tracker) : undefined;
+  const finish = async (...args: Parameters<typeof recordEnd>): Promise<ReleaseResult> => {
+    const result = recordEnd(...args);
+    await notifier?.drain();
+    if (result.outcome === 'completed') return result;
+    throw ApplicationFailure.create({
+      message: `${result.outcome}: ${result.reason}`,
+      type: 'NeedsHuman',
+      nonRetryable: true,
+      details: [result],
+    });
+  };
 
   const act = activitiesFor(spec);
   const color = (c: Color): ColorRequest => ({
@@ -123,8 +138,9 @@ export async function observeTraffic(spec: ReleaseSpec): Promise<ObservedWeights
   return activitiesFor(spec).dns.readTraffic(spec.dns);
 }
 
-/** Like a release's end: a repair that needs a human fails, so the Web UI flags it; the result rides along. */
-function finish(
+/** Records how the repair ended. Like a release's end, a repair that needs a human then fails the
+ * workflow (see `finish`), so the Web UI flags it; the result rides along. */
+function recordEnd(
   tracker: ReleaseTracker,
   outcome: Outcome,
   reason: string,
@@ -137,11 +153,5 @@ function finish(
   s.result = result;
   tracker.next(undefined);
   tracker.phase(outcome, needsHuman.length ? `needs a human: ${needsHuman.join('; ')}` : reason);
-  if (outcome === 'completed') return result;
-  throw ApplicationFailure.create({
-    message: `${outcome}: ${reason}`,
-    type: 'NeedsHuman',
-    nonRetryable: true,
-    details: [result],
-  });
+  return result;
 }

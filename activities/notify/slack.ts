@@ -22,7 +22,9 @@ export interface SlackMessage {
 
 export function slackMessage(p: NotificationPayload): SlackMessage {
   const weights = `blue ${p.weights.blue}% / green ${p.weights.green}%`;
-  const text = `${EMOJI[p.event] ?? ''} ${p.service} ${p.version}: ${p.event} (${weights}): ${p.message}`.trim();
+  // Older payloads (a release started before repairs notified) have no kind: a release.
+  const what = p.kind === 'repair' ? `repair ${p.event}` : p.event;
+  const text = `${EMOJI[p.event] ?? ''} ${p.service} ${p.version}: ${what} (${weights}): ${p.message}`.trim();
   const fields = [
     `*Service*\n${p.service}`,
     `*Version*\n${p.version}`,
@@ -30,7 +32,7 @@ export function slackMessage(p: NotificationPayload): SlackMessage {
     `*Step*\n${p.step.index}/${p.step.total}`,
   ];
   const blocks: object[] = [
-    { type: 'header', text: { type: 'plain_text', text: `${p.service} ${p.version}: ${p.event}`.slice(0, 150) } },
+    { type: 'header', text: { type: 'plain_text', text: `${p.service} ${p.version}: ${what}`.slice(0, 150) } },
     { type: 'section', text: { type: 'mrkdwn', text: p.message.slice(0, 3000) } },
     { type: 'section', fields: fields.map((f) => ({ type: 'mrkdwn', text: f })) },
   ];

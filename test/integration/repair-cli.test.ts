@@ -7,23 +7,28 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { LocalProvider } from '../../activities/environments/local';
 import type { ReleaseStatus } from '../../workflows/messages';
+import type { NotificationPayload } from '../../workflows/notifications';
 import { binaries } from '../support/binaries';
 import { freePort, waitFor } from '../support/processes';
+import { startReceiver, type Receiver } from '../support/receiver';
 import { recordHistory, startStack, type Stack } from '../support/stack';
 
 type Color = 'blue' | 'green';
 let stack: Stack;
+let rx: Receiver;
 let version = 0;
 const RECORD = 'shop.example.com';
 const ID = 'bluegreen-shop.example.com';
 
 before(async () => {
+  rx = await startReceiver();
   stack = await startStack();
   const first = await stack.cli('start', stack.writeSpec('v0.yaml', await stack.appSpec('0.0.0')), '--watch');
   assert.equal(first.code, 0, first.stdout + first.stderr);
 });
 after(async () => {
   await stack?.stop();
+  await rx?.close();
 });
 
 const weights = (record = RECORD) => stack.colorWeights(record);
@@ -196,13 +201,31 @@ describe('repair on real servers', () => {
       next,
       version: v,
     } = await startRelease(
-      { traffic: { steps: [50, 100], interval: '1s' }, decommission: { delay: '1h' } },
+      {
+        traffic: { steps: [50, 100], interval: '1s' },
+        decommission: { delay: '1h' },
+        notify: [{ webhook: { url: `${rx.url}/hook` }, on: ['started', 'completed'] }],
+      },
       (s) => s.phase === 'baking',
     );
     await terminate();
+    const fromRelease = rx.at('/hook').length;
     const r = await stack.cli('repair', RECORD);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /finish the release/);
+    // The release's sinks hear of the repair: it changes production. Delivered before the run closes.
+    const told = rx
+      .at('/hook')
+      .slice(fromRelease)
+      .map((h) => h.body as NotificationPayload);
+    assert.deepEqual(
+      told.map((p) => [p.kind, p.event]),
+      [
+        ['repair', 'started'],
+        ['repair', 'completed'],
+      ],
+    );
+    assert.match(told[1].message, /^repaired: finish the release/);
     assert.deepEqual(await weights(), { [live]: 0, [next]: 100 });
     assert.deepEqual(await running(), { [live]: undefined, [next]: v });
     assert.equal((await serves(next)).version, v);

@@ -114,6 +114,31 @@ describe('repair workflow', () => {
     });
   });
 
+  it("tells the release's sinks: started and completed, as kind repair", async () => {
+    const world = liveWorld();
+    const spec = testSpec({
+      notify: [{ webhook: { url: 'http://hooks.example/bg' }, on: ['started', 'shifted', 'completed'] }],
+    });
+    await scenario(world, async ({ terminateWhen, repair }) => {
+      const last = await terminateWhen(spec, (s) => s.weights.green === 10);
+      const fromRelease = world.notifications.length;
+      const r = await repair(spec, last);
+      assert.equal(r.result.outcome, 'completed');
+      const told = world.notifications.slice(fromRelease).map((n) => n.payload);
+      assert.deepEqual(
+        told.map((p) => [p.kind, p.event]),
+        [
+          ['repair', 'started'],
+          ['repair', 'shifted'],
+          ['repair', 'completed'],
+        ],
+      );
+      assert.match(told[0].message, /^repairing shop\.example\.com after run .* ended terminated/);
+      assert.deepEqual(told[2].weights, { blue: 100, green: 0 });
+      assert.ok(world.notifications.slice(0, fromRelease).every((n) => n.payload.kind === 'release'));
+    });
+  });
+
   it('terminated in the warm period: finishes the release (old color decommissioned, new stays at 100 %)', async () => {
     const world = liveWorld();
     const spec = testSpec();

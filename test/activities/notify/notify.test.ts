@@ -14,6 +14,7 @@ const payload: NotificationPayload = {
   service: 'shop',
   version: '2.0.0',
   event: 'started',
+  kind: 'release',
   phase: 'provisioning',
   message: 'provisioning green with 2.0.0',
   weights: { blue: 100, green: 0 },
