@@ -101,6 +101,19 @@ describe('notifications and gates', () => {
     assert.ok(JSON.stringify(msg.blocks).length < 50_000);
   });
 
+  it('a repair says so in Slack: "repair completed" in the text and the header', async () => {
+    await deliverNotification({
+      sink: { slack: { webhookUrl: '${env:BG_TEST_SLACK_URL}' } },
+      index: 0,
+      payload: { ...payload, kind: 'repair', event: 'completed', message: 'repaired: roll back: blue to 100 %' },
+      deliveryId: 'd-repair',
+    });
+    const got = rx.at('/slack/T000/B000/XXXX').at(-1)!;
+    const msg = got.body as { text: string; blocks: { text?: { text: string } }[] };
+    assert.match(msg.text, /shop 2\.0\.0: repair completed \(blue 100% \/ green 0%\): repaired: roll back/);
+    assert.equal(msg.blocks[0].text?.text, 'shop 2.0.0: repair completed');
+  });
+
   it('a gate answering 2xx passes; 403 fails naming the gate, status and body start', async () => {
     rx.on('/ok', { status: 204 });
     rx.on('/deny', { status: 403, body: 'change ticket CHG-1 not approved' });
