@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Color, DnsSpec, EnvironmentSpec, HttpCheckSpec, AnalysisSpec, VersionSource } from '../workflows/spec';
 import { recordKey, versionKey } from '../workflows/search-attributes';
-import { fqdn } from '../workflows/names';
+import { fqdn, SERVES_VERSION_MEMO } from '../workflows/names';
 import { readVersion } from './versions/source';
 import type { Weights } from '../workflows/plan';
 import type { AnalysisMeasurement } from '../workflows/analysis-legacy';
@@ -287,13 +287,19 @@ export function createActivities(deps: ActivityDeps) {
       }
     },
 
-    /** The version of the record's newest completed release: what serves now. */
+    /** The version that serves now: of the record's newest completed release, or of a newer
+     * repair that finished one (a repair that rolled back leaves the release before it live). */
     async liveVersion(recordName: string): Promise<string | null> {
       if (!deps.temporal) return null;
-      const query = `WorkflowType = "release" AND ${recordKey.name} = ${visibilityString(fqdn(recordName))} AND ExecutionStatus = "Completed"`;
+      const query =
+        `(WorkflowType = "release" OR WorkflowType = "repair") AND ${recordKey.name} = ` +
+        `${visibilityString(fqdn(recordName))} AND ExecutionStatus = "Completed"`;
       let newest: { closed: number; version: string } | null = null;
       for await (const w of deps.temporal.workflow.list({ query, pageSize: 50 })) {
-        const version = w.typedSearchAttributes.get(versionKey);
+        const version =
+          w.type === 'repair'
+            ? (w.memo?.[SERVES_VERSION_MEMO] as string | undefined)
+            : w.typedSearchAttributes.get(versionKey);
         const closed = w.closeTime?.getTime() ?? 0;
         if (version && (!newest || closed > newest.closed)) newest = { closed, version };
       }

@@ -57,3 +57,7 @@ export function isInsideZone(name: string, zone: string): boolean {
   const z = fqdn(zone);
   return n === z || n.endsWith(`.${z}`);
 }
+
+/** Memo of a repair that finished a release: the version it left serving (the next versionFrom
+ * release compares against it, as it does against the newest completed release). */
+export const SERVES_VERSION_MEMO = 'bluegreenServesVersion';

@@ -4,12 +4,13 @@
 // the same `status` query, events saying what it found and what it did. Read it as the plan:
 // read Route 53, decide (repair-plan.ts), act with the release's own idempotent activities,
 // read Route 53 again to prove the record is consistent.
-import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, patched, setHandler, upsertMemo } from '@temporalio/workflow';
 import type { ColorRequest } from '../activities';
 import { statusQuery, type Outcome, type ReleaseResult } from './messages';
 import { Notifier } from './notifier';
 import { OperatorControl } from './operator';
 import { activitiesFor } from './activity-options';
+import { SERVES_VERSION_MEMO } from './names';
 import { describeError } from './errors';
 import { describeWeights, planRepair, sameWeights, type RepairInput } from './repair-plan';
 import type { Color, ReleaseSpec } from './spec';
@@ -28,9 +29,11 @@ export async function repair(input: RepairInput): Promise<ReleaseResult> {
   });
   // Operator actions arrive by habit (or from the Web UI); refuse them with a reason rather than ignore them.
   new OperatorControl(tracker).register();
-  // The release's sinks hear of the repair too (payload kind "repair"): it changes production
-  // traffic. Repairs started before this existed replay without it.
-  const notifier = patched('repair-notifies') ? new Notifier({ notify: spec.notify ?? [] }, tracker) : undefined;
+  // Repairs started before these existed replay without them: the release's sinks hearing of the
+  // repair (payload kind "repair": it changes production traffic), and the memo that tells the
+  // next versionFrom release which version a finishing repair left live.
+  const current = patched('repair-notifies');
+  const notifier = current ? new Notifier({ notify: spec.notify ?? [] }, tracker) : undefined;
   const finish = async (...args: Parameters<typeof recordEnd>): Promise<ReleaseResult> => {
     const result = recordEnd(...args);
     await notifier?.drain();
@@ -130,6 +133,9 @@ export async function repair(input: RepairInput): Promise<ReleaseResult> {
   const reason = changed
     ? `repaired: ${plan.summary}`
     : `nothing to do: ${plan.steps.length ? 'every step was already done' : plan.summary.replace(/^nothing to do: /, '')}`;
+  // Finishing a release makes its version the live one, as if it had completed itself.
+  const finished = plan.target.liveColor !== null && plan.target.liveColor === last.status?.newColor;
+  if (current && finished) upsertMemo({ [SERVES_VERSION_MEMO]: version });
   return finish(tracker, 'completed', reason, [], plan.target.liveColor);
 }
 

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import { createActivities } from '../../activities';
 import { LocalProvider } from '../../activities/environments/local';
 import type { ReleaseStatus } from '../../workflows/messages';
 import type { NotificationPayload } from '../../workflows/notifications';
@@ -143,7 +144,14 @@ describe('repair on real servers', () => {
     assert.equal(up[next], undefined, 'the new color is gone');
     assert.ok(up[live], 'the old color still runs');
     assert.equal((await serves(live)).color, live, 'and still serves');
-    await recordHistory(stack, 'repair-mid-shift');
+    const act = createActivities({ stateDir: stack.stateDir, temporal: stack.client });
+    assert.equal(
+      await act.liveVersion(RECORD),
+      `${version - 1}.0.0`,
+      'a repair that rolled back leaves the version before live',
+    );
+    // The -v2 recordings have the repair-notifies patch; repair-mid-shift.json (before it) stays as it was.
+    await recordHistory(stack, 'repair-mid-shift-v2');
 
     const again = await stack.cli('repair', ID);
     assert.equal(again.code, 0, again.stdout + again.stderr);
@@ -226,10 +234,13 @@ describe('repair on real servers', () => {
       ],
     );
     assert.match(told[1].message, /^repaired: finish the release/);
+    // The finished version is the live one now: a versionFrom release of it would be a no-op.
+    const act = createActivities({ stateDir: stack.stateDir, temporal: stack.client });
+    assert.equal(await act.liveVersion(RECORD), v);
     assert.deepEqual(await weights(), { [live]: 0, [next]: 100 });
     assert.deepEqual(await running(), { [live]: undefined, [next]: v });
     assert.equal((await serves(next)).version, v);
-    await recordHistory(stack, 'repair-warm-period');
+    await recordHistory(stack, 'repair-warm-period-v2');
   });
 
   it('a worker killed during repair: the repair still converges once a worker is back', async () => {

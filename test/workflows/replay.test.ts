@@ -34,6 +34,8 @@ describe('replay of recorded histories', () => {
       'window-closed-abort',
       'repair-mid-shift',
       'repair-warm-period',
+      'repair-mid-shift-v2',
+      'repair-warm-period-v2',
       'analysis-inconclusive-pause',
       'continued-as-new',
     ])
