@@ -12,7 +12,19 @@ import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporali
 
 const distRoot = path.resolve(__dirname, '..');
 export const WORKFLOW_BUNDLE_PATH = path.join(distRoot, 'workflow-bundle.js');
-const fingerprintPath = path.join(distRoot, 'workflow-bundle.fingerprint');
+
+/** Where a bundle, its fingerprint and the workflows it is built from live (dist/, or a test's copy). */
+export interface BundleFiles {
+  bundle: string;
+  fingerprint: string;
+  workflowsDir: string;
+}
+
+export const distBundle: BundleFiles = {
+  bundle: WORKFLOW_BUNDLE_PATH,
+  fingerprint: path.join(distRoot, 'workflow-bundle.fingerprint'),
+  workflowsDir: path.join(distRoot, 'workflows'),
+};
 
 export function workflowsPath(): string {
   return require.resolve('../workflows');
@@ -23,9 +35,8 @@ export function workflowsPath(): string {
  * packages webpack pulls in with them (workflow code imports nothing else at runtime: the lint
  * rules keep Node built-ins, activities and zod out).
  */
-export function workflowsFingerprint(): string {
+export function workflowsFingerprint(dir = distBundle.workflowsDir): string {
   const hash = createHash('sha256');
-  const dir = path.dirname(workflowsPath());
   for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()) {
     if (!file.endsWith('.js')) continue;
     hash
@@ -51,6 +62,7 @@ export function bundleInMemory(): Promise<WorkflowBundleWithSourceMap> {
 /** Builds dist/workflow-bundle.js and records what it was built from. */
 export async function writeWorkflowBundle(): Promise<{ path: string; bytes: number }> {
   const fingerprint = workflowsFingerprint();
+  const fingerprintPath = distBundle.fingerprint;
   const { code } = await bundleInMemory();
   // Written aside and renamed: a worker starting meanwhile sees the old pair or the new one.
   writeFileSync(`${WORKFLOW_BUNDLE_PATH}.tmp`, code);
@@ -60,9 +72,9 @@ export async function writeWorkflowBundle(): Promise<{ path: string; bytes: numb
 }
 
 /** Why the prebuilt bundle cannot be used, or undefined when it can. */
-export function prebuiltBundleProblem(): string | undefined {
-  if (!existsSync(WORKFLOW_BUNDLE_PATH) || !existsSync(fingerprintPath)) return 'no prebuilt workflow bundle';
-  if (readFileSync(fingerprintPath, 'utf8').trim() !== workflowsFingerprint()) {
+export function prebuiltBundleProblem(files: BundleFiles = distBundle): string | undefined {
+  if (!existsSync(files.bundle) || !existsSync(files.fingerprint)) return 'no prebuilt workflow bundle';
+  if (readFileSync(files.fingerprint, 'utf8').trim() !== workflowsFingerprint(files.workflowsDir)) {
     return 'the prebuilt workflow bundle is older than the compiled workflows';
   }
   return undefined;
