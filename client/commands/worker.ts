@@ -21,7 +21,11 @@ activity per Route 53 request, rate-limited by the Temporal server across all wo
                        default 0.0.0.0)
 
 Environment: BLUEGREEN_LOG_FORMAT=json prints one JSON object per log line (default text);
-BLUEGREEN_MAX_CACHED_WORKFLOWS (default 100) bounds the workflows kept in memory.`;
+BLUEGREEN_MAX_CACHED_WORKFLOWS (default 100) bounds the workflows kept in memory.
+
+Workflow code comes from dist/workflow-bundle.js, which \`npm run build\` writes. A worker whose bundle
+is missing or older than the compiled workflows says so and bundles them itself (a second more to
+start, about 100 MB more memory).`;
 
 export async function workerCommand(argv: string[]): Promise<number> {
   const { values } = parse(
