@@ -69,7 +69,7 @@ export async function startRelease(t: Temporal, loaded: LoadedSpec, opts: StartO
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     const running = await describeRunning(t, id);
-    // The previous release ended (watch and result() already returned) but its run is still
+    // The previous release ended (watch already showed its result) but its run is still
     // delivering its last notifications: starting the next one right after is the normal
     // script, so wait for the close rather than refuse it.
     if (running.phase && (finalPhases as readonly string[]).includes(running.phase)) {

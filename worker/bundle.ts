@@ -45,11 +45,46 @@ export function workflowsFingerprint(dir = distBundle.workflowsDir): string {
       .update(readFileSync(path.join(dir, file)))
       .update('\0');
   }
-  for (const pkg of ['@temporalio/workflow', '@temporalio/common']) {
-    const manifest = JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string };
-    hash.update(`${pkg}@${manifest.version}\0`);
-  }
+  for (const version of bundledPackageVersions()) hash.update(`${version}\0`);
   return hash.digest('hex');
+}
+
+/** name@version of the Temporal packages workflows import and everything they depend on. */
+export function bundledPackageVersions(): string[] {
+  const seen = new Map<string, string>();
+  const visit = (name: string, from: string) => {
+    if (seen.has(name)) return;
+    const manifestPath = manifestOf(name, from);
+    if (!manifestPath) return; // an optional dependency that is not installed
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+      version: string;
+      dependencies?: Record<string, string>;
+    };
+    seen.set(name, `${name}@${manifest.version}`);
+    for (const dep of Object.keys(manifest.dependencies ?? {})) visit(dep, path.dirname(manifestPath));
+  };
+  for (const root of ['@temporalio/workflow', '@temporalio/common']) visit(root, __dirname);
+  return [...seen.values()].sort();
+}
+
+/** A package's package.json, also for packages whose `exports` do not list it (long, ms). */
+function manifestOf(name: string, from: string): string | undefined {
+  let entry: string;
+  try {
+    entry = require.resolve(name, { paths: [from] });
+  } catch {
+    try {
+      return require.resolve(`${name}/package.json`, { paths: [from] });
+    } catch {
+      return undefined;
+    }
+  }
+  for (let dir = path.dirname(entry); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'package.json');
+    if (existsSync(candidate) && (JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === name)
+      return candidate;
+  }
+  return undefined;
 }
 
 const quiet = () => undefined;

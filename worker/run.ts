@@ -86,10 +86,12 @@ export async function createWorker(
     // the SDK would hold them back for up to 80% of the heartbeat timeout (48 s of a minute).
     maxHeartbeatThrottleInterval: 10_000,
   };
+  const code = workflowCodeOption();
+  if ('workflowBundle' in code) console.log(`workflow code: prebuilt bundle ${code.workflowBundle.codePath}`);
   const main = await Worker.create({
     ...common,
     taskQueue: queues.shared,
-    ...workflowCodeOption(),
+    ...code,
     maxCachedWorkflows: fleet.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     ...options,
   });

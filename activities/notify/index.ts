@@ -81,6 +81,8 @@ export async function deliverNotification(req: DeliveryRequest): Promise<{ statu
   const headers: Record<string, string> = {
     'x-bluegreen-delivery': req.deliveryId,
     'x-bluegreen-event': payload.event,
+    // Older payloads (queued before repairs notified) carry no kind: they are releases'.
+    'x-bluegreen-kind': payload.kind ?? 'release',
   };
   let redact: (t: string) => string;
   if (req.sink.webhook) {

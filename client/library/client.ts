@@ -36,10 +36,10 @@ export interface StartOptions {
   /** For a spec object: the folder its relative paths (commands, cwd) resolve against. Default: the current directory. */
   specDir?: string;
   /**
-   * The record's previous release may have its result (its `result()` returned) while its run
-   * still runs its afterRelease gates or delivers its last notifications. Wait this long for it
-   * to close before refusing with ReleaseAlreadyRunningError: ms, or a duration ("2m").
-   * Default 30 s; 0 refuses at once.
+   * The record's previous release may have its result (`watch()` and `status()` show it) while
+   * its run still runs its afterRelease gates or delivers its last notifications. Wait this long
+   * for it to close before refusing with ReleaseAlreadyRunningError: ms, or a duration ("2m"),
+   * at most 1h. Default 30 s; 0 refuses at once.
    */
   waitForPrevious?: string | number;
 }

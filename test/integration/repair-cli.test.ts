@@ -234,6 +234,13 @@ describe('repair on real servers', () => {
       ],
     );
     assert.match(told[1].message, /^repaired: finish the release/);
+    assert.deepEqual(
+      rx
+        .at('/hook')
+        .slice(fromRelease)
+        .map((h) => h.headers['x-bluegreen-kind']),
+      ['repair', 'repair'],
+    );
     // The finished version is the live one now: a versionFrom release of it would be a no-op.
     const act = createActivities({ stateDir: stack.stateDir, temporal: stack.client });
     assert.equal(await act.liveVersion(RECORD), v);

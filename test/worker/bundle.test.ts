@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import {
+  bundledPackageVersions,
   distBundle,
   prebuiltBundleProblem,
   workflowCodeOption,
@@ -50,6 +51,14 @@ describe('prebuilt workflow bundle', () => {
     } finally {
       rmSync(files.root, { recursive: true });
     }
+  });
+
+  it('the fingerprint covers every package webpack puts in the bundle, with its version', () => {
+    const names = bundledPackageVersions().map((v) => v.replace(/@[^@]+$/, ''));
+    // What the bundle's module list names besides dist/workflows (see the bundle's webpack ids).
+    for (const pkg of ['@temporalio/workflow', '@temporalio/common', 'nexus-rpc', 'long', 'ms'])
+      assert.ok(names.includes(pkg), `${pkg} in ${names.join(', ')}`);
+    assert.ok(bundledPackageVersions().every((v) => /@\d+\.\d+\.\d+/.test(v)));
   });
 
   it("the build's bundle is current, so the worker loads it rather than bundling", () => {

@@ -45,6 +45,7 @@ describe('notifications and gates', () => {
     const expected = `sha256=${createHmac('sha256', SECRET).update(got.raw).digest('hex')}`;
     assert.equal(got.headers['x-bluegreen-signature'], expected);
     assert.equal(got.headers['x-bluegreen-delivery'], 'run-1:1:0');
+    assert.equal(got.headers['x-bluegreen-kind'], 'release');
     assert.equal(got.headers['x-team'], 'web');
     assert.ok(!got.raw.includes(SECRET));
     const body = got.body as NotificationPayload;
