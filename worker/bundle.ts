@@ -99,11 +99,18 @@ export async function writeWorkflowBundle(): Promise<{ path: string; bytes: numb
   const fingerprint = workflowsFingerprint();
   const fingerprintPath = distBundle.fingerprint;
   const { code } = await bundleInMemory();
-  // Written aside and renamed: a worker starting meanwhile sees the old pair or the new one.
-  writeFileSync(`${WORKFLOW_BUNDLE_PATH}.tmp`, code);
-  renameSync(`${WORKFLOW_BUNDLE_PATH}.tmp`, WORKFLOW_BUNDLE_PATH);
-  writeFileSync(fingerprintPath, `${fingerprint}\n`);
+  // Each file is written aside and renamed, so no reader sees half a file. The bundle goes first:
+  // a worker starting in between pairs the new bundle with the old fingerprint, which matches
+  // only if the workflows did not change (then the bundles are the same code), else it refuses.
+  replaceFile(WORKFLOW_BUNDLE_PATH, code);
+  replaceFile(fingerprintPath, `${fingerprint}\n`);
   return { path: WORKFLOW_BUNDLE_PATH, bytes: Buffer.byteLength(code) };
+}
+
+function replaceFile(file: string, content: string): void {
+  const aside = `${file}.${process.pid}.tmp`;
+  writeFileSync(aside, content);
+  renameSync(aside, file);
 }
 
 /** Why the prebuilt bundle cannot be used, or undefined when it can. */
