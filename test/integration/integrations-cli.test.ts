@@ -117,10 +117,11 @@ describe('notifications, gates and freeze on real servers', () => {
   });
 
   it('the next start waits for a finished release whose last notification is still going out', async () => {
-    // The completed delivery takes 3 s to be answered: the run stays open that long after its result.
+    // The completed delivery takes 6 s to be answered: the run stays open that long after its result
+    // (room for watch to notice the result and exit on a busy machine).
     rx.on('/slow', async (r) =>
       (r.body as NotificationPayload).event === 'completed'
-        ? new Promise((answer) => setTimeout(() => answer({ status: 200 }), 3000))
+        ? new Promise((answer) => setTimeout(() => answer({ status: 200 }), 6000))
         : { status: 200 },
     );
     const id = await start({ notify: [{ webhook: { url: `${rx.url}/slow` }, on: ['completed'] }] });
