@@ -90,8 +90,15 @@ export async function startRelease(t: Temporal, loaded: LoadedSpec, opts: StartO
 async function closedWithin(t: Temporal, id: string, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const { status } = await t.client.workflow.getHandle(id).describe();
-    if (status.name !== 'RUNNING') return true;
+    // Not found any more (removed by retention) counts as closed: the start will tell.
+    const d = await t.client.workflow
+      .getHandle(id)
+      .describe()
+      .catch((err: Error) => {
+        if (err.name === 'WorkflowNotFoundError') return undefined;
+        throw err;
+      });
+    if (d?.status.name !== 'RUNNING') return true;
     if (Date.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -32,8 +32,8 @@ export function workflowsPath(): string {
 
 /**
  * What the bundle is made of: every compiled workflow module and the versions of the Temporal
- * packages webpack pulls in with them (workflow code imports nothing else at runtime: the lint
- * rules keep Node built-ins, activities and zod out).
+ * packages webpack pulls in with them, dependencies included (workflow code imports nothing else
+ * at runtime: the lint rules keep Node built-ins, activities and zod out).
  */
 export function workflowsFingerprint(dir = distBundle.workflowsDir): string {
   const hash = createHash('sha256');
@@ -117,7 +117,7 @@ function replaceFile(file: string, content: string): void {
 export function prebuiltBundleProblem(files: BundleFiles = distBundle): string | undefined {
   if (!existsSync(files.bundle) || !existsSync(files.fingerprint)) return 'no prebuilt workflow bundle';
   if (readFileSync(files.fingerprint, 'utf8').trim() !== workflowsFingerprint(files.workflowsDir)) {
-    return 'the prebuilt workflow bundle is older than the compiled workflows';
+    return 'the prebuilt workflow bundle was not built from the workflows and Temporal packages on disk';
   }
   return undefined;
 }

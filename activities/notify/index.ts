@@ -81,7 +81,7 @@ export async function deliverNotification(req: DeliveryRequest): Promise<{ statu
   const headers: Record<string, string> = {
     'x-bluegreen-delivery': req.deliveryId,
     'x-bluegreen-event': payload.event,
-    // Older payloads (queued before repairs notified) carry no kind: they are releases'.
+    // A payload queued before repairs notified has no kind: it is a release's.
     'x-bluegreen-kind': payload.kind ?? 'release',
   };
   let redact: (t: string) => string;

@@ -24,7 +24,7 @@ Environment: BLUEGREEN_LOG_FORMAT=json prints one JSON object per log line (defa
 BLUEGREEN_MAX_CACHED_WORKFLOWS (default 100) bounds the workflows kept in memory.
 
 Workflow code comes from dist/workflow-bundle.js, which \`npm run build\` writes. A worker whose bundle
-is missing or older than the compiled workflows says so and bundles them itself (a second more to
+is missing or not built from the compiled workflows says so and bundles them itself (a second more to
 start, about 100 MB more memory).`;
 
 export async function workerCommand(argv: string[]): Promise<number> {

@@ -45,7 +45,10 @@ describe('prebuilt workflow bundle', () => {
     const files = copyWithBundle();
     try {
       appendFileSync(path.join(files.workflowsDir, 'release.js'), '\n// edited after the build\n');
-      assert.equal(prebuiltBundleProblem(files), 'the prebuilt workflow bundle is older than the compiled workflows');
+      assert.equal(
+        prebuiltBundleProblem(files),
+        'the prebuilt workflow bundle was not built from the workflows and Temporal packages on disk',
+      );
       rmSync(files.bundle);
       assert.equal(prebuiltBundleProblem(files), 'no prebuilt workflow bundle');
     } finally {
