@@ -65,7 +65,8 @@ function binary(name: string): string {
   return local;
 }
 
-async function portInUse(port: number): Promise<boolean> {
+/** Whether something accepts connections on 127.0.0.1:`port`. */
+export async function portInUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port });
     s.once('connect', () => {

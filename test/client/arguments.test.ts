@@ -2,18 +2,13 @@
 // exit 2 before it connects anywhere (TEMPORAL_ADDRESS points at a port that records connections).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { projectRoot } from '../support/binaries';
+import { startTripwire, type Tripwire } from '../support/tripwire';
 
 const bin = path.join(projectRoot, 'bin', 'bluegreen.js');
-let connections = 0;
-let address = '';
-const tripwire = net.createServer((socket) => {
-  connections++;
-  socket.destroy();
-});
+let tripwire: Tripwire;
 
 const run = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
   new Promise((resolve) =>
@@ -23,7 +18,12 @@ const run = (...args: string[]): Promise<{ code: number; stdout: string; stderr:
       {
         cwd: projectRoot,
         timeout: 20_000,
-        env: { ...process.env, NO_COLOR: '1', TEMPORAL_ADDRESS: address, BLUEGREEN_STATE_DIR: '/nonexistent/state' },
+        env: {
+          ...process.env,
+          NO_COLOR: '1',
+          TEMPORAL_ADDRESS: tripwire.address,
+          BLUEGREEN_STATE_DIR: '/nonexistent/state',
+        },
       },
       (err, stdout, stderr) => resolve({ code: (err as { code?: number } | null)?.code ?? 0, stdout, stderr }),
     ),
@@ -52,8 +52,7 @@ const verbs: string[][] = [
 
 describe('CLI arguments', () => {
   before(async () => {
-    await new Promise<void>((resolve) => tripwire.listen(0, '127.0.0.1', resolve));
-    address = `127.0.0.1:${(tripwire.address() as net.AddressInfo).port}`;
+    tripwire = await startTripwire();
   });
   after(() => tripwire.close());
 
@@ -63,7 +62,7 @@ describe('CLI arguments', () => {
       assert.equal(r.code, 2, `${argv.join(' ')} --bogus: exit ${r.code}\n${r.stderr}`);
       assert.match(r.stderr, /Unknown option '--bogus'[\s\S]*--help/, argv.join(' '));
     }
-    assert.equal(connections, 0, 'nothing connected to Temporal');
+    assert.equal(tripwire.connections(), 0, 'nothing connected to Temporal');
   });
 
   it('a flag without its value exits 2 for every verb that takes one', async () => {
@@ -82,7 +81,7 @@ describe('CLI arguments', () => {
       assert.equal(r.code, 2, `${argv.join(' ')}: exit ${r.code}\n${r.stderr}`);
       assert.match(r.stderr, /argument missing/, argv.join(' '));
     }
-    assert.equal(connections, 0);
+    assert.equal(tripwire.connections(), 0);
   });
 
   it('empty ids, a bare `schedule` and absurd timings exit 2 before connecting', async () => {
@@ -101,7 +100,7 @@ describe('CLI arguments', () => {
       assert.equal(r.code, 2, `${flags.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, message);
     }
-    assert.equal(connections, 0);
+    assert.equal(tripwire.connections(), 0);
   });
 
   it('start --delay/--at: at most a year ahead, checked before anything starts (exit 2, also with --json)', async () => {
@@ -120,6 +119,6 @@ describe('CLI arguments', () => {
       assert.equal(r.code, 2, `${flags.join(' ')}: exit ${r.code}\n${r.stderr}`);
       assert.match(r.stderr, message, flags.join(' '));
     }
-    assert.equal(connections, 0, 'nothing was started');
+    assert.equal(tripwire.connections(), 0, 'nothing was started');
   });
 });

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { portInUse } from '../../client/local-stack';
 import { projectRoot } from '../support/binaries';
 import { freePort, waitFor } from '../support/processes';
 
@@ -41,17 +41,6 @@ function leftovers(dir: string): number[] {
     }
   }
   return found;
-}
-
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 /** A state folder recording two apps: one that can come back, one whose folder is gone. */
@@ -129,7 +118,7 @@ describe('bluegreen dev resilience', () => {
     assert.equal((await fetch(`http://127.0.0.1:${appPort}/`)).status, 200);
     dev.child.kill('SIGTERM');
     assert.equal(await dev.exited, 0, dev.output());
-    assert.equal(await answers(appPort), false, 'the restored app stopped with dev');
+    assert.equal(await portInUse(appPort), false, 'the restored app stopped with dev');
     assert.deepEqual(leftovers(stateDir), []);
   });
 
@@ -151,7 +140,7 @@ describe('bluegreen dev resilience', () => {
       dev.output(),
     );
     for (const [name, port] of Object.entries({ ...dev.ports, app: appPort }))
-      assert.equal(await answers(port), false, `${name} (port ${port}) still answers after Ctrl-C during start`);
+      assert.equal(await portInUse(port), false, `${name} (port ${port}) still answers after Ctrl-C during start`);
     assert.deepEqual(leftovers(stateDir), []);
   });
 
@@ -167,7 +156,7 @@ describe('bluegreen dev resilience', () => {
     assert.equal(code, 1, dev.output());
     assert.match(dev.output(), /bluegreen dev: .*dev\.json/);
     for (const [name, port] of Object.entries({ ...dev.ports, app: appPort }))
-      assert.equal(await answers(port), false, `${name} (port ${port}) still answers after a failed start`);
+      assert.equal(await portInUse(port), false, `${name} (port ${port}) still answers after a failed start`);
     assert.deepEqual(leftovers(stateDir), []);
   });
 });

@@ -5,21 +5,16 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import YAML from 'yaml';
 import { projectRoot } from '../support/binaries';
+import { startTripwire, type Tripwire } from '../support/tripwire';
 import { corpus, validSpec } from '../support/spec-corpus';
 
 const bin = path.join(projectRoot, 'bin', 'bluegreen.js');
-let connections = 0;
-let address = '';
-const tripwire = net.createServer((socket) => {
-  connections++;
-  socket.destroy();
-});
+let tripwire: Tripwire;
 
 /** Runs the CLI under bash's `time`, so the check is on CPU seconds (user + system) rather than
  * wall time, which on a shared, busy machine says more about the neighbours than about us. */
@@ -30,7 +25,7 @@ function run(args: string[]): Promise<{ code: number; stderr: string; ms: number
     execFile(
       'bash',
       ['-c', script, 'bash', process.execPath, bin, ...args],
-      { cwd: projectRoot, timeout: 20_000, env: { ...process.env, NO_COLOR: '1', TEMPORAL_ADDRESS: address } },
+      { cwd: projectRoot, timeout: 20_000, env: { ...process.env, NO_COLOR: '1', TEMPORAL_ADDRESS: tripwire.address } },
       (err, _stdout, stderr) => {
         const cpu = /cpu (\d+\.\d+) (\d+\.\d+)\s*$/.exec(stderr);
         resolve({
@@ -56,8 +51,7 @@ async function pool<T>(items: T[], width: number, work: (item: T) => Promise<voi
 
 describe('invalid and hostile specs', () => {
   before(async () => {
-    await new Promise<void>((resolve) => tripwire.listen(0, '127.0.0.1', resolve));
-    address = `127.0.0.1:${(tripwire.address() as net.AddressInfo).port}`;
+    tripwire = await startTripwire();
   });
   after(() => tripwire.close());
 
@@ -93,7 +87,7 @@ describe('invalid and hostile specs', () => {
       },
     );
     assert.deepEqual(failures, []);
-    assert.equal(connections, 0, 'start connected to Temporal for a refused spec');
+    assert.equal(tripwire.connections(), 0, 'start connected to Temporal for a refused spec');
     console.log(`${cases.length} cases x 2 verbs refused; most CPU ${slowestCpu}ms, slowest wall ${slowest}ms`);
   });
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { binaries, projectRoot } from '../support/binaries';
+import { projectRoot } from '../support/binaries';
 import { waitFor } from '../support/processes';
 import { startStack, type Stack } from '../support/stack';
 
@@ -13,8 +13,7 @@ let stack: Stack;
 before(async () => {
   stack = await startStack();
   // A first release puts blue live, so the script's releases shift traffic step by step.
-  const first = await stack.cli('start', stack.writeSpec('v0.yaml', await stack.appSpec('0.0.0')), '--watch');
-  assert.equal(first.code, 0, first.stdout + first.stderr);
+  await stack.releaseFirst();
 });
 after(async () => {
   await stack?.stop();
@@ -70,14 +69,15 @@ describe('examples/client-script.ts', () => {
     const spec = await stack.appSpec('4.0.0', { overrides: { traffic: { steps: [10, 50, 100], interval: '1h' } } });
     const running = runScript(stack.writeSpec('held.yaml', spec));
     await waitFor('first step', async () => (((await weights()).blue ?? 0) > 0 ? true : undefined), 30_000);
-    await new Promise<void>((resolve, reject) =>
-      execFile(
-        binaries.temporal(),
-        ['workflow', 'terminate', '--workflow-id', 'bluegreen-shop.example.com', '--reason', 'by hand'],
-        { env: { ...process.env, TEMPORAL_ADDRESS: stack.temporal.address } },
-        (err) => (err ? reject(err) : resolve()),
-      ),
+    const terminated = await stack.temporalCli(
+      'workflow',
+      'terminate',
+      '--workflow-id',
+      'bluegreen-shop.example.com',
+      '--reason',
+      'by hand',
     );
+    assert.equal(terminated.code, 0, terminated.stderr);
     const r = await running;
     assert.equal(r.code, 4, r.stdout + r.stderr);
     assert.match(

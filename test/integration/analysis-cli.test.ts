@@ -29,8 +29,7 @@ before(async () => {
   });
   await new Promise<void>((resolve) => metricsApi.listen(0, '127.0.0.1', resolve));
   metricsUrl = `http://127.0.0.1:${(metricsApi.address() as AddressInfo).port}/api/v1/query`;
-  const first = await stack.cli('start', stack.writeSpec('v0.yaml', await stack.appSpec('0.0.0')), '--watch');
-  assert.equal(first.code, 0, first.stdout + first.stderr);
+  await stack.releaseFirst();
 });
 after(async () => {
   metricsApi?.close();

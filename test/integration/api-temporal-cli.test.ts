@@ -3,14 +3,13 @@
 // status, steer it with an update, and read its result. bluegreen's own tools then see the same
 // release (list by search attributes, status by id).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { validateSpec } from '../../client/index';
 import type { ReleaseResult, ReleaseStatus } from '../../workflows/messages';
 import { setIdentifierFor } from '../../workflows/names';
-import { binaries, projectRoot } from '../support/binaries';
+import { projectRoot } from '../support/binaries';
 import { waitFor } from '../support/processes';
 import { startStack, type Stack } from '../support/stack';
 
@@ -23,15 +22,7 @@ after(async () => {
   await stack?.stop();
 });
 
-function temporal(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) =>
-    execFile(
-      binaries.temporal(),
-      [...args, '--address', stack.temporal.address, '--namespace', 'default'],
-      (err, stdout, stderr) => resolve({ code: (err as { code?: number } | null)?.code ?? 0, stdout, stderr }),
-    ),
-  );
-}
+const temporal = (...args: string[]) => stack.temporalCli(...args);
 
 const id = 'bluegreen-shop.example.com';
 

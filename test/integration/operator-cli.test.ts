@@ -1,10 +1,8 @@
 // Operator control on real servers: the bluegreen CLI verbs, the `temporal` CLI sending the
 // same signals the Web UI sends, and releases found through visibility queries.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { ReleaseStatus } from '../../workflows/messages';
-import { binaries } from '../support/binaries';
 import { waitFor } from '../support/processes';
 import { recordHistory, startStack, type Stack } from '../support/stack';
 
@@ -13,8 +11,7 @@ let version = 0;
 
 before(async () => {
   stack = await startStack();
-  const first = await stack.cli('start', stack.writeSpec('v0.yaml', await stack.appSpec('0.0.0')), '--watch');
-  assert.equal(first.code, 0, first.stdout + first.stderr);
+  await stack.releaseFirst();
 });
 after(async () => {
   await stack?.stop();
@@ -43,15 +40,7 @@ async function startShifting(
   return { id, live, next };
 }
 
-function temporalCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) =>
-    execFile(
-      binaries.temporal(),
-      [...args, '--address', stack.temporal.address, '--namespace', 'default'],
-      (err, stdout, stderr) => resolve({ code: (err as { code?: number } | null)?.code ?? 0, stdout, stderr }),
-    ),
-  );
-}
+const temporalCli = (...args: string[]) => stack.temporalCli(...args);
 
 describe('operator control on real servers', () => {
   it('pause holds weights longer than a step interval; resume completes', async () => {

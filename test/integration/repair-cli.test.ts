@@ -3,13 +3,11 @@
 // (moto), processes up or gone, the old color still serving, exit codes, and convergence when
 // the worker is killed in the middle of a repair.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { createActivities } from '../../activities';
 import { LocalProvider } from '../../activities/environments/local';
 import type { ReleaseStatus } from '../../workflows/messages';
 import type { NotificationPayload } from '../../workflows/notifications';
-import { binaries } from '../support/binaries';
 import { freePort, waitFor } from '../support/processes';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { recordHistory, startStack, type Stack } from '../support/stack';
@@ -24,8 +22,7 @@ const ID = 'bluegreen-shop.example.com';
 before(async () => {
   rx = await startReceiver();
   stack = await startStack();
-  const first = await stack.cli('start', stack.writeSpec('v0.yaml', await stack.appSpec('0.0.0')), '--watch');
-  assert.equal(first.code, 0, first.stdout + first.stderr);
+  await stack.releaseFirst();
 });
 after(async () => {
   await stack?.stop();
@@ -66,15 +63,7 @@ async function status(id = ID): Promise<ReleaseStatus> {
   return JSON.parse(r.stdout) as ReleaseStatus;
 }
 
-function temporalCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) =>
-    execFile(
-      binaries.temporal(),
-      [...args, '--address', stack.temporal.address, '--namespace', 'default'],
-      (err, stdout, stderr) => resolve({ code: (err as { code?: number } | null)?.code ?? 0, stdout, stderr }),
-    ),
-  );
-}
+const temporalCli = (...args: string[]) => stack.temporalCli(...args);
 
 /** What the Web UI's "Terminate" does: ends the run with no workflow code run. */
 async function terminate(id = ID): Promise<void> {

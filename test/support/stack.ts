@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import YAML from 'yaml';
 import { stopLocalProcesses } from '../../activities/environments/local';
 import { setIdentifierFor } from '../../workflows/names';
-import { projectRoot } from './binaries';
+import { binaries, projectRoot } from './binaries';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import { startMoto, type Moto } from './moto';
 import { freePort, startProcess, waitFor, type Started } from './processes';
@@ -37,6 +37,10 @@ export interface Stack {
   spawnWorker: (extraEnv?: Record<string, string>, args?: string[]) => Promise<Started>;
   stopWorker: () => Promise<void>;
   cli: (...args: string[]) => Promise<CliResult>;
+  /** The `temporal` CLI against this stack's dev server (what an operator or the Web UI does). */
+  temporalCli: (...args: string[]) => Promise<CliResult>;
+  /** Puts the demo app live: a first release of `version` with --watch, which must complete. */
+  releaseFirst: (version?: string) => Promise<void>;
   writeSpec: (name: string, spec: object) => string;
   /** A spec for the demo app on two free ports with second-scale timings. */
   appSpec: (
@@ -128,6 +132,19 @@ export async function startStack(
     async stopWorker() {
       await stack.worker?.stop();
       stack.worker = undefined;
+    },
+    temporalCli: (...args) =>
+      new Promise((resolve) =>
+        execFile(
+          binaries.temporal(),
+          [...args, '--address', temporal.address, '--namespace', 'default'],
+          (err, stdout, stderr) => resolve({ code: (err as { code?: number } | null)?.code ?? 0, stdout, stderr }),
+        ),
+      ),
+    async releaseFirst(version = '0.0.0') {
+      const spec = stack.writeSpec(`v${version}-first.yaml`, await stack.appSpec(version));
+      const first = await stack.cli('start', spec, '--watch');
+      if (first.code !== 0) throw new Error(`the first release exited ${first.code}:\n${first.stdout}${first.stderr}`);
     },
     cli: (...args) =>
       new Promise((resolve) => {
