@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The Debian packages the tests drive for real: chromium (the Web UI browser test), prometheus
-# (metric provider tests) and python3-venv (the venv the servers live in). Missing ones are
+# (metric provider tests), haproxy (the HAProxy router) and python3-venv (the venv the servers live in). Missing ones are
 # installed with apt-get when we run as root; otherwise this stops with the one command to run.
-# Quiet and instant when everything is there. CHROMIUM_PATH / PROMETHEUS_PATH point elsewhere.
+# Quiet and instant when everything is there. CHROMIUM_PATH / PROMETHEUS_PATH / HAPROXY_PATH point elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
 [ -x "${PROMETHEUS_PATH:-/usr/bin/prometheus}" ] || command -v prometheus >/dev/null || missing+=(prometheus)
+[ -x "${HAPROXY_PATH:-/usr/sbin/haproxy}" ] || command -v haproxy >/dev/null || missing+=(haproxy)
 if [ ! -x .venv/bin/pip ] && ! python3 -c 'import ensurepip, venv' 2>/dev/null; then missing+=(python3-venv); fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

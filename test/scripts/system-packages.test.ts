@@ -1,4 +1,4 @@
-// A fresh machine: `npm test` installs Debian's chromium and prometheus itself when it runs as
+// A fresh machine: `npm test` installs Debian's chromium, prometheus and haproxy itself when it runs as
 // root with apt-get, and otherwise stops with the one command to run. apt-get and id are
 // stand-ins on PATH here; the real install is what .ci/run does on a clean machine.
 import assert from 'node:assert/strict';
@@ -17,7 +17,7 @@ function shims(uid: number): { dir: string; log: string } {
   writeFileSync(path.join(dir, 'id'), `#!/bin/sh\necho ${uid}\n`);
   writeFileSync(path.join(dir, 'apt-get'), `#!/bin/sh\necho "$@" >> ${log}\n`);
   for (const f of ['id', 'apt-get']) chmodSync(path.join(dir, f), 0o755);
-  // Only what the script needs besides: no prometheus or chromium on this PATH.
+  // Only what the script needs besides: no prometheus, chromium or haproxy on this PATH.
   for (const tool of ['dirname', 'python3'])
     symlinkSync(
       execFileSync('sh', ['-c', `command -v ${tool}`])
@@ -37,17 +37,18 @@ function run(env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }> 
 }
 
 describe('system packages for the tests', () => {
-  it('as root with apt-get: installs the missing chromium and prometheus', async () => {
+  it('as root with apt-get: installs the missing chromium, prometheus and haproxy', async () => {
     const { dir, log } = shims(0);
     const r = await run({
       PATH: dir,
       CHROMIUM_PATH: '/nonexistent/chromium',
       PROMETHEUS_PATH: '/nonexistent/prometheus',
+      HAPROXY_PATH: '/nonexistent/haproxy',
     });
     assert.equal(r.code, 0, r.stderr);
     const calls = readFileSync(log, 'utf8');
     assert.match(calls, /^update -qq$/m);
-    assert.match(calls, /^install -y -qq --no-install-recommends chromium prometheus$/m);
+    assert.match(calls, /^install -y -qq --no-install-recommends chromium prometheus haproxy$/m);
   });
 
   it('not root: stops with the one command to run', async () => {
@@ -56,14 +57,23 @@ describe('system packages for the tests', () => {
       PATH: dir,
       CHROMIUM_PATH: '/nonexistent/chromium',
       PROMETHEUS_PATH: '/nonexistent/p',
+      HAPROXY_PATH: '/nonexistent/h',
     });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /missing chromium prometheus; install with: sudo apt-get install -y chromium prometheus/);
+    assert.match(
+      r.stderr,
+      /missing chromium prometheus haproxy; install with: sudo apt-get install -y chromium prometheus haproxy/,
+    );
   });
 
   it('everything present: exits 0 at once without touching apt', async () => {
     const { dir, log } = shims(0);
-    const r = await run({ PATH: `${dir}:/usr/bin:/bin`, CHROMIUM_PATH: '/bin/sh', PROMETHEUS_PATH: '/bin/sh' });
+    const r = await run({
+      PATH: `${dir}:/usr/bin:/bin`,
+      CHROMIUM_PATH: '/bin/sh',
+      PROMETHEUS_PATH: '/bin/sh',
+      HAPROXY_PATH: '/bin/sh',
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.throws(() => readFileSync(log), /ENOENT/);
   });
