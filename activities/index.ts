@@ -5,14 +5,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Color, DnsSpec, EnvironmentSpec, HttpCheckSpec, AnalysisSpec, VersionSource } from '../workflows/spec';
+import type { Color, EnvironmentSpec, HttpCheckSpec, AnalysisSpec, RouterSpec, VersionSource } from '../workflows/spec';
 import { recordKey, versionKey } from '../workflows/search-attributes';
 import { fqdn, SERVES_VERSION_MEMO } from '../workflows/names';
 import { readVersion } from './versions/source';
 import type { Weights } from '../workflows/plan';
 import type { AnalysisMeasurement } from '../workflows/analysis-legacy';
-import { createRoute53Client, Route53Router } from './dns/route53';
-import type { ObservedWeights, TrafficRouter } from './dns/router';
+import { createRoute53Client } from './routers/route53/router';
+import { createRouter, type ObservedWeights, type TrafficRouter, type WeightChange } from './routers';
 import { ProcUnavailableError } from './environments/processes';
 import { redactError, redactor, referencedSecrets } from './environments/child-env';
 import { CommandProvider } from './environments/command';
@@ -23,7 +23,7 @@ import { analyzeRound } from './analysis';
 import { callGate, deliverNotification, type DeliveryRequest, type GateRequest, type GateVerdict } from './notify';
 import type { AnalysisRequest, Measurement } from '../workflows/metrics';
 import { watchAnalysis, type WatchReport, type WatchRequest } from './watch';
-import { createRoute53Activities } from './dns/budgeted';
+import { createRoute53Activities } from './routers/route53/budgeted';
 import { countVerdict } from './metrics';
 import type { ColorHosts } from '../workflows/activity-options';
 
@@ -129,11 +129,9 @@ export function createActivities(deps: ActivityDeps) {
   // Well inside the 30s heartbeat timeout the workflow gives these activities.
   const keepAliveMs = deps.keepAliveMs ?? 5000;
 
-  const router = (dns: DnsSpec): TrafficRouter => {
-    route53 ??= createRoute53Client();
-    return new Route53Router(dns, route53);
-  };
-  // Budgeted calls make exactly one request each: no SDK-internal retries (see dns/budgeted.ts).
+  const router = (spec: RouterSpec): TrafficRouter =>
+    createRouter(spec, { route53: () => (route53 ??= createRoute53Client()) });
+  // Budgeted calls make exactly one request each: no SDK-internal retries (see routers/route53/budgeted.ts).
   let budgetedClient: Route53Client | undefined = deps.route53;
   const route53Activities = createRoute53Activities(() => (budgetedClient ??= createRoute53Client(1)));
   const provider = (req: ColorRequest): EnvironmentProvider =>
@@ -141,13 +139,14 @@ export function createActivities(deps: ActivityDeps) {
       ? new LocalProvider(req.environment, { stateDir: deps.stateDir, specDir: req.specDir, namespace: namespace() })
       : new CommandProvider(req.environment, req.specDir);
 
-  /** Polls GetChange with capped exponential backoff until INSYNC, heartbeating the change id. */
-  async function waitInSync(r: TrafficRouter, changeId: string, weights: Weights | null): Promise<number> {
+  /** Asks the router with capped exponential backoff until the change is effective, heartbeating it. */
+  async function waitEffective(r: TrafficRouter, change: WeightChange, weights: Weights | null): Promise<number> {
     let pause = poll.initial;
     for (let polls = 1; ; polls++) {
-      if (await r.isInSync(changeId)) return polls;
-      if (cancelled()) throw new CancelledFailure('cancelled while waiting for Route 53 to sync');
-      heartbeat({ changeId, weights });
+      if (await r.isEffective(change)) return polls;
+      if (cancelled())
+        throw new CancelledFailure(`cancelled while waiting for the change of ${r.target} to take effect`);
+      heartbeat({ changeId: change.id, weights });
       await sleep(pause);
       pause = Math.min(poll.max, pause * 2);
     }
@@ -156,35 +155,35 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...route53Activities,
 
-    async readTraffic(dns: DnsSpec): Promise<ObservedWeights> {
-      return router(dns).readWeights();
+    async readTraffic(spec: RouterSpec): Promise<ObservedWeights> {
+      return router(spec).readWeights();
     },
 
     /**
-     * Sets both colors' weights in one batch and waits until Route 53 reports INSYNC.
+     * Sets both colors' weights as one change and waits until it is effective (Route 53: INSYNC).
      * Weights are absolute, so a retry re-applies the same split rather than shifting twice; a
-     * retry that finds its earlier change id in the heartbeat just resumes waiting on it.
+     * retry that finds its earlier change in the heartbeat just resumes waiting on it.
      */
-    async shiftTraffic(dns: DnsSpec, weights: Weights): Promise<{ changeId: string; polls: number }> {
-      const r = router(dns);
+    async shiftTraffic(spec: RouterSpec, weights: Weights): Promise<{ changeId: string; polls: number }> {
+      const r = router(spec);
       const earlier = safeHeartbeatDetails<{ changeId: string; weights: Weights }>();
-      let changeId: string;
+      let change: WeightChange;
       if (earlier && earlier.weights.blue === weights.blue && earlier.weights.green === weights.green) {
-        changeId = earlier.changeId;
+        change = { id: earlier.changeId, effective: false };
       } else {
-        changeId = await r.setWeights(weights);
+        change = await r.setWeights(weights);
       }
-      heartbeat({ changeId, weights });
-      const polls = await waitInSync(r, changeId, weights);
-      return { changeId, polls };
+      heartbeat({ changeId: change.id, weights });
+      const polls = await waitEffective(r, change, weights);
+      return { changeId: change.id, polls };
     },
 
-    /** Undo of a first release: removes both records. Already gone is fine. */
-    async removeTraffic(dns: DnsSpec): Promise<{ removed: boolean }> {
-      const r = router(dns);
-      const changeId = await r.removeRecords();
-      if (changeId) await waitInSync(r, changeId, null);
-      return { removed: changeId !== null };
+    /** Undo of a first release: removes what it created (Route 53: both records). Already gone is fine. */
+    async removeTraffic(spec: RouterSpec): Promise<{ removed: boolean }> {
+      const r = router(spec);
+      const change = await r.removeInitial();
+      if (change) await waitEffective(r, change, null);
+      return { removed: change !== null };
     },
 
     async provisionColor(req: ColorRequest): Promise<Provisioned> {

@@ -6,32 +6,15 @@
 //   (`<queue>-route53`), which workers poll with a server-side rate limit: the fleet's budget.
 // - local provider: a color's process lives on one host, so its provision, decommission and
 //   compensation run on that host's queue (`<queue>-host-<id>`), recorded in the workflow memo.
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  log,
-  patched,
-  proxyActivities,
-  sleep,
-  upsertMemo,
-  workflowInfo,
-  type ActivityOptions,
-  type RetryPolicy,
-} from '@temporalio/workflow';
+import { patched, proxyActivities, upsertMemo, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import type { Activities, ColorRequest } from '../activities';
 import { REPORT_EVERY_MS } from './analysis';
 import { parseDuration } from './duration';
-import type { Color, DnsSpec, GateSpec, ReleaseSpec } from './spec';
-import type { Weights } from './plan';
+import type { Color, GateSpec, ReleaseSpec } from './spec';
+import { budgetedTraffic } from './routing/route53';
+import { routedTraffic } from './routing';
 
-export const ROUTE53_QUEUE_SUFFIX = '-route53';
-/** GetChange: first poll about 1 s after the change, then 2 s, 4 s, capped at 5 s (activity retries). */
-export const FIRST_SYNC_POLL_MS = 1000;
-export const SYNC_POLL_MAX = '5s';
-
-export function route53QueueFor(taskQueue: string): string {
-  return `${taskQueue}${ROUTE53_QUEUE_SUFFIX}`;
-}
+export { FIRST_SYNC_POLL_MS, ROUTE53_QUEUE_SUFFIX, route53QueueFor, SYNC_POLL_MAX } from './routing/route53';
 
 export function hostQueueFor(taskQueue: string, hostId: string): string {
   return `${taskQueue}-host-${hostId}`;
@@ -58,7 +41,6 @@ const permanent = [
   'MissingEnvironmentVariable',
 ];
 
-type Traffic = Pick<Activities, 'readTraffic' | 'shiftTraffic' | 'removeTraffic'>;
 type Environment = Pick<Activities, 'provisionColor' | 'decommissionColor' | 'locateColor'>;
 
 /** Timeouts, retries and task queues fitted to each external system. */
@@ -124,9 +106,9 @@ export function activitiesFor(spec: ReleaseSpec, note: Note = () => undefined) {
   const budgeted = patched('route53-budget');
   const pinned = spec.environment.provider === 'local' && patched('host-pinning');
 
-  const traffic = budgeted ? budgetedTraffic(route53.retry!, undoRetry) : null;
-  const dns: Traffic = traffic?.dns ?? legacyDns;
-  const undoTraffic: Traffic = traffic?.undo ?? legacyUndo;
+  const traffic = budgeted ? budgetedTraffic(route53.retry!, undoRetry, permanent) : null;
+  const dns = routedTraffic(traffic?.dns, legacyDns);
+  const undoTraffic = routedTraffic(traffic?.undo, legacyUndo);
 
   const hosts = pinned ? colorPinning(lookupActs, spec, environment, undo, note) : null;
   const env: Environment = hosts?.env ?? legacyEnv;
@@ -159,75 +141,6 @@ export function activitiesFor(spec: ReleaseSpec, note: Note = () => undefined) {
       locateColor: undoEnv.locateColor,
     },
   };
-}
-
-/**
- * readTraffic / shiftTraffic / removeTraffic as one-request activities on the Route 53 queue.
- * The zone id is asked once per release (and answered from the worker's cache after the first).
- */
-function budgetedTraffic(doRetry: RetryPolicy, undoRetry: RetryPolicy): { dns: Traffic; undo: Traffic } {
-  const taskQueue = route53QueueFor(workflowInfo().taskQueue);
-  // One request per attempt: 30 s is generous; a throttled attempt is retried with backoff.
-  const callOptions = (retry: RetryPolicy): ActivityOptions => ({ taskQueue, startToCloseTimeout: '30s', retry });
-  const poll = proxyActivities<Activities>({
-    taskQueue,
-    startToCloseTimeout: '30s',
-    // Route 53 promises INSYNC within about a minute; ten is a change that will not come.
-    scheduleToCloseTimeout: '10m',
-    retry: {
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: SYNC_POLL_MAX,
-      nonRetryableErrorTypes: permanent,
-    },
-  });
-  let zoneId: string | undefined;
-
-  const build = (retry: RetryPolicy): Traffic => {
-    const call = proxyActivities<Activities>(callOptions(retry));
-    const zoned = async (dns: DnsSpec): Promise<DnsSpec> => {
-      if (dns.hostedZoneId) return dns;
-      zoneId ??= await call.route53HostedZone(dns);
-      return { ...dns, hostedZoneId: zoneId };
-    };
-    /** Runs a call with the zone id; a zone found by name and since recreated is looked up again, once. */
-    const inZone = async <T>(dns: DnsSpec, fn: (zonedDns: DnsSpec) => Promise<T>): Promise<T> => {
-      try {
-        return await fn(await zoned(dns));
-      } catch (err) {
-        const gone =
-          err instanceof ActivityFailure &&
-          err.cause instanceof ApplicationFailure &&
-          err.cause.type === 'NoSuchHostedZone';
-        if (dns.hostedZoneId || zoneId === undefined || !gone) throw err;
-        zoneId = undefined;
-        return fn(await zoned(dns));
-      }
-    };
-    const inSync = async (changeId: string): Promise<number> => {
-      await sleep(FIRST_SYNC_POLL_MS);
-      const { polls } = await poll.route53AwaitChange(changeId);
-      log.info('route53 change in sync', { changeId, polls });
-      return polls;
-    };
-    return {
-      readTraffic: async (dns) => inZone(dns, (d) => call.route53ReadWeights(d)),
-      shiftTraffic: async (dns: DnsSpec, weights: Weights) => {
-        const changeId = await inZone(dns, (d) => call.route53ChangeWeights(d, weights));
-        log.info('route53 weights changed', { changeId, weights });
-        return { changeId, polls: await inSync(changeId) };
-      },
-      removeTraffic: async (dns) => {
-        const { changeId } = await inZone(dns, async (d) => {
-          const found = await call.route53ReadRecords(d);
-          return { records: found, changeId: await call.route53DeleteRecords(d, found) };
-        });
-        if (changeId) await inSync(changeId);
-        return { removed: changeId !== null };
-      },
-    };
-  };
-  return { dns: build(doRetry), undo: build(undoRetry) };
 }
 
 /**

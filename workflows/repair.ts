@@ -15,7 +15,7 @@ import { describeError } from './errors';
 import { describeWeights, planRepair, sameWeights, type RepairInput } from './repair-plan';
 import type { Color, ReleaseSpec } from './spec';
 import { ReleaseTracker } from './tracker';
-import type { ObservedWeights } from '../activities/dns/router';
+import type { ObservedWeights } from '../activities/routers';
 
 export async function repair(input: RepairInput): Promise<ReleaseResult> {
   const { spec, specDir, last } = input;

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { defaultNotifyEvents, notifyEventTypes, type NotifyEventType } from './notify-events';
 import { dnsNameProblem, isInsideZone } from './names';
+import type { AlbRouterSpec, HaproxyRouterSpec } from './router-spec';
 import { DURATION_PATTERN, MAX_LONG_DURATION, MAX_STEP_DURATION, parseDuration } from './duration';
 
 /** Every duration has an upper bound (30 days unless said otherwise), stated in its description
@@ -512,6 +513,9 @@ export type LocalEnvironmentSpec = Extract<EnvironmentSpec, { provider: 'local' 
 export type CommandEnvironmentSpec = Extract<EnvironmentSpec, { provider: 'command' }>;
 export type DnsSpec = ReleaseSpec['dns'];
 export type DnsTarget = DnsSpec['targets']['blue'];
+/** Every traffic router's spec; `provider` picks the implementation (activities/routers/index.ts). */
+export type RouterSpec = DnsSpec | AlbRouterSpec | HaproxyRouterSpec;
+export type RouterProvider = RouterSpec['provider'];
 export type HttpCheckSpec = ReleaseSpec['verify']['http'];
 export type AnalysisSpec = ReleaseSpec['traffic']['analysis'];
 export type MetricSpec = AnalysisSpec['metrics'][number];

@@ -6,7 +6,7 @@ import type net from 'node:net';
 import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { Route53Router } from '../../activities/dns/route53';
+import { Route53Router } from '../../activities/routers/route53/router';
 import { parseSpec } from '../../client/spec-file';
 import type { ReleaseResult } from '../../workflows/messages';
 import { releaseIdFor } from '../../workflows/names';

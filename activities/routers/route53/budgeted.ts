@@ -7,10 +7,10 @@
 import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
-import { colors, type DnsSpec } from '../../workflows/spec';
-import { countRoute53Call } from '../metrics';
-import type { ObservedWeights, Weights } from './router';
-import { forgetZone, Route53Router, type CallObserver } from './route53';
+import { colors, type DnsSpec } from '../../../workflows/spec';
+import { countRoute53Call } from '../../metrics';
+import type { ObservedWeights, Weights } from '../router';
+import { forgetZone, Route53Router, type CallObserver } from './router';
 
 /** Error type of a poll that found the change still PENDING: retried by the activity's policy. */
 export const CHANGE_PENDING = 'ChangePending';
@@ -59,7 +59,7 @@ export function createRoute53Activities(client: () => Route53Client) {
 
     /** One UPSERT batch of both weights; returns the change id. Weights are absolute: a retry is harmless. */
     async route53ChangeWeights(dns: DnsSpec, weights: Weights): Promise<string> {
-      return zoned(dns, () => router(dns).setWeights(weights));
+      return zoned(dns, () => router(dns).changeWeights(weights));
     },
 
     /** One GetChange. PENDING fails this attempt on purpose; the retry policy is the polling loop. */

@@ -8,7 +8,7 @@ import { projectRoot } from '../../support/binaries';
 
 describe('IAM policy in docs/iam-policy.json', () => {
   it('lists exactly the Route 53 actions the code calls', () => {
-    const source = readFileSync(path.join(projectRoot, 'activities', 'dns', 'route53.ts'), 'utf8');
+    const source = readFileSync(path.join(projectRoot, 'activities', 'routers', 'route53', 'router.ts'), 'utf8');
     const called = new Set([...source.matchAll(/new (\w+)Command\(/g)].map((m) => `route53:${m[1]}`));
     const policy = JSON.parse(readFileSync(path.join(projectRoot, 'docs', 'iam-policy.json'), 'utf8')) as {
       Statement: { Action: string[] }[];

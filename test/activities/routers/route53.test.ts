@@ -10,7 +10,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../../activities';
-import { Route53Router, setIdentifierFor } from '../../../activities/dns/route53';
+import { Route53Router, setIdentifierFor } from '../../../activities/routers/route53/router';
 import { testSpec } from '../../support/fake-world';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
 import { startMoto, type Moto } from '../../support/moto';
@@ -127,7 +127,7 @@ describe('Route 53 router', () => {
 
   it('a retried shift that finds its change id in the heartbeat resumes waiting instead of changing records again', async () => {
     const router = new Route53Router(dns('retry.example.com'), client);
-    const changeId = await router.setWeights({ blue: 90, green: 10 });
+    const { id: changeId } = await router.setWeights({ blue: 90, green: 10 });
     proxy.reset();
     proxy.inject('GetChange', { kind: 'pending' }, 1);
     // What Temporal hands a retried attempt: the last heartbeat of the failed one.

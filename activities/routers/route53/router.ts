@@ -11,9 +11,9 @@ import {
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
 import { ApplicationFailure } from '@temporalio/common';
-import { colors, type Color, type DnsSpec } from '../../workflows/spec';
-import { fqdn, setIdentifierFor } from '../../workflows/names';
-import type { ObservedWeights, TrafficRouter, Weights } from './router';
+import { colors, type Color, type DnsSpec } from '../../../workflows/spec';
+import { fqdn, setIdentifierFor } from '../../../workflows/names';
+import type { ObservedWeights, TrafficRouter, WeightChange, Weights } from '../router';
 
 /** Errors that no retry can fix: the spec or the account needs a human. */
 const PERMANENT_ERRORS = new Set([
@@ -72,7 +72,7 @@ export function classifyRoute53Error(err: unknown, action: string): Error {
 }
 
 export class Route53Router implements TrafficRouter {
-  readonly type = 'route53';
+  readonly target: string;
   private zoneId: string | undefined;
 
   constructor(
@@ -81,6 +81,7 @@ export class Route53Router implements TrafficRouter {
     private readonly observe: CallObserver = () => undefined,
   ) {
     this.zoneId = spec.hostedZoneId;
+    this.target = `record ${spec.recordName}`;
   }
 
   private async call<T>(action: string, fn: () => Promise<T>): Promise<T> {
@@ -203,21 +204,34 @@ export class Route53Router implements TrafficRouter {
     return out.ChangeInfo!.Id!;
   }
 
-  async setWeights(weights: Weights): Promise<string> {
+  async setWeights(weights: Weights): Promise<WeightChange> {
+    return { id: await this.changeWeights(weights), effective: false };
+  }
+
+  /** One UPSERT batch of both colors' records; returns Route 53's change id. */
+  async changeWeights(weights: Weights): Promise<string> {
     return this.changeBatch(
       `blue ${weights.blue}%, green ${weights.green}%`,
       colors.map((color) => ({ Action: 'UPSERT', ResourceRecordSet: this.recordFor(color, weights[color]) })),
     );
   }
 
+  async isEffective(change: WeightChange): Promise<boolean> {
+    return change.effective || this.isInSync(change.id);
+  }
+
+  /** Whether every Route 53 name server answers with the change (GetChange INSYNC). */
   async isInSync(changeId: string): Promise<boolean> {
     const out = await this.call('GetChange', () => this.client.send(new GetChangeCommand({ Id: changeId })));
     return out.ChangeInfo?.Status === 'INSYNC';
   }
 
-  async removeRecords(): Promise<string | null> {
+  async removeInitial(): Promise<WeightChange | null> {
     const records = await this.readRecords();
-    return this.deleteRecords(colors.map((c) => records[c]).filter((r): r is ResourceRecordSet => r !== undefined));
+    const id = await this.deleteRecords(
+      colors.map((c) => records[c]).filter((r): r is ResourceRecordSet => r !== undefined),
+    );
+    return id === null ? null : { id, effective: false };
   }
 
   /** Deletes exactly these record sets (as read before); null when there is nothing to delete. */

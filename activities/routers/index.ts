@@ -1,0 +1,31 @@
+// Picks the traffic router a spec names. The map is keyed by every `provider` the spec allows, so
+// a router without an implementation is a compile error, as for analysis providers.
+import { ApplicationFailure } from '@temporalio/common';
+import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { RouterProvider, RouterSpec } from '../../workflows/spec';
+import type { TrafficRouter } from './router';
+import { Route53Router } from './route53/router';
+
+export type { ObservedWeights, TrafficRouter, WeightChange, Weights } from './router';
+
+/** Clients shared by every router of a worker, created on first use. */
+export interface RouterClients {
+  route53: () => Route53Client;
+}
+
+type RouterOf<P extends RouterProvider> = Extract<RouterSpec, { provider: P }>;
+type Makers = { [P in RouterProvider]: (spec: RouterOf<P>, clients: RouterClients) => TrafficRouter };
+
+const makers: Makers = {
+  route53: (spec, clients) => new Route53Router(spec, clients.route53()),
+  alb: () => notBuilt('alb'),
+  haproxy: () => notBuilt('haproxy'),
+};
+
+function notBuilt(provider: RouterProvider): never {
+  throw ApplicationFailure.nonRetryable(`the ${provider} router is not available in this worker`, 'InvalidInput');
+}
+
+export function createRouter(spec: RouterSpec, clients: RouterClients): TrafficRouter {
+  return (makers[spec.provider] as (s: RouterSpec, c: RouterClients) => TrafficRouter)(spec, clients);
+}
