@@ -14,4 +14,5 @@ if [ "${LINT:-1}" != 0 ]; then
 fi
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 # Each test file starts its own servers on free ports, so files may run side by side.
-exec node --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-reporter=spec "${@:-dist/test/}"
+exec node --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=./dist/scripts/slowest-reporter.js --test-reporter-destination=stdout "${@:-dist/test/}"
