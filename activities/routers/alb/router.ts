@@ -142,10 +142,10 @@ export class AlbRouter implements TrafficRouter {
     const present = new Set(tuples.map((t) => t.TargetGroupArn));
     const missing = colors.filter((c) => !present.has(this.spec.targetGroups[c]));
     if (missing.length > 0) {
-      const named = missing.map((c) => `${c} ${this.spec.targetGroups[c]}`).join(' and ');
+      const named = missing.map((c) => `${c}'s target group ${this.spec.targetGroups[c]}`).join(' and ');
       throw this.refuse(
         'TargetGroupNotInForwardAction',
-        `${this.where} does not forward to the target group of ${named}: add it to the forward action (weight 0 for the idle color), or fix router.targetGroups`,
+        `${this.where} does not forward to ${named}: add it to the forward action (weight 0 for the idle color), or fix router.targetGroups`,
       );
     }
     const ours = new Set(colors.map((c) => this.spec.targetGroups[c]));

@@ -3,7 +3,7 @@
 // AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 and the worker's own client, as a deployment would.
 import { after, before, describe } from 'node:test';
 import { createRouter } from '../../../activities/routers';
-import type { AlbRouterSpec } from '../../../workflows/router-spec';
+import { albRouter, type AlbRouterSpec } from '../../../workflows/router-spec';
 import { forward, startAlbWorld, type AlbWorld } from '../../support/elbv2';
 import { startMoto, type Moto } from '../../support/moto';
 import { routerContract } from './contract';
@@ -22,12 +22,9 @@ before(async () => {
 });
 after(async () => moto?.stop());
 
-const spec = (listenerArn: string, ruleArn?: string): AlbRouterSpec => ({
-  provider: 'alb',
-  listenerArn,
-  ...(ruleArn ? { ruleArn } : {}),
-  targetGroups: { blue, green },
-});
+// Through the schema, so moto's ARNs also pass `validate`'s static checks.
+const spec = (listenerArn: string, ruleArn?: string): AlbRouterSpec =>
+  albRouter.parse({ provider: 'alb', listenerArn, ...(ruleArn ? { ruleArn } : {}), targetGroups: { blue, green } });
 
 /** The colors' shares as moto has them, computed here rather than by the router. */
 async function shares(at: { listenerArn: string; ruleArn?: string }) {
