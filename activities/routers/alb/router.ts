@@ -58,7 +58,7 @@ export class AlbRouter implements TrafficRouter {
       : `ALB listener ${spec.listenerArn.split(':listener/')[1]}`;
   }
 
-  /** "listener <arn>" or "rule <arn> of listener <arn>": what an error message names. */
+  /** The rule, or the listener's default action, with the spec field that names it: for messages. */
   private get where(): string {
     return this.spec.ruleArn
       ? `rule ${this.spec.ruleArn} (router.ruleArn)`
