@@ -11,9 +11,10 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../../activities';
 import { AlbRouter } from '../../../activities/routers/alb/router';
-import { albRegion, createElbv2Client } from '../../../activities/routers/alb/client';
+import { albRegion, createElbv2Client, sharedElbv2Client } from '../../../activities/routers/alb/client';
 import type { AlbRouterSpec } from '../../../workflows/router-spec';
 import { forward, startAlbWorld, type AlbWorld } from '../../support/elbv2';
 import { startMoto, type Moto } from '../../support/moto';
@@ -122,7 +123,7 @@ describe('ALB router', () => {
     }
   });
 
-  it('reads a forward to the live color alone as 100/0 only when both colors are in it', async () => {
+  it("refuses a forward action without the idle color's target group, naming it, and writes nothing", async () => {
     // A listener sending everything to blue without naming green: the idle color has nowhere to go.
     const listenerArn = await alb.listener([{ Type: 'forward', TargetGroupArn: blue }]);
     const router = routerOn(listenerArn);
@@ -210,6 +211,44 @@ describe('ALB router', () => {
     assert.deepEqual(await act.readTraffic(spec(listenerArn)), { blue: 90, green: 10 });
     assert.deepEqual(await act.removeTraffic(spec(listenerArn)), { removed: false });
     assert.deepEqual(await act.readTraffic(spec(listenerArn)), { blue: 90, green: 10 });
+  });
+
+  it('writes only what differs, and a retried shift verifies its change by reading instead of writing again', async () => {
+    const listenerArn = await alb.listener([forward({ [blue]: 1, [green]: 0 })]);
+    const act = createActivities({ stateDir: '/tmp/unused', syncPollMs: { initial: 10, max: 50 } });
+    // The worker's own client for the region (the one the activities use), with a request log.
+    const calls: string[] = [];
+    const client = sharedElbv2Client('us-east-1');
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        calls.push(context.commandName ?? '?');
+        return next(args);
+      },
+      { step: 'initialize', name: 'testCallLog' },
+    );
+    try {
+      const first = await act.shiftTraffic(spec(listenerArn), { blue: 90, green: 10 });
+      assert.deepEqual(calls, ['DescribeListenersCommand', 'ModifyListenerCommand', 'DescribeListenersCommand']);
+      calls.length = 0;
+      await act.shiftTraffic(spec(listenerArn), { blue: 90, green: 10 });
+      assert.deepEqual(calls, ['DescribeListenersCommand', 'DescribeListenersCommand'], 'same weights: no write');
+      calls.length = 0;
+      // What Temporal hands a retried attempt: the last heartbeat of the failed one.
+      const retry = new MockActivityEnvironment({
+        heartbeatDetails: { changeId: first.changeId, weights: { blue: 90, green: 10 } },
+      });
+      const out = (await retry.run(act.shiftTraffic, spec(listenerArn), { blue: 90, green: 10 })) as {
+        changeId: string;
+      };
+      assert.equal(out.changeId, first.changeId);
+      assert.deepEqual(calls, ['DescribeListenersCommand'], 'verified with one read');
+    } finally {
+      client.middlewareStack.remove('testCallLog');
+    }
+    assert.deepEqual(
+      (await defaultActions(listenerArn))![0].ForwardConfig?.TargetGroups?.map((t) => t.Weight),
+      [90, 10],
+    );
   });
 });
 
