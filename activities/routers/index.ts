@@ -2,15 +2,20 @@
 // a router without an implementation is a compile error, as for analysis providers.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { RouterProvider, RouterSpec } from '../../workflows/spec';
 import type { TrafficRouter } from './router';
 import { Route53Router } from './route53/router';
+import { AlbRouter } from './alb/router';
+import { albRegion, sharedElbv2Client } from './alb/client';
 
 export type { ObservedWeights, TrafficRouter, WeightChange, Weights } from './router';
 
 /** Clients shared by every router of a worker, created on first use. */
 export interface RouterClients {
   route53: () => Route53Client;
+  /** ELBv2 client of a region; absent: one per region from the standard AWS chain, shared by the worker. */
+  elbv2?: (region: string) => ElasticLoadBalancingV2Client;
 }
 
 type RouterOf<P extends RouterProvider> = Extract<RouterSpec, { provider: P }>;
@@ -18,7 +23,7 @@ type Makers = { [P in RouterProvider]: (spec: RouterOf<P>, clients: RouterClient
 
 const makers: Makers = {
   route53: (spec, clients) => new Route53Router(spec, clients.route53()),
-  alb: () => notBuilt('alb'),
+  alb: (spec, clients) => new AlbRouter(spec, (clients.elbv2 ?? sharedElbv2Client)(albRegion(spec))),
   haproxy: () => notBuilt('haproxy'),
 };
 
