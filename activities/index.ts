@@ -146,7 +146,7 @@ export function createActivities(deps: ActivityDeps) {
       if (await r.isEffective(change)) return polls;
       if (cancelled())
         throw new CancelledFailure(`cancelled while waiting for the change of ${r.target} to take effect`);
-      heartbeat({ changeId: change.id, weights });
+      heartbeat({ changeId: change.id, weights, effective: change.effective });
       await sleep(pause);
       pause = Math.min(poll.max, pause * 2);
     }
@@ -166,14 +166,17 @@ export function createActivities(deps: ActivityDeps) {
      */
     async shiftTraffic(spec: RouterSpec, weights: Weights): Promise<{ changeId: string; polls: number }> {
       const r = router(spec);
-      const earlier = safeHeartbeatDetails<{ changeId: string; weights: Weights }>();
+      const earlier = safeHeartbeatDetails<{ changeId: string; weights: Weights; effective?: boolean }>();
       let change: WeightChange;
-      if (earlier && earlier.weights.blue === weights.blue && earlier.weights.green === weights.green) {
+      // Only a change that takes time (a Route 53 change id) is worth resuming; a router that
+      // applies at once is simply asked again, which also repairs a change someone undid meanwhile.
+      const resumable = earlier && !earlier.effective;
+      if (resumable && earlier.weights.blue === weights.blue && earlier.weights.green === weights.green) {
         change = { id: earlier.changeId, effective: false };
       } else {
         change = await r.setWeights(weights);
       }
-      heartbeat({ changeId: change.id, weights });
+      heartbeat({ changeId: change.id, weights, effective: change.effective });
       const polls = await waitEffective(r, change, weights);
       return { changeId: change.id, polls };
     },
