@@ -45,6 +45,8 @@ export class FakeWorld {
   lastCompletedVersion: string | null = null;
   provisionError?: string;
   shiftError?: { type: string; message: string; afterShifts: number };
+  /** Makes every removal of the records fail permanently with this message. */
+  removeError?: string;
   /** Every notification delivered, in order. */
   notifications: DeliveryRequest[] = [];
   /** Every gate asked, with the weights at the moment it was asked. */
@@ -104,6 +106,7 @@ export class FakeWorld {
         return (['blue', 'green'] as const).filter((c) => world.records[c] !== undefined).map((c) => ({ color: c }));
       },
       async route53DeleteRecords(_dns: DnsSpec, records: unknown[]) {
+        if (world.removeError) throw ApplicationFailure.nonRetryable(world.removeError, 'AccessDenied');
         world.records = {};
         return records.length ? 'C-delete' : null;
       },
