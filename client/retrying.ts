@@ -91,7 +91,11 @@ export function retryingCalls(
  * When each of the run's recent activities was first scheduled, by activity id: the server's
  * pending-activity record only has its current attempt's times. One page of history, newest first.
  */
-export async function firstScheduledTimes(t: Temporal, workflowId: string, runId: string): Promise<Map<string, string>> {
+export async function firstScheduledTimes(
+  t: Temporal,
+  workflowId: string,
+  runId: string,
+): Promise<Map<string, string>> {
   const page = await t.connection.workflowService.getWorkflowExecutionHistoryReverse({
     namespace: t.namespace,
     execution: { workflowId, runId },

@@ -23,7 +23,15 @@ import { formatDuration } from './duration';
 import { describeError } from './errors';
 import { statusQuery, type Outcome, type ReleaseInput, type ReleaseResult } from './messages';
 import { OperatorControl, RollbackReason } from './operator';
-import { describePlan, detectLiveColor, planRelease, weightsFor, type PlannedStep, type ReleasePlan } from './plan';
+import {
+  describePlan,
+  detectLiveColor,
+  planRelease,
+  weightsFor,
+  type PlannedStep,
+  type ReleasePlan,
+  type Weights,
+} from './plan';
 import type { Color, HookName, ResolvedSpec } from './spec';
 import { activitiesFor } from './activity-options';
 import { describeWindow, nextWindowOpening } from './window';
@@ -93,7 +101,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
         };
   /** The rollback's stop sign after a failed traffic undo: the new color stays up while it may serve. */
   const keepNewColor = (previousLive: Color | null): string | undefined =>
-    shiftSent ? trafficUndoFailed(spec, tracker, previousLive, newColor) : undefined;
+    shiftSent ? trafficUndoFailed(spec, tracker, previousLive, newColor, operator.shiftInFlight) : undefined;
 
   try {
     await releaseScope.run(async () => {
@@ -185,9 +193,8 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
           );
           shiftSent = true;
           operator.shiftInFlight = target.weights;
-          const shifted = await act.dns.shiftTraffic(spec.dns, target.weights).finally(() => {
-            operator.shiftInFlight = undefined;
-          });
+          const shifted = await act.dns.shiftTraffic(spec.dns, target.weights);
+          operator.shiftInFlight = undefined;
           trafficMoved = true;
           tracker.weights(target.weights, { index: target.index, total: plan.steps.length });
           tracker.event(
@@ -396,10 +403,7 @@ async function runCompensations(compensations: Compensation[], tracker: ReleaseT
       if (stop !== undefined && patched('stop-after-failed-traffic-undo')) {
         const skipped = compensations.slice(i + 1).map((later) => later.what);
         needsHuman.push(stop);
-        tracker.event(
-          'rollback-stopped',
-          skipped.length ? `${stop} (not run: ${skipped.join(', ')})` : stop,
-        );
+        tracker.event('rollback-stopped', skipped.length ? `${stop} (not run: ${skipped.join(', ')})` : stop);
         break;
       }
     }
@@ -416,10 +420,13 @@ function trafficUndoFailed(
   tracker: ReleaseTracker,
   previousLive: Color | null,
   newColor: Color,
+  unconfirmed: Weights | undefined,
 ): string {
   const w = tracker.status.weights;
   const repair = `bluegreen repair ${spec.dns.recordName.replace(/\.$/, '')}`;
-  const dns = `Route 53 was last known at blue ${w.blue}% / green ${w.green}% (the weights this release last set; a change sent since may have landed)`;
+  const dns = unconfirmed
+    ? `Route 53 was last confirmed at blue ${w.blue}% / green ${w.green}%, and the shift to blue ${unconfirmed.blue}% / green ${unconfirmed.green}% the release had sent when it stopped may have landed since`
+    : `Route 53 was last known at blue ${w.blue}% / green ${w.green}% (the weights this release last set and confirmed)`;
   const colors = previousLive
     ? `${newColor} (new, ${spec.version}) is still running and was not decommissioned because it may carry traffic; ${previousLive} (old) is still running`
     : `${newColor} (${spec.version}, first release) is still running and was not decommissioned because the records may still send it all traffic`;

@@ -5,9 +5,12 @@
 // - `status` shows the call Temporal is retrying, its attempt and last error;
 // - a worker lost during a hold is noticed within about 20 s.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LocalProvider } from '../../activities/environments/local';
 import type { ReleaseStatus } from '../../workflows/messages';
+import { projectRoot } from '../support/binaries';
 import { waitFor } from '../support/processes';
 import { startStack, type Stack } from '../support/stack';
 
@@ -71,9 +74,19 @@ async function startRelease(
 
 describe('rollback and status when Route 53 fails', () => {
   it('a restore that Route 53 refuses leaves the new color up and DNS as it was; repair finishes the rollback', async () => {
-    const { live, next, version: v } = await startRelease(
+    const {
+      live,
+      next,
+      version: v,
+    } = await startRelease(
       { traffic: { steps: [10, 100], interval: '1h', analysis: { requests: 20, maxErrorRate: 0.05, every: '500ms' } } },
       (w, n) => w[n] === 10,
+    );
+    // The release has seen its shift land (Route 53 said INSYNC) before the outage begins.
+    await waitFor(
+      'the shift confirmed',
+      async () => ((await status()).weights[next] === 10 ? true : undefined),
+      30_000,
     );
     // From now on Route 53 refuses every change, permanently (as after a record edited by hand).
     stack.proxy!.inject('ChangeResourceRecordSets', { kind: 'error', code: 'InvalidChangeBatch' }, 1000);
@@ -120,14 +133,19 @@ describe('rollback and status when Route 53 fails', () => {
     // Four refusals: attempts 1-4 fail over about 15 s (1 s, 2 s, 4 s, 8 s apart), the fifth lands.
     stack.proxy!.inject('ChangeResourceRecordSets', { kind: 'error', code: 'Throttling' }, 4);
     const { live, next } = await startRelease({ traffic: { steps: [10, 100], interval: '1h' } }, () => true);
+    let last: ReleaseStatus | undefined;
     const seen = await waitFor(
       'status to show the retrying change',
       async () => {
-        const s = await status();
-        return s.retrying?.find((r) => r.activity === 'route53ChangeWeights' && r.attempt >= 2) ? s : undefined;
+        last = await status();
+        return last.retrying?.find((r) => r.activity === 'route53ChangeWeights' && r.attempt >= 2) ? last : undefined;
       },
       30_000,
-    );
+    ).catch((err: Error) => {
+      throw new Error(
+        `${err.message}\nlast status: ${JSON.stringify(last, null, 1)}\nproxy: ${JSON.stringify(stack.proxy!.hits)}`,
+      );
+    });
     const r = seen.retrying!.find((c) => c.activity === 'route53ChangeWeights')!;
     assert.match(r.call, /changing the weights in Route 53/);
     assert.match(r.lastError, /Throttling/);
@@ -135,15 +153,23 @@ describe('rollback and status when Route 53 fails', () => {
     assert.ok(Date.parse(r.since) <= Date.now() && Date.now() - Date.parse(r.since) < 60_000, r.since);
     assert.deepEqual(seen.route53Now?.weights, { [live]: 100, [next]: 0 }, 'the router as it is now');
     const text = await stack.cli('status', ID);
-    assert.match(text.stdout, /retry {3}changing the weights in Route 53 .*: attempt \d of 8, since .*last error: .*Throttling/);
+    assert.match(
+      text.stdout,
+      /retry {3}changing the weights in Route 53 .*: attempt \d of 8, since .*last error: .*Throttling/,
+    );
 
     // The outage ends: the shift lands and the retry line goes away.
     await waitFor('the shift to land', async () => ((await weights())[next] === 10 ? true : undefined), 60_000);
-    const calm = await waitFor('a status without retries', async () => {
-      const s = await status();
-      return s.retrying === undefined ? s : undefined;
-    }, 30_000);
-    assert.deepEqual(calm.weights, { [live]: 90, [next]: 10 });
+    const calm = await waitFor(
+      'the release to confirm the shift',
+      async () => {
+        const s = await status();
+        return s.weights[next] === 10 ? s : undefined;
+      },
+      30_000,
+    );
+    assert.equal(calm.retrying, undefined, 'nothing is retrying any more');
+    assert.equal(calm.route53Now, undefined, 'and status reads Route 53 only while something retries');
     assert.equal((await stack.cli('abort', ID, '--reason', 'test cleanup')).code, 0);
     assert.equal((await stack.cli('watch', ID)).code, 3);
   });
@@ -176,5 +202,39 @@ describe('rollback and status when Route 53 fails', () => {
     assert.equal((await stack.cli('abort', ID, '--reason', 'test cleanup')).code, 0);
     assert.equal((await stack.cli('watch', ID)).code, 3);
     assert.equal((await weights())[live], 100);
+  });
+
+  it("a status nobody answers names the release's task queue, not the CLI's", async () => {
+    // Started by a CLI whose BLUEGREEN_TASK_QUEUE no worker polls; read by one set to the stack's queue.
+    const spec = stack.writeSpec(
+      'elsewhere.yaml',
+      await stack.appSpec('9.9.9', {
+        overrides: {
+          dns: {
+            provider: 'route53',
+            zoneName: 'example.com',
+            recordName: 'elsewhere.example.com',
+            ttl: 1,
+            targets: { blue: 'blue.elsewhere.example.com', green: 'green.elsewhere.example.com' },
+          },
+        },
+      }),
+    );
+    const started = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [path.join(projectRoot, 'bin', 'bluegreen.js'), 'start', spec, '--json'],
+        { env: { ...stack.env, BLUEGREEN_TASK_QUEUE: 'nobody-polls-this' } },
+        (err, _stdout, stderr) => resolve({ code: err ? 1 : 0, stderr }),
+      ),
+    );
+    assert.equal(started.code, 0, started.stderr);
+    const id = 'bluegreen-elsewhere.example.com';
+    const unanswered = await stack.cli('status', id);
+    assert.notEqual(unanswered.code, 0);
+    assert.match(unanswered.stderr, /no worker answered its status query within 5s \(task queue nobody-polls-this\)/);
+    assert.match(unanswered.stderr, /BLUEGREEN_TASK_QUEUE=nobody-polls-this/);
+    const ended = await stack.temporalCli('workflow', 'terminate', '--workflow-id', id, '--reason', 'test cleanup');
+    assert.equal(ended.code, 0, ended.stderr);
   });
 });

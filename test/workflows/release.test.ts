@@ -138,13 +138,10 @@ describe('release workflow', () => {
     assert.equal(run.status.phase, 'failed');
     // green had 10 % when the restore failed: it must keep running until the traffic is back on blue.
     assert.deepEqual(world.decommissions, [], 'no color is torn down while it may carry traffic');
-    assert.deepEqual(
-      [...world.running].sort(),
-      [
-        ['blue', '1.0.0'],
-        ['green', '2.0.0'],
-      ],
-    );
+    assert.deepEqual([...world.running].sort(), [
+      ['blue', '1.0.0'],
+      ['green', '2.0.0'],
+    ]);
     assert.deepEqual(world.records, { blue: 90, green: 10 });
     assert.match(
       run.failure!.needsHuman![1],
@@ -175,10 +172,7 @@ describe('release workflow', () => {
     // The beforeTraffic-time gate says no after the traffic undo is registered, before the first shift.
     world.gate = () => ({ passed: false, message: 'gate said no' });
     world.shiftError = { type: 'AccessDenied', message: 'not allowed to change records', afterShifts: 0 };
-    const run = await runRelease(
-      world,
-      testSpec({ hooks: { beforeStep: [{ url: 'http://gate.test/' }] } } as never),
-    );
+    const run = await runRelease(world, testSpec({ hooks: { beforeStep: [{ url: 'http://gate.test/' }] } } as never));
     assert.equal(run.failure?.outcome, 'failed');
     assert.equal(run.failure!.needsHuman!.length, 1, run.failure!.needsHuman!.join('\n'));
     assert.deepEqual(world.decommissions, ['green']);
