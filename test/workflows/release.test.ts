@@ -151,6 +151,20 @@ describe('release workflow', () => {
     assert.match(stopped?.message ?? '', /not run: decommission green/);
   });
 
+  it('a restore that keeps being throttled gives up after its retries and still leaves the new color up', async () => {
+    const world = new FakeWorld();
+    world.records = { blue: 100, green: 0 };
+    world.running.set('blue', '1.0.0');
+    world.analysis = (_r, w) => ((w.green ?? 0) >= 10 ? failingRound : healthyRound);
+    world.shiftError = { type: 'Throttling', message: 'Rate exceeded', afterShifts: 1, retryable: true };
+    const run = await runRelease(world, testSpec());
+    assert.equal(run.failure?.outcome, 'failed');
+    assert.match(run.failure!.needsHuman![0], /restore blue to 100% failed: .*Rate exceeded/);
+    assert.match(run.failure!.needsHuman![1], /^rollback stopped: Route 53 was last known at blue 90% \/ green 10%/);
+    assert.deepEqual(world.decommissions, []);
+    assert.equal(world.running.get('green'), '2.0.0');
+  });
+
   it('a first release whose records cannot be removed keeps its color: the records may send it everything', async () => {
     const world = new FakeWorld();
     // The shift to 100 % fails as far as the workflow knows (a change that lands but never
