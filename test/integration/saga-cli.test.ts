@@ -12,7 +12,7 @@ import { LocalProvider } from '../../activities/environments/local';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { projectRoot } from '../support/binaries';
 import { waitFor } from '../support/processes';
-import { startStack, type Stack } from '../support/stack';
+import { recordHistory, startStack, type Stack } from '../support/stack';
 
 type Color = 'blue' | 'green';
 let stack: Stack;
@@ -117,6 +117,9 @@ describe('rollback and status when Route 53 fails', () => {
       s.events.some((e) => e.type === 'rollback-stopped' && /not run: decommission/.test(e.message)),
       'the events say which undo was held back',
     );
+
+    // The replay fixture of this path (patch stop-after-failed-traffic-undo), when RECORD_HISTORIES=1.
+    await recordHistory(stack, 'rollback-stopped');
 
     // Route 53 answers again: repair restores the old color and retires the new one.
     stack.proxy!.reset();
