@@ -133,7 +133,8 @@ describe('rollback and status when Route 53 fails', () => {
   });
 
   it('status --json shows the call Temporal is retrying, its attempt and last error, and Route 53 now', async () => {
-    // Four refusals: attempts 1-4 fail over about 15 s (1 s, 2 s, 4 s, 8 s apart), the fifth lands.
+    // Four refusals: attempts 1-4 fail over about 15 s (1 s, 2 s, 4 s, 8 s apart), the fifth lands:
+    // long enough for a loaded machine to read status twice inside the outage.
     stack.proxy!.inject('ChangeResourceRecordSets', { kind: 'error', code: 'Throttling' }, 4);
     const { live, next } = await startRelease({ traffic: { steps: [10, 100], interval: '1h' } }, () => true);
     let last: ReleaseStatus | undefined;
