@@ -3,6 +3,9 @@
 // a round is not passed — the workflow must count and record it — or when the window is over.
 // The workflow keeps windows to at most a quarter of an hour so status stays current, and never
 // past the end of the hold, so the last round of a hold is judged like any other.
+// Heartbeats: each round's report, and between rounds (however long `every` is) the keep-alive
+// around this activity (activities/index.ts) repeats it every 5 s, well inside the 20 s heartbeat
+// timeout that lets a lost worker be noticed quickly during holds (workflows/activity-options.ts).
 import type { AnalysisRequest, Measurement } from '../workflows/metrics';
 
 export interface WatchRequest extends AnalysisRequest {

@@ -26,6 +26,7 @@ import { versionLabel } from '../workflows/plan';
 import { phaseKey, recordKey, serviceKey, versionKey } from '../workflows/search-attributes';
 import { ensureSearchAttributes, taskQueue } from './connect';
 import { withLiveAnalysis } from './live-analysis';
+import { firstScheduledTimes, retryingCalls } from './retrying';
 import type { Temporal } from './library/temporal';
 import type { LoadedSpec } from './spec-file';
 
@@ -161,8 +162,22 @@ export async function endedResult(handle: WorkflowHandle): Promise<ReleaseResult
   }
 }
 
+export interface ReadStatusOptions {
+  /**
+   * While a call is retrying, also read the router's weights now through a worker (`route53Now`):
+   * what the release last set may not be what Route 53 has. Costs a short workflow; `watch`,
+   * which reads every second, leaves it off.
+   */
+  routerNow?: boolean;
+}
+
 /** The status of a release; of one run when `runId` is given, else of the record's latest. */
-export async function readStatus(t: Temporal, id: string, runId?: string): Promise<ReleaseStatus> {
+export async function readStatus(
+  t: Temporal,
+  id: string,
+  runId?: string,
+  options: ReadStatusOptions = {},
+): Promise<ReleaseStatus> {
   const handle = t.client.workflow.getHandle(id, runId);
   let description;
   try {
@@ -187,20 +202,42 @@ export async function readStatus(t: Temporal, id: string, runId?: string): Promi
         return statusFromDescription(id, description, undefined);
       return (await import('./repair')).describeUnfinished(t, description, status);
     }
-    return withLiveAnalysis(status, description.raw.pendingActivities);
+    if (status.result) return withLiveAnalysis(status, description.raw.pendingActivities);
+    return withRetries(t, description, withLiveAnalysis(status, description.raw.pendingActivities), options);
   } catch (err) {
     if (description.status.name !== 'RUNNING') {
       const result = await endedResult(handle).catch(() => undefined);
       return statusFromDescription(id, description, result);
     }
     throw new ConnectionError(
-      `release ${id} is running but no worker answered its status query within 5s (task queue ${t.taskQueue ?? taskQueue()}): start one with \`bluegreen worker\`.\n(${(err as Error).message})`,
+      `release ${id} is running but no worker answered its status query within 5s (task queue ${description.taskQueue}): start one with \`bluegreen worker\` on that queue (BLUEGREEN_TASK_QUEUE=${description.taskQueue}).\n(${(err as Error).message})`,
       'worker',
     );
   }
 }
 
 type Description = Awaited<ReturnType<WorkflowHandle['describe']>>;
+
+/** A running release's status with the calls Temporal is retrying, and then Route 53's weights now. */
+async function withRetries(
+  t: Temporal,
+  d: Description,
+  status: ReleaseStatus,
+  options: ReadStatusOptions,
+): Promise<ReleaseStatus> {
+  const pending = d.raw.pendingActivities;
+  if (!pending?.some((a) => (a.attempt ?? 1) > 1)) return status;
+  const scheduled = await firstScheduledTimes(t, d.workflowId, d.runId).catch(() => new Map<string, string>());
+  const retrying = retryingCalls(pending, (activityId) => scheduled.get(activityId));
+  if (!retrying.length) return status;
+  if (!options.routerNow) return { ...status, retrying };
+  const { readTrafficNow, startInput } = await import('./repair');
+  const input = await startInput<ReleaseInput>(t, d.workflowId, d.runId).catch(() => undefined);
+  const route53Now = input?.spec
+    ? await readTrafficNow(t, input.spec, d.taskQueue, 5000)
+    : { at: new Date().toISOString(), error: 'the run has no spec to read Route 53 with' };
+  return { ...status, retrying, route53Now };
+}
 
 /** The start time of a release started with --delay/--at that has not begun yet. */
 export function scheduledStart(d: Pick<Description, 'status' | 'executionTime' | 'historyLength'>): Date | undefined {

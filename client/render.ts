@@ -1,6 +1,6 @@
 // Terminal rendering of a release: the live `watch` view and `status`.
 import { formatDuration } from '../workflows/duration';
-import type { MetricStatus, ReleaseStatus } from '../workflows/messages';
+import type { MetricStatus, ReleaseStatus, RetryingCall } from '../workflows/messages';
 import { formatMetricValue } from '../workflows/metrics-format';
 
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -33,8 +33,10 @@ export function renderStatus(s: ReleaseStatus, now = Date.now(), eventCount = 8,
     );
   }
   lines.push(`colors  live ${s.liveColor ?? '(none yet)'} → new ${s.newColor}`);
+  // While a call retries, the weights the release last set may not be what the router has.
+  const lastSet = s.retrying?.length && !s.route53Now ? dim('  (what the release last set)') : '';
   lines.push(
-    `weights ${weightBar(s.weights)}  ${blueText(`blue ${s.weights.blue}%`)} / ${greenText(`green ${s.weights.green}%`)}`,
+    `weights ${weightBar(s.weights)}  ${blueText(`blue ${s.weights.blue}%`)} / ${greenText(`green ${s.weights.green}%`)}${lastSet}`,
   );
   if (s.route53Now) {
     const w = s.route53Now.weights;
@@ -44,6 +46,7 @@ export function renderStatus(s: ReleaseStatus, now = Date.now(), eventCount = 8,
         : `route53 ${s.route53Now.error}`,
     );
   }
+  for (const r of s.retrying ?? []) lines.push(`retry   ${bold(retryLine(r, now))}`);
   if (s.step.total) lines.push(`step    ${s.step.index}/${s.step.total}`);
   if (s.next) {
     const left = s.next.at ? `  (in ${formatDuration(Date.parse(s.next.at) - now)})` : '';
@@ -64,6 +67,16 @@ export function renderStatus(s: ReleaseStatus, now = Date.now(), eventCount = 8,
     for (const e of s.events.slice(-eventCount)) lines.push(`  ${formatEvent(e)}`);
   }
   return width ? lines.map((l) => fit(l, width)).join('\n') : lines.join('\n');
+}
+
+/** A call Temporal is retrying: what, which attempt, since when, the last error, the next try. */
+export function retryLine(r: RetryingCall, now = Date.now()): string {
+  const of = r.maxAttempts ? ` of ${r.maxAttempts}` : '';
+  const since = `since ${r.since.slice(11, 19)} (${formatDuration(Math.max(0, now - Date.parse(r.since)))} ago)`;
+  const next = r.nextAttemptAt
+    ? `; next attempt in ${formatDuration(Math.max(0, Date.parse(r.nextAttemptAt) - now))}`
+    : '';
+  return `${r.call}: attempt ${r.attempt}${of}, ${since}; last error: ${r.lastError}${next}`;
 }
 
 /** One line per metric: name, value against its range, verdict, counters, when measured. */

@@ -77,7 +77,7 @@ export async function startRepair(t: Temporal, target: string, requestedBy: stri
   const input = await startInput<ReleaseInput>(t, id, run.runId);
   if (!input?.spec)
     throw new CliError(`cannot read the spec release ${id} (run ${run.runId}) started with`, EXIT.other);
-  const status = await closedStatus(t, id, run.runId);
+  const status = await closedStatus(t, id, run.runId, run.taskQueue);
   const last: LastRelease = {
     runId: run.runId,
     closedAs: run.status.name,
@@ -124,7 +124,12 @@ async function newestReleaseRun(t: Temporal, id: string): Promise<Description | 
 }
 
 /** What a closed run knew, from its status query (a worker replays it). Undefined when it never ran. */
-async function closedStatus(t: Temporal, id: string, runId: string): Promise<ReleaseStatus | undefined> {
+async function closedStatus(
+  t: Temporal,
+  id: string,
+  runId: string,
+  releaseQueue: string,
+): Promise<ReleaseStatus | undefined> {
   const handle = t.client.workflow.getHandle(id, runId);
   try {
     return await t.connection.withDeadline(Date.now() + 10_000, () => handle.query(statusQuery));
@@ -132,7 +137,7 @@ async function closedStatus(t: Temporal, id: string, runId: string): Promise<Rel
     const message = (err as Error).message ?? String(err);
     if (/deadline|timed? ?out/i.test(message))
       throw new CliError(
-        `no worker answered the status query of ${id} within 10s (task queue ${taskQueue()}): start one with \`bluegreen worker\`; repair runs on it too.`,
+        `no worker answered the status query of ${id} within 10s (task queue ${releaseQueue}, the release's): start one with \`bluegreen worker\` on that queue (BLUEGREEN_TASK_QUEUE=${releaseQueue}).`,
         EXIT.other,
       );
     return undefined;
@@ -140,7 +145,7 @@ async function closedStatus(t: Temporal, id: string, runId: string): Promise<Rel
 }
 
 /** The first argument a run was started with, from its first history event. */
-async function startInput<T>(t: Temporal, id: string, runId: string): Promise<T | undefined> {
+export async function startInput<T>(t: Temporal, id: string, runId: string): Promise<T | undefined> {
   const page = await t.connection.workflowService.getWorkflowExecutionHistory({
     namespace: t.namespace,
     execution: { workflowId: id, runId },
@@ -168,22 +173,24 @@ async function termination(t: Temporal, id: string, runId: string): Promise<{ by
 export async function readTrafficNow(
   t: Temporal,
   spec: ReleaseSpec,
+  queue = taskQueue(),
+  deadlineMs = 15_000,
 ): Promise<{ at: string; weights?: Partial<Weights>; error?: string }> {
   const id = `${releaseIdFor(spec.dns.recordName)}-route53-${Date.now().toString(36)}`;
   try {
     const handle = await t.client.workflow.start<typeof observeTraffic>('observeTraffic', {
-      taskQueue: taskQueue(),
+      taskQueue: queue,
       workflowId: id,
       args: [spec],
       workflowExecutionTimeout: '2m',
       staticSummary: `read the Route 53 weights of ${spec.dns.recordName}`,
     });
-    const weights = await t.connection.withDeadline(Date.now() + 15_000, () => handle.result());
+    const weights = await t.connection.withDeadline(Date.now() + deadlineMs, () => handle.result());
     return { at: new Date().toISOString(), weights };
   } catch (err) {
     return {
       at: new Date().toISOString(),
-      error: `could not read Route 53 through a worker (task queue ${taskQueue()}): ${(err as Error).message.split('\n')[0]}`,
+      error: `could not read Route 53 through a worker (task queue ${queue}): ${(err as Error).message.split('\n')[0]}`,
     };
   }
 }
@@ -199,7 +206,7 @@ export async function describeUnfinished(t: Temporal, d: Description, status: Re
     startInput<ReleaseInput>(t, d.workflowId, d.runId).catch(() => undefined),
   ]);
   const route53Now = input?.spec
-    ? await readTrafficNow(t, input.spec)
+    ? await readTrafficNow(t, input.spec, d.taskQueue)
     : { at: new Date().toISOString(), error: 'the run has no spec to read Route 53 with' };
   const command = repairCommandFor(status.recordName);
   const preview =

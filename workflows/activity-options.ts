@@ -15,6 +15,8 @@ import { budgetedTraffic } from './routing/route53';
 import { routedTraffic } from './routing';
 
 export { FIRST_SYNC_POLL_MS, ROUTE53_QUEUE_SUFFIX, route53QueueFor, SYNC_POLL_MAX } from './routing/route53';
+/** How long a hold's analysis activity may go without a heartbeat before another worker takes it. */
+export const ANALYSIS_HEARTBEAT_TIMEOUT = '20s';
 
 export function hostQueueFor(taskQueue: string, hostId: string): string {
   return `${taskQueue}-host-${hostId}`;
@@ -121,10 +123,12 @@ export function activitiesFor(spec: ReleaseSpec, note: Note = () => undefined) {
       heartbeatTimeout: '30s',
       retry: { maximumAttempts: 3 },
     });
-  // One analysis window (activities/watch.ts) plus room for its last round.
+  // One analysis window (activities/watch.ts) plus room for its last round. It runs through every
+  // hold, so a lost worker must show quickly: it heartbeats every few seconds (the worker sends
+  // one at most every 10 s, see worker/run.ts), so 20 s without one means the worker is gone.
   const analysis: ActivityOptions = {
     startToCloseTimeout: REPORT_EVERY_MS + 10 * 60_000,
-    heartbeatTimeout: '1m',
+    heartbeatTimeout: ANALYSIS_HEARTBEAT_TIMEOUT,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
   };
   return {

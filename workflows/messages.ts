@@ -69,8 +69,28 @@ export interface ReleaseStatus {
   repairOf?: { runId: string; closedAs: string };
   /** Added by the client for a run that ended without running its own code (terminated, timed out). */
   ended?: EndedRun;
-  /** Added by the client next to `ended`: the weights in Route 53 now, read through a worker. */
+  /** Added by the client next to `ended`, and while a call is retrying: the weights in Route 53
+   * now, read through a worker (`weights` above is what the release last set). */
   route53Now?: { at: string; weights?: Partial<Weights>; error?: string };
+  /** Added by the client for a running release: external calls Temporal is retrying right now. */
+  retrying?: RetryingCall[];
+}
+
+/** A call of the release past its first attempt (from the workflow's pending activities). */
+export interface RetryingCall {
+  /** The activity type, e.g. route53ChangeWeights. */
+  activity: string;
+  /** What the call does, in words. */
+  call: string;
+  attempt: number;
+  /** Absent: retried until its timeout rather than a number of attempts. */
+  maxAttempts?: number;
+  /** The last attempt's failure, as one sentence. */
+  lastError: string;
+  /** When the call was first scheduled (ISO time). */
+  since: string;
+  lastAttemptAt?: string;
+  nextAttemptAt?: string;
 }
 
 export interface EndedRun {

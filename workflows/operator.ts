@@ -15,6 +15,7 @@ import {
   type Phase,
 } from './messages';
 import type { ReleaseTracker } from './tracker';
+import type { Weights } from './plan';
 
 export type Gate = 'beforeTraffic' | 'beforeDecommission';
 export type HoldOutcome = 'elapsed' | 'promoted' | 'breach';
@@ -44,6 +45,8 @@ interface Payload {
 export class OperatorControl {
   paused = false;
   promoteRequested = false;
+  /** The weights of a shift sent to the router and not yet confirmed: a pause cannot stop it. */
+  shiftInFlight: Weights | undefined;
   abortReason: string | undefined;
   private readonly approved = new Set<Gate>();
   /** Set by the release: cancels the abortable part of the release. */
@@ -153,7 +156,7 @@ export class OperatorControl {
         this.paused = true;
         this.tracker.status.paused = true;
         this.tracker.status.pauseReason = reason;
-        message = `paused${reason ? `: ${reason}` : ''}; weights stay at blue ${this.tracker.status.weights.blue}% / green ${this.tracker.status.weights.green}%`;
+        message = `paused${reason ? `: ${reason}` : ''}; ${this.pausedWeights()}`;
         break;
       case 'resume':
         this.paused = false;
@@ -195,8 +198,16 @@ export class OperatorControl {
       this.tracker.status.paused = true;
       this.tracker.status.pauseReason = reason;
     }
+    this.tracker.event('pause', `paused: ${reason}; ${this.pausedWeights()}`, by);
+  }
+
+  /** Where the weights stay while paused; a shift already sent lands first. */
+  private pausedWeights(): string {
     const w = this.tracker.status.weights;
-    this.tracker.event('pause', `paused: ${reason}; weights stay at blue ${w.blue}% / green ${w.green}%`, by);
+    const f = this.shiftInFlight;
+    if (f && (f.blue !== w.blue || f.green !== w.green))
+      return `the shift already sent (blue ${f.blue}% / green ${f.green}%) completes, then the weights stay there until resume`;
+    return `weights stay at blue ${w.blue}% / green ${w.green}%`;
   }
 
   /** What a run continued as new must remember (the rest is in the status it carries). */

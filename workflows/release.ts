@@ -23,7 +23,15 @@ import { formatDuration } from './duration';
 import { describeError } from './errors';
 import { statusQuery, type Outcome, type ReleaseInput, type ReleaseResult } from './messages';
 import { OperatorControl, RollbackReason } from './operator';
-import { describePlan, detectLiveColor, planRelease, weightsFor, type PlannedStep, type ReleasePlan } from './plan';
+import {
+  describePlan,
+  detectLiveColor,
+  planRelease,
+  weightsFor,
+  type PlannedStep,
+  type ReleasePlan,
+  type Weights,
+} from './plan';
 import type { Color, HookName, ResolvedSpec } from './spec';
 import { activitiesFor } from './activity-options';
 import { describeWindow, nextWindowOpening } from './window';
@@ -34,6 +42,12 @@ import { payloadFrom } from './notifications';
 interface Compensation {
   what: string;
   undo: () => Promise<unknown>;
+  /**
+   * When this undo fails, whether the undos after it may still run. Undefined: they may. A string:
+   * they must not (a later undo would tear down a color that may still carry traffic); it says
+   * what the world is left like and what a person does next.
+   */
+  ifFailed?: () => string | undefined;
 }
 
 export async function release(input: ReleaseInput): Promise<ReleaseResult> {
@@ -66,6 +80,9 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   let alreadyLive = false;
   // A continued run resumes inside a hold: traffic has moved.
   let trafficMoved = resumed !== undefined;
+  // Whether any shift was ever sent: from then on the new color may carry traffic (a change
+  // whose activity failed may still have landed).
+  let shiftSent = resumed !== undefined;
   const undoProvision = (): Compensation => ({
     what: `decommission ${newColor}`,
     undo: () => act.undo.decommissionColor(color(newColor)),
@@ -75,8 +92,16 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       ? {
           what: `restore ${previousLive} to 100%`,
           undo: () => act.undo.shiftTraffic(spec.dns, weightsFor(previousLive, 100)),
+          ifFailed: () => keepNewColor(previousLive),
         }
-      : { what: 'remove the records of this first release', undo: () => act.undo.removeTraffic(spec.dns) };
+      : {
+          what: 'remove the records of this first release',
+          undo: () => act.undo.removeTraffic(spec.dns),
+          ifFailed: () => keepNewColor(null),
+        };
+  /** The rollback's stop sign after a failed traffic undo: the new color stays up while it may serve. */
+  const keepNewColor = (previousLive: Color | null): string | undefined =>
+    shiftSent ? trafficUndoFailed(spec, tracker, previousLive, newColor, operator.shiftInFlight) : undefined;
 
   try {
     await releaseScope.run(async () => {
@@ -166,7 +191,10 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
             'shifting',
             `step ${target.index}/${plan.steps.length}: ${newColor} to ${target.percent}%${operator.promoteRequested ? ' (promoted)' : ''}`,
           );
+          shiftSent = true;
+          operator.shiftInFlight = target.weights;
           const shifted = await act.dns.shiftTraffic(spec.dns, target.weights);
+          operator.shiftInFlight = undefined;
           trafficMoved = true;
           tracker.weights(target.weights, { index: target.index, total: plan.steps.length });
           tracker.event(
@@ -355,9 +383,14 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   }
 }
 
+/**
+ * Runs the undos newest first. An undo that fails may stop the rest (see Compensation.ifFailed and
+ * docs/architecture.md): restoring the traffic comes before decommissioning the new color, and
+ * when the restore fails the new color may still serve, so it stays up for `repair` to retire.
+ */
 async function runCompensations(compensations: Compensation[], tracker: ReleaseTracker): Promise<string[]> {
   const needsHuman: string[] = [];
-  for (const c of compensations) {
+  for (const [i, c] of compensations.entries()) {
     try {
       await c.undo();
       tracker.event('compensated', c.what);
@@ -365,9 +398,42 @@ async function runCompensations(compensations: Compensation[], tracker: ReleaseT
       const problem = `${c.what} failed: ${describeError(err)}`;
       needsHuman.push(problem);
       tracker.event('compensation-failed', problem);
+      const stop = c.ifFailed?.();
+      // Runs that failed an undo before this rule went on with the rest; they replay that way.
+      if (stop !== undefined && patched('stop-after-failed-traffic-undo')) {
+        const skipped = compensations.slice(i + 1).map((later) => later.what);
+        needsHuman.push(stop);
+        tracker.event('rollback-stopped', skipped.length ? `${stop} (not run: ${skipped.join(', ')})` : stop);
+        break;
+      }
     }
   }
   return needsHuman;
+}
+
+/**
+ * What a person must know when the traffic could not be put back: where DNS was last known, that
+ * both colors still run, and the command that finishes the rollback once the router answers.
+ */
+function trafficUndoFailed(
+  spec: ResolvedSpec,
+  tracker: ReleaseTracker,
+  previousLive: Color | null,
+  newColor: Color,
+  unconfirmed: Weights | undefined,
+): string {
+  const w = tracker.status.weights;
+  const repair = `bluegreen repair ${spec.dns.recordName.replace(/\.$/, '')}`;
+  const dns = unconfirmed
+    ? `Route 53 was last confirmed at blue ${w.blue}% / green ${w.green}%, and the shift to blue ${unconfirmed.blue}% / green ${unconfirmed.green}% the release had sent when it stopped may have landed since`
+    : `Route 53 was last known at blue ${w.blue}% / green ${w.green}% (the weights this release last set and confirmed)`;
+  const colors = previousLive
+    ? `${newColor} (new, ${spec.version}) is still running and was not decommissioned because it may carry traffic; ${previousLive} (old) is still running`
+    : `${newColor} (${spec.version}, first release) is still running and was not decommissioned because the records may still send it all traffic`;
+  const todo = previousLive
+    ? `it sets ${previousLive} to 100% and then decommissions ${newColor}`
+    : `it removes the records and then decommissions ${newColor}`;
+  return `rollback stopped: ${dns}; ${colors}. Once Route 53 answers again, run \`${repair}\`: ${todo}`;
 }
 
 /** Records how the release ended. Rolled back and failed releases end as failed workflows so

@@ -105,7 +105,8 @@ export class Release {
 
   /** Phase, colors, weights, step, next action, events and, once ended, the result (`bluegreen status --json`). */
   status(): Promise<ReleaseStatus> {
-    return readStatus(this.temporal, this.id, this.runId);
+    // While a call retries, a one-off read also asks Route 53 for its weights (`route53Now`).
+    return readStatus(this.temporal, this.id, this.runId, { routerNow: true });
   }
 
   /**
@@ -118,7 +119,7 @@ export class Release {
     for (;;) {
       let status: ReleaseStatus;
       try {
-        status = await this.status();
+        status = await readStatus(this.temporal, this.id, this.runId);
       } catch (err) {
         if (err instanceof NotFoundError) throw err;
         options.onRetry?.(err as Error);

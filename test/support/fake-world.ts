@@ -44,7 +44,10 @@ export class FakeWorld {
   resolvedVersion = '9.9.9';
   lastCompletedVersion: string | null = null;
   provisionError?: string;
-  shiftError?: { type: string; message: string; afterShifts: number };
+  /** Every shift after the first `afterShifts` fails; `retryable` lets Temporal retry it (Throttling). */
+  shiftError?: { type: string; message: string; afterShifts: number; retryable?: boolean };
+  /** Makes every removal of the records fail permanently with this message. */
+  removeError?: string;
   /** Every notification delivered, in order. */
   notifications: DeliveryRequest[] = [];
   /** Every gate asked, with the weights at the moment it was asked. */
@@ -90,7 +93,9 @@ export class FakeWorld {
       },
       async route53ChangeWeights(_dns: DnsSpec, weights: Weights) {
         if (world.shiftError && world.shifts.length >= world.shiftError.afterShifts) {
-          throw ApplicationFailure.nonRetryable(world.shiftError.message, world.shiftError.type);
+          throw world.shiftError.retryable
+            ? ApplicationFailure.retryable(world.shiftError.message, world.shiftError.type)
+            : ApplicationFailure.nonRetryable(world.shiftError.message, world.shiftError.type);
         }
         world.records = { ...weights };
         world.shifts.push({ ...weights });
@@ -104,6 +109,7 @@ export class FakeWorld {
         return (['blue', 'green'] as const).filter((c) => world.records[c] !== undefined).map((c) => ({ color: c }));
       },
       async route53DeleteRecords(_dns: DnsSpec, records: unknown[]) {
+        if (world.removeError) throw ApplicationFailure.nonRetryable(world.removeError, 'AccessDenied');
         world.records = {};
         return records.length ? 'C-delete' : null;
       },

@@ -9,7 +9,7 @@ export type Route53Action =
 export type Fault =
   | {
       kind: 'error';
-      code: 'Throttling' | 'PriorRequestNotComplete' | 'InternalError' | 'AccessDenied';
+      code: 'Throttling' | 'PriorRequestNotComplete' | 'InternalError' | 'AccessDenied' | 'InvalidChangeBatch';
       status?: number;
     }
   | { kind: 'pending' };

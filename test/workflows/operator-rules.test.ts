@@ -87,3 +87,31 @@ describe('operator rules', () => {
     assert.equal(control('shifting').refusal('pause', null), null);
   });
 });
+
+describe('what a pause says about the weights', () => {
+  /** A pause through the same path a signal or update takes; returns the message it answered. */
+  function pause(inFlight?: { blue: number; green: number }): string {
+    const events: string[] = [];
+    const tracker = {
+      status: { phase: 'shifting', weights: { blue: 100, green: 0 } },
+      event: (_type: string, message: string) => events.push(message),
+    } as unknown as ReleaseTracker;
+    const c = new OperatorControl(tracker);
+    c.shiftInFlight = inFlight;
+    const receive = (c as unknown as { receive: (a: OperatorAction, p: unknown, via: string) => { message: string } })
+      .receive;
+    const outcome = receive.call(c, 'pause', { reason: 'look' }, 'update');
+    assert.equal(events.at(-1), outcome.message, 'the event says what the answer says');
+    return outcome.message;
+  }
+
+  it('between shifts: the weights stay where they are', () => {
+    assert.equal(pause(), 'paused: look; weights stay at blue 100% / green 0%');
+  });
+
+  it('during a shift already sent: it says the shift lands, not that the old weights stay', () => {
+    const message = pause({ blue: 90, green: 10 });
+    assert.doesNotMatch(message, /stay at blue 100%/);
+    assert.match(message, /the shift already sent \(blue 90% \/ green 10%\) completes, then the weights stay there/);
+  });
+});

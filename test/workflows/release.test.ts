@@ -136,7 +136,61 @@ describe('release workflow', () => {
     assert.equal(run.failure?.liveColor, null);
     assert.match(run.failure!.needsHuman![0], /restore blue to 100% failed: .*not allowed to change records/);
     assert.equal(run.status.phase, 'failed');
-    assert.deepEqual([...world.running], [['blue', '1.0.0']], 'the new color is still torn down');
+    // green had 10 % when the restore failed: it must keep running until the traffic is back on blue.
+    assert.deepEqual(world.decommissions, [], 'no color is torn down while it may carry traffic');
+    assert.deepEqual([...world.running].sort(), [
+      ['blue', '1.0.0'],
+      ['green', '2.0.0'],
+    ]);
+    assert.deepEqual(world.records, { blue: 90, green: 10 });
+    assert.match(
+      run.failure!.needsHuman![1],
+      /rollback stopped: Route 53 was last known at blue 90% \/ green 10% .*green \(new, 2\.0\.0\) is still running .*blue \(old\) is still running.*`bluegreen repair shop\.example\.com`: it sets blue to 100% and then decommissions green/,
+    );
+    const stopped = run.status.events.find((e) => e.type === 'rollback-stopped');
+    assert.match(stopped?.message ?? '', /not run: decommission green/);
+  });
+
+  it('a restore that keeps being throttled gives up after its retries and still leaves the new color up', async () => {
+    const world = new FakeWorld();
+    world.records = { blue: 100, green: 0 };
+    world.running.set('blue', '1.0.0');
+    world.analysis = (_r, w) => ((w.green ?? 0) >= 10 ? failingRound : healthyRound);
+    world.shiftError = { type: 'Throttling', message: 'Rate exceeded', afterShifts: 1, retryable: true };
+    const run = await runRelease(world, testSpec());
+    assert.equal(run.failure?.outcome, 'failed');
+    assert.match(run.failure!.needsHuman![0], /restore blue to 100% failed: .*Rate exceeded/);
+    assert.match(run.failure!.needsHuman![1], /^rollback stopped: Route 53 was last known at blue 90% \/ green 10%/);
+    assert.deepEqual(world.decommissions, []);
+    assert.equal(world.running.get('green'), '2.0.0');
+  });
+
+  it('a first release whose records cannot be removed keeps its color: the records may send it everything', async () => {
+    const world = new FakeWorld();
+    // The shift to 100 % fails as far as the workflow knows (a change that lands but never
+    // reports in sync looks the same), and so does removing the records.
+    world.shiftError = { type: 'InvalidChangeBatch', message: 'bad target', afterShifts: 0 };
+    world.removeError = 'not allowed to delete records';
+    const run = await runRelease(world, testSpec());
+    assert.equal(run.failure?.outcome, 'failed');
+    assert.match(run.failure!.needsHuman![0], /remove the records of this first release failed: .*not allowed/);
+    assert.match(run.failure!.needsHuman![1], /first release\) is still running .*it removes the records/);
+    assert.deepEqual(world.decommissions, []);
+    assert.deepEqual([...world.running], [['blue', '2.0.0']]);
+  });
+
+  it('a restore that fails before any shift was sent does not block the teardown: the new color never had traffic', async () => {
+    const world = new FakeWorld();
+    world.records = { blue: 100, green: 0 };
+    world.running.set('blue', '1.0.0');
+    // The beforeTraffic-time gate says no after the traffic undo is registered, before the first shift.
+    world.gate = () => ({ passed: false, message: 'gate said no' });
+    world.shiftError = { type: 'AccessDenied', message: 'not allowed to change records', afterShifts: 0 };
+    const run = await runRelease(world, testSpec({ hooks: { beforeStep: [{ url: 'http://gate.test/' }] } } as never));
+    assert.equal(run.failure?.outcome, 'failed');
+    assert.equal(run.failure!.needsHuman!.length, 1, run.failure!.needsHuman!.join('\n'));
+    assert.deepEqual(world.decommissions, ['green']);
+    assert.deepEqual([...world.running], [['blue', '1.0.0']]);
   });
 
   it('a 2-hour plan finishes in seconds of real time', async () => {

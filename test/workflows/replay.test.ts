@@ -38,6 +38,7 @@ describe('replay of recorded histories', () => {
       'repair-warm-period-v2',
       'analysis-inconclusive-pause',
       'continued-as-new',
+      'rollback-stopped',
     ])
       assert.ok(files.includes(`${name}.json`), `missing ${name}.json`);
   });
