@@ -139,7 +139,7 @@ export function createActivities(deps: ActivityDeps) {
   const provider = (req: ColorRequest): EnvironmentProvider =>
     req.environment.provider === 'local'
       ? new LocalProvider(req.environment, { stateDir: deps.stateDir, specDir: req.specDir, namespace: namespace() })
-      : new CommandProvider(req.environment, req.specDir);
+      : new CommandProvider(req.environment, req.specDir, { stateDir: deps.stateDir, namespace: namespace() });
 
   /** Polls GetChange with capped exponential backoff until INSYNC, heartbeating the change id. */
   async function waitInSync(r: TrafficRouter, changeId: string, weights: Weights | null): Promise<number> {
@@ -191,7 +191,7 @@ export function createActivities(deps: ActivityDeps) {
       const redact = secretsRedactor(req);
       try {
         const done = await keepAlive(keepAliveMs, (progress) =>
-          provider(req).provision(req, (message) => progress(redact(message))),
+          provider(req).provision(req, (message) => progress(redact(message)), cancellationSignal()),
         );
         return { ...done, detail: redact(done.detail) };
       } catch (err) {
@@ -203,7 +203,7 @@ export function createActivities(deps: ActivityDeps) {
       const redact = secretsRedactor(req);
       try {
         const done = await keepAlive(keepAliveMs, (progress) =>
-          provider(req).decommission(req, (message) => progress(redact(message))),
+          provider(req).decommission(req, (message) => progress(redact(message)), cancellationSignal()),
         );
         return { ...done, detail: redact(done.detail) };
       } catch (err) {
