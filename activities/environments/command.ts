@@ -88,9 +88,13 @@ export class CommandProvider implements EnvironmentProvider {
     const cwd = path.resolve(this.specDir, this.spec.cwd ?? '.');
     const timeoutMs = parseDuration(this.spec.timeout);
     const [file, args] = this.spec.shell ? ['/bin/sh', ['-c', argv.join(' ')]] : [argv[0], argv.slice(1)];
-    const running = this.options.stateDir
-      ? new RunningCommand(this.options.stateDir, this.options.namespace, instance)
-      : null;
+    // Requests from releases started before the record name was sent are keyed by service and
+    // color only, which two records of one service share: those runs are not recorded, so one
+    // record's command can never stop another's.
+    const running =
+      this.options.stateDir && instance.recordName
+        ? new RunningCommand(this.options.stateDir, this.options.namespace, instance)
+        : null;
     // A copy left by a lost attempt (its worker died) must not run beside this one.
     if (running) await running.stopOrphan(progress);
     if (signal?.aborted) throw new CancelledFailure(`environment.${action} was cancelled before it started`);
