@@ -155,6 +155,37 @@ describe('cancellation reaches commands', () => {
     console.log(`abort to provision stopped: ${stoppedAfter} ms`);
   });
 
+  it('a worker stopped mid-provision stops its command; another worker runs it again and the release completes', async () => {
+    const log = path.join(dir, 'shutdown.log');
+    const once = path.join(dir, 'shutdown.first');
+    const provision = writeScript('shutdown-provision.sh', [
+      stamp('start', log),
+      `trap '${stamp('stop', log)}; exit 143' TERM`,
+      `if [ -e ${once} ]; then sleep 1; else touch ${once}; sleep 60; fi`,
+      stamp('end', log),
+    ]);
+    const decommission = writeScript('shutdown-decommission.sh', ['true']);
+    const spec = stack.writeSpec('shutdown.yaml', commandSpec('shutdown.example.com', provision, decommission));
+    const started = await stack.cli('start', spec, '--json');
+    assert.equal(started.code, 0, started.stderr);
+    const { id } = JSON.parse(started.stdout) as { id: string };
+
+    const first = await waitFor(
+      'the provision command',
+      async () => lines(log).find((l) => l.what === 'start'),
+      30_000,
+    );
+    await stack.stopWorker();
+    assert.equal(groupAlive(first.pid), false, 'the stopped worker left its command running');
+    await stack.startWorker();
+    const watched = await stack.cli('watch', id);
+    assert.equal(watched.code, 0, watched.stdout + watched.stderr);
+    assert.deepEqual(
+      lines(log).map((l) => l.what),
+      ['start', 'stop', 'start', 'end'],
+    );
+  });
+
   it('a worker killed with -9 mid-provision: the retry on a new worker never runs beside the first copy', async () => {
     const log = path.join(dir, 'crash.log');
     const once = path.join(dir, 'crash.first');
