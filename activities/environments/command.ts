@@ -111,7 +111,14 @@ export class CommandProvider implements EnvironmentProvider {
       child.once('error', resolve);
       child.once('close', (code, sig) => resolve({ code, sig }));
     });
-    if (child.pid !== undefined) running?.record(child.pid, action);
+    if (child.pid !== undefined) {
+      try {
+        running?.record(child.pid, action);
+      } catch (err) {
+        // The run goes on: only a retry after a crash would miss the record.
+        progress(`${action}: cannot record the running command (${(err as Error).message}); continuing`);
+      }
+    }
     const supervision =
       child.pid === undefined ? null : superviseGroup(child.pid, { timeoutMs, signal, graceMs: this.termGraceMs });
     const end = await ended;
@@ -139,9 +146,6 @@ export class CommandProvider implements EnvironmentProvider {
     );
   }
 }
-
-/** How long a timed-out or cancelled command has between SIGTERM and SIGKILL. */
-export const COMMAND_TERM_GRACE_MS = TERM_GRACE_MS;
 
 function lastLines(text: string, n: number): string {
   return text.trimEnd().split('\n').slice(-n).join('\n');
