@@ -128,6 +128,9 @@ export function createActivities(deps: ActivityDeps) {
   const poll = deps.syncPollMs ?? { initial: 500, max: 10_000 };
   // Well inside the 30s heartbeat timeout the workflow gives these activities.
   const keepAliveMs = deps.keepAliveMs ?? 5000;
+  // A command learns of its cancellation only in a heartbeat's answer: the environment activities
+  // heartbeat more often, so an abort stops a provision within about 3 s (the worker's throttle).
+  const commandKeepAliveMs = Math.min(keepAliveMs, 2000);
 
   const router = (dns: DnsSpec): TrafficRouter => {
     route53 ??= createRoute53Client();
@@ -190,7 +193,7 @@ export function createActivities(deps: ActivityDeps) {
     async provisionColor(req: ColorRequest): Promise<Provisioned> {
       const redact = secretsRedactor(req);
       try {
-        const done = await keepAlive(keepAliveMs, (progress) =>
+        const done = await keepAlive(commandKeepAliveMs, (progress) =>
           provider(req).provision(req, (message) => progress(redact(message)), cancellationSignal()),
         );
         return { ...done, detail: redact(done.detail) };
@@ -202,7 +205,7 @@ export function createActivities(deps: ActivityDeps) {
     async decommissionColor(req: ColorRequest): Promise<{ stopped: number; detail: string }> {
       const redact = secretsRedactor(req);
       try {
-        const done = await keepAlive(keepAliveMs, (progress) =>
+        const done = await keepAlive(commandKeepAliveMs, (progress) =>
           provider(req).decommission(req, (message) => progress(redact(message)), cancellationSignal()),
         );
         return { ...done, detail: redact(done.detail) };

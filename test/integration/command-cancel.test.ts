@@ -144,6 +144,11 @@ describe('cancellation reaches commands', () => {
       cancelled > 0 && undo > cancelled,
       `provision cancelled at event ${cancelled}, undo scheduled at ${undo}`,
     );
+    // The command saw the cancel within seconds of the workflow asking (one heartbeat round trip).
+    const requested = h.find((e) => e.activityTaskCancelRequestedEventAttributes);
+    const requestedAt = Number(requested?.eventTime?.seconds ?? 0) * 1000 + (requested?.eventTime?.nanos ?? 0) / 1e6;
+    const seenAfter = stop.at - requestedAt;
+    assert.ok(seenAfter < 8000, `the command got SIGTERM ${seenAfter} ms after the cancel request`);
 
     // What the provision would have done after its sleep never happens.
     await sleep(Math.max(0, first.at + 21_000 - Date.now()));
@@ -152,7 +157,9 @@ describe('cancellation reaches commands', () => {
       lines(log).map((l) => l.what),
       ['start', 'stop', 'decommission'],
     );
-    console.log(`abort to provision stopped: ${stoppedAfter} ms`);
+    console.log(
+      `cancel request to SIGTERM: ${Math.round(seenAfter)} ms; abort command to group gone: ${stoppedAfter} ms`,
+    );
   });
 
   it('a worker stopped mid-provision stops its command; another worker runs it again and the release completes', async () => {
