@@ -128,6 +128,9 @@ export function createActivities(deps: ActivityDeps) {
   const poll = deps.syncPollMs ?? { initial: 500, max: 10_000 };
   // Well inside the 30s heartbeat timeout the workflow gives these activities.
   const keepAliveMs = deps.keepAliveMs ?? 5000;
+  // A command learns of its cancellation only in a heartbeat's answer: the environment activities
+  // heartbeat more often, so an abort stops a provision within about 3 s (the worker's throttle).
+  const commandKeepAliveMs = Math.min(keepAliveMs, 2000);
 
   const router = (spec: RouterSpec): TrafficRouter =>
     createRouter(spec, { route53: () => (route53 ??= createRoute53Client()) });
@@ -137,7 +140,7 @@ export function createActivities(deps: ActivityDeps) {
   const provider = (req: ColorRequest): EnvironmentProvider =>
     req.environment.provider === 'local'
       ? new LocalProvider(req.environment, { stateDir: deps.stateDir, specDir: req.specDir, namespace: namespace() })
-      : new CommandProvider(req.environment, req.specDir);
+      : new CommandProvider(req.environment, req.specDir, { stateDir: deps.stateDir, namespace: namespace() });
 
   /** Asks the router with capped exponential backoff until the change is effective, heartbeating it. */
   async function waitEffective(r: TrafficRouter, change: WeightChange, weights: Weights | null): Promise<number> {
@@ -192,8 +195,8 @@ export function createActivities(deps: ActivityDeps) {
     async provisionColor(req: ColorRequest): Promise<Provisioned> {
       const redact = secretsRedactor(req);
       try {
-        const done = await keepAlive(keepAliveMs, (progress) =>
-          provider(req).provision(req, (message) => progress(redact(message))),
+        const done = await keepAlive(commandKeepAliveMs, (progress) =>
+          provider(req).provision(req, (message) => progress(redact(message)), cancellationSignal()),
         );
         return { ...done, detail: redact(done.detail) };
       } catch (err) {
@@ -204,8 +207,8 @@ export function createActivities(deps: ActivityDeps) {
     async decommissionColor(req: ColorRequest): Promise<{ stopped: number; detail: string }> {
       const redact = secretsRedactor(req);
       try {
-        const done = await keepAlive(keepAliveMs, (progress) =>
-          provider(req).decommission(req, (message) => progress(redact(message))),
+        const done = await keepAlive(commandKeepAliveMs, (progress) =>
+          provider(req).decommission(req, (message) => progress(redact(message)), cancellationSignal()),
         );
         return { ...done, detail: redact(done.detail) };
       } catch (err) {

@@ -84,7 +84,10 @@ export async function createWorker(
     interceptors: { activity: [activityOutcomeLogging] },
     // Heartbeats carry progress `status` shows (the latest analysis round, a provision's step);
     // the SDK would hold them back for up to 80% of the heartbeat timeout (48 s of a minute).
-    maxHeartbeatThrottleInterval: 10_000,
+    // They also carry cancellation back: a cancelled provision learns of it only in a heartbeat's
+    // answer, so with the environment activities' 2 s keep-alive an abort reaches a running
+    // command within about 3 s.
+    maxHeartbeatThrottleInterval: 3_000,
   };
   const code = workflowCodeOption();
   if ('workflowBundle' in code) console.log(`workflow code: prebuilt bundle ${code.workflowBundle.codePath}`);

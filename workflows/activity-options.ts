@@ -6,7 +6,14 @@
 //   (`<queue>-route53`), which workers poll with a server-side rate limit: the fleet's budget.
 // - local provider: a color's process lives on one host, so its provision, decommission and
 //   compensation run on that host's queue (`<queue>-host-<id>`), recorded in the workflow memo.
-import { patched, proxyActivities, upsertMemo, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  patched,
+  proxyActivities,
+  upsertMemo,
+  type ActivityOptions,
+  type RetryPolicy,
+} from '@temporalio/workflow';
 import type { Activities, ColorRequest } from '../activities';
 import { REPORT_EVERY_MS } from './analysis';
 import { parseDuration } from './duration';
@@ -61,9 +68,16 @@ export function activitiesFor(spec: ReleaseSpec, note: Note = () => undefined) {
   };
   const envMs = spec.environment.provider === 'command' ? parseDuration(spec.environment.timeout) : 2 * 60_000;
   const graceMs = spec.environment.provider === 'local' ? parseDuration(spec.environment.stopGracePeriod) : 0;
+  // An abort cancels a running provision; the undo (decommission) must not start until the
+  // provision's command has stopped, or a provision finishing after its own teardown leaves an
+  // orphaned color. The activity sees the cancel on its next heartbeat (every few seconds, see
+  // worker/run.ts), stops its process group and reports back; only then does the rollback run.
+  // Histories recorded before this patch moved on at once and replay that way.
+  const waitsForStop = patched('env-cancel-waits');
   const environment: ActivityOptions = {
     startToCloseTimeout: envMs + graceMs + 30_000,
     heartbeatTimeout: '30s',
+    ...(waitsForStop ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED } : {}),
     retry: {
       initialInterval: '2s',
       backoffCoefficient: 2,

@@ -63,13 +63,17 @@ const localEnvironment = z
 const commandEnvironment = z
   .strictObject({
     provider: z.literal('command'),
-    provision: argv.describe('Provisions the color. Must be idempotent: it may run again after a retry.'),
+    provision: argv.describe(
+      'Provisions the color. Must be idempotent: it may run again after a retry, and an abort stops it (SIGTERM, SIGKILL 10 s later).',
+    ),
     decommission: argv.describe('Tears the color down. Must succeed when the color is already gone.'),
     endpoint: z
       .string()
       .includes('{color}', { message: 'must contain {color}, e.g. "https://{color}.shop.internal"' })
       .describe('Base URL of a color; {color} is replaced by blue or green.'),
-    timeout: duration('Time limit of one provision or decommission run.').default('10m'),
+    timeout: duration(
+      'Time limit of one provision or decommission run; then its process group gets SIGTERM, and SIGKILL 10 s later.',
+    ).default('10m'),
     shell: z
       .boolean()
       .default(false)

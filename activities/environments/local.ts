@@ -3,7 +3,6 @@
 // live color serving. Idempotency comes from the marker in the process environment: a retried
 // provision adopts the process it already started instead of starting a second one.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -18,11 +17,13 @@ import {
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CancelledFailure } from '@temporalio/common';
 import { parseDuration } from '../../workflows/duration';
 import type { Color, LocalEnvironmentSpec } from '../../workflows/spec';
-import { fqdn } from '../../workflows/names';
 import { childEnvironment } from './child-env';
-import { findMarkedProcesses, isRunning, MARKER_VARIABLE, signal } from './processes';
+import { colorKey } from './color-key';
+import { stopGroups } from './process-group';
+import { findMarkedProcesses, isRunning, MARKER_VARIABLE } from './processes';
 import {
   resolveEnvReferences,
   standardVariables,
@@ -78,25 +79,8 @@ export class LocalProvider implements EnvironmentProvider {
     private readonly options: LocalProviderOptions,
   ) {}
 
-  /**
-   * What identifies a color's process: the state folder, the Temporal namespace, the record and
-   * the color. Two records released under one service name (staging and prod), or two servers
-   * sharing a state folder, never adopt each other's processes. Requests without a record name
-   * (releases started by an older worker) keep the old service-and-color key they started with.
-   */
-  private key(instance: ColorInstance): { marker: string; file: string } {
-    const scope = createHash('sha256').update(path.resolve(this.options.stateDir)).digest('hex').slice(0, 12);
-    if (!instance.recordName)
-      return {
-        marker: `${scope}:${instance.service}:${instance.color}`,
-        file: `${instance.service}-${instance.color}`,
-      };
-    const namespace = this.options.namespace ?? 'default';
-    const record = fqdn(instance.recordName).slice(0, -1);
-    return {
-      marker: `${scope}:${namespace}:${record}:${instance.service}:${instance.color}`,
-      file: `${safeFileName(namespace)}--${safeFileName(record)}--${instance.service}-${instance.color}`,
-    };
+  private key(instance: ColorInstance) {
+    return colorKey(this.options.stateDir, this.options.namespace, instance);
   }
 
   private marker(instance: ColorInstance): string {
@@ -117,7 +101,7 @@ export class LocalProvider implements EnvironmentProvider {
     return { endpoint: this.endpoint(instance), running: proc !== undefined, version: proc?.env.BLUEGREEN_VERSION };
   }
 
-  async provision(instance: ColorInstance, progress: Progress): Promise<Provisioned> {
+  async provision(instance: ColorInstance, progress: Progress, signal?: AbortSignal): Promise<Provisioned> {
     const marker = this.marker(instance);
     const running = findMarkedProcesses(marker);
     if (running.length === 1 && running[0].env.BLUEGREEN_VERSION === instance.version) {
@@ -158,10 +142,20 @@ export class LocalProvider implements EnvironmentProvider {
       log: files.log,
       startedAt: new Date().toISOString(),
     };
+    if (signal?.aborted) throw new CancelledFailure(`provisioning ${instance.color} was cancelled before it started`);
     const pid = await spawnColor(state, files.state);
     // A command that dies at once (typo, missing file) is reported here with its own words,
     // rather than as thirty failed health checks later.
     await sleep(300);
+    if (signal?.aborted) {
+      // Cancelled while starting: the release is rolling back and will not use this color, so it
+      // goes now (as a decommission would) rather than outliving the activity that started it.
+      const outcome = await stopGroups([pid], parseDuration(this.spec.stopGracePeriod));
+      rmSync(files.state, { force: true });
+      throw new CancelledFailure(
+        `provisioning ${instance.color} was cancelled; its process (pid ${pid}) was stopped${outcome === 'killed' ? ` with SIGKILL after ${this.spec.stopGracePeriod}` : ''}`,
+      );
+    }
     if (!isRunning(pid)) {
       throw new EnvironmentError(
         `${instance.color} ${instance.version} exited right after start; last output:\n${tail(files.log)}`,
@@ -176,23 +170,17 @@ export class LocalProvider implements EnvironmentProvider {
   }
 
   async decommission(instance: ColorInstance, progress: Progress): Promise<{ stopped: number; detail: string }> {
-    const marker = this.marker(instance);
-    const victims = findMarkedProcesses(marker);
-    const graceMs = parseDuration(this.spec.stopGracePeriod);
-    for (const p of victims) signal(p.pid, 'SIGTERM');
-    const deadline = Date.now() + graceMs;
-    let alive = victims.filter((p) => isRunning(p.pid));
-    while (alive.length > 0 && Date.now() < deadline) {
-      progress(`waiting for ${alive.length} ${instance.color} process(es) to exit after SIGTERM`);
-      await sleep(100);
-      alive = alive.filter((p) => isRunning(p.pid));
-    }
-    for (const p of alive) signal(p.pid, 'SIGKILL');
+    const victims = findMarkedProcesses(this.marker(instance));
+    const outcome = await stopGroups(
+      victims.map((p) => p.pid),
+      parseDuration(this.spec.stopGracePeriod),
+      (alive) => progress(`waiting for ${alive} ${instance.color} process(es) to exit after SIGTERM`),
+    );
     rmSync(this.paths(instance).state, { force: true });
     const detail =
       victims.length === 0
         ? `${instance.color} was not running`
-        : `stopped ${instance.color} (pid ${victims.map((p) => p.pid).join(', ')})${alive.length ? `; ${alive.length} needed SIGKILL after ${this.spec.stopGracePeriod}` : ''}`;
+        : `stopped ${instance.color} (pid ${victims.map((p) => p.pid).join(', ')})${outcome === 'killed' ? `; needed SIGKILL after ${this.spec.stopGracePeriod}` : ''}`;
     return { stopped: victims.length, detail };
   }
 }
@@ -297,16 +285,11 @@ export async function stopLocalProcesses(stateDir: string, graceMs = 5000): Prom
       return []; // unreadable state: nothing we can find by it
     }
   });
-  for (const p of victims) signal(p.pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (victims.some((p) => isRunning(p.pid)) && Date.now() < deadline) await sleep(100);
-  for (const p of victims) if (isRunning(p.pid)) signal(p.pid, 'SIGKILL');
+  await stopGroups(
+    victims.map((p) => p.pid),
+    graceMs,
+  );
   return victims.length;
-}
-
-/** A name safe as one path component: anything but letters, digits, ".", "_" and "-" is %-escaped. */
-function safeFileName(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 function isPortAnswering(port: number): Promise<boolean> {

@@ -54,20 +54,6 @@ export function findMarkedProcesses(marker: string, procDir = '/proc'): MarkedPr
   return found;
 }
 
-export function signal(pid: number, sig: NodeJS.Signals): void {
-  // Signal the whole process group first (we start each color as a group leader), so
-  // wrappers like `sh -c` or `npm start` do not leave their children behind.
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      /* already gone */
-    }
-  }
-}
-
 export class ProcUnavailableError extends Error {
   // Permanent: a retry on the same host cannot grow a /proc.
   override name = 'EnvironmentMisconfigured';

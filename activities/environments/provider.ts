@@ -29,10 +29,16 @@ export type Progress = (message: string) => void;
 
 export interface EnvironmentProvider {
   readonly type: string;
-  provision(instance: ColorInstance, progress: Progress): Promise<Provisioned>;
+  /** `signal` is the activity's cancellation: a provider stops what it spawned (SIGTERM to the
+   * process group, SIGKILL after a grace period) and throws CancelledFailure once it is gone. */
+  provision(instance: ColorInstance, progress: Progress, signal?: AbortSignal): Promise<Provisioned>;
   locate(instance: ColorInstance): Promise<Located>;
   /** Idempotent: tearing down a color that is already gone succeeds. */
-  decommission(instance: ColorInstance, progress: Progress): Promise<{ stopped: number; detail: string }>;
+  decommission(
+    instance: ColorInstance,
+    progress: Progress,
+    signal?: AbortSignal,
+  ): Promise<{ stopped: number; detail: string }>;
 }
 
 /** Resolves ${env:NAME} references from the worker's environment, inside the activity. */

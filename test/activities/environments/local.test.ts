@@ -1,15 +1,17 @@
 // The local provider with real processes: started detached, found again by their marker,
 // never started twice, and gone after decommission.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type ColorRequest } from '../../../activities';
 import { findMarkedProcesses, isRunning } from '../../../activities/environments/processes';
 import { LocalProvider } from '../../../activities/environments/local';
-import { freePort } from '../../support/processes';
+import { freePort, waitFor } from '../../support/processes';
 import { projectRoot } from '../../support/binaries';
 import { parseSpec } from '../../../client/spec-file';
 import type { LocalEnvironmentSpec } from '../../../workflows/spec';
@@ -112,6 +114,22 @@ describe('local provider', () => {
     assert.match(res.detail, /needed SIGKILL after 500ms/);
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(isRunning(before[0].pid), false);
+  });
+
+  it('a provision cancelled while its color starts stops that process and reports cancelled', async () => {
+    const req = await request();
+    const env = new MockActivityEnvironment();
+    const run = env.run(act.provisionColor, req);
+    const stateFile = path.join(stateDir, 'local', `${req.service}-${req.color}.json`);
+    const started = await waitFor('the color to start', async () => (existsSync(stateFile) ? true : undefined), 5000);
+    assert.ok(started);
+    env.cancel();
+    await assert.rejects(
+      run,
+      (err: Error) => err instanceof CancelledFailure && /was cancelled; its process/.test(err.message),
+    );
+    assert.deepEqual(findMarkedProcesses(markerOf(req)), []);
+    assert.equal(existsSync(stateFile), false, 'the cancelled color would be restored by `bluegreen dev`');
   });
 
   it('refuses a port another program holds, naming the field to change', async () => {
