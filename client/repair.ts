@@ -8,6 +8,7 @@ import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temp
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { fqdn, releaseIdFor } from '../workflows/names';
+import { releaseIdOfTarget, routerWords, trafficTarget } from '../workflows/target';
 import { statusQuery, type ReleaseInput, type ReleaseStatus } from '../workflows/messages';
 import {
   describeWeights,
@@ -32,6 +33,12 @@ export function releaseIdOf(target: string): string {
 
 export function repairCommandFor(recordName: string): string {
   return `bluegreen repair ${fqdn(recordName).slice(0, -1)}`;
+}
+
+/** The repair command of a release: by record name for Route 53 (as always), by release id otherwise. */
+export function repairCommandOf(status: Pick<ReleaseStatus, 'id' | 'recordName' | 'target'>): string {
+  if (status.target && status.target.provider !== 'route53') return `bluegreen repair ${status.id}`;
+  return repairCommandFor(status.recordName);
 }
 
 export interface StartedRepair {
@@ -86,6 +93,7 @@ export async function startRepair(t: Temporal, target: string, requestedBy: stri
   };
   const repairInput: RepairInput = { spec: input.spec, specDir: input.specDir, requestedBy, last };
   const { spec } = input;
+  const routed = trafficTarget(spec);
   await ensureSearchAttributes(t.connection, t.namespace);
   try {
     const handle = await t.client.workflow.start<typeof repair>('repair', {
@@ -97,13 +105,13 @@ export async function startRepair(t: Temporal, target: string, requestedBy: stri
       typedSearchAttributes: [
         { key: serviceKey, value: spec.service },
         { key: versionKey, value: status?.version ?? spec.version ?? 'versionFrom' },
-        { key: recordKey, value: fqdn(spec.dns.recordName) },
+        { key: recordKey, value: routed.searchValue },
         { key: phaseKey, value: 'repairing' },
       ],
-      staticSummary: `repair ${spec.dns.recordName} after run ${run.runId.slice(0, 8)} (${run.status.name.toLowerCase()})`,
-      staticDetails: `Repair of **${spec.service}** on \`${spec.dns.recordName}\`, requested by ${requestedBy}: run ${run.runId} ended ${run.status.name.toLowerCase()}. The repair reads Route 53, then rolls the release back or finishes it; its events say what it found and what it did.`,
+      staticSummary: `repair ${routed.name} after run ${run.runId.slice(0, 8)} (${run.status.name.toLowerCase()})`,
+      staticDetails: `Repair of **${spec.service}** on \`${routed.name}\`, requested by ${requestedBy}: run ${run.runId} ended ${run.status.name.toLowerCase()}. The repair reads ${routerWords(routed.provider)}, then rolls the release back or finishes it; its events say what it found and what it did.`,
     });
-    return { id, handle, last, recordName: spec.dns.recordName };
+    return { id, handle, last, recordName: routed.name };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError)
       throw new CliError(
@@ -169,21 +177,22 @@ export async function readTrafficNow(
   t: Temporal,
   spec: ReleaseSpec,
 ): Promise<{ at: string; weights?: Partial<Weights>; error?: string }> {
-  const id = `${releaseIdFor(spec.dns.recordName)}-route53-${Date.now().toString(36)}`;
+  const target = trafficTarget(spec);
+  const id = `${releaseIdOfTarget(target)}-${target.provider}-${Date.now().toString(36)}`;
   try {
     const handle = await t.client.workflow.start<typeof observeTraffic>('observeTraffic', {
       taskQueue: taskQueue(),
       workflowId: id,
       args: [spec],
       workflowExecutionTimeout: '2m',
-      staticSummary: `read the Route 53 weights of ${spec.dns.recordName}`,
+      staticSummary: `read the ${routerWords(target.provider)} weights of ${target.name}`,
     });
     const weights = await t.connection.withDeadline(Date.now() + 15_000, () => handle.result());
     return { at: new Date().toISOString(), weights };
   } catch (err) {
     return {
       at: new Date().toISOString(),
-      error: `could not read Route 53 through a worker (task queue ${taskQueue()}): ${(err as Error).message.split('\n')[0]}`,
+      error: `could not read ${routerWords(target.provider)} through a worker (task queue ${taskQueue()}): ${(err as Error).message.split('\n')[0]}`,
     };
   }
 }
@@ -201,7 +210,7 @@ export async function describeUnfinished(t: Temporal, d: Description, status: Re
   const route53Now = input?.spec
     ? await readTrafficNow(t, input.spec)
     : { at: new Date().toISOString(), error: 'the run has no spec to read Route 53 with' };
-  const command = repairCommandFor(status.recordName);
+  const command = repairCommandOf(status);
   const preview =
     d.type === 'release' && route53Now.weights
       ? `: ${previewRepair({ runId: d.runId, closedAs: d.status.name, status }, route53Now.weights)}`

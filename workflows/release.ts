@@ -28,6 +28,7 @@ import type { Color, HookName, ResolvedSpec } from './spec';
 import { activitiesFor } from './activity-options';
 import { describeWindow, nextWindowOpening } from './window';
 import { ReleaseTracker } from './tracker';
+import { routerOf, shiftedWords, stateKeyOf, targetRefOf, trafficTarget } from './target';
 import { Notifier } from './notifier';
 import { payloadFrom } from './notifications';
 
@@ -49,13 +50,15 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   const notifier = new Notifier({ notify: input.spec.notify ?? [] }, tracker);
 
   const act = activitiesFor(spec, (type, message) => tracker.event(type, message));
+  // What moves the traffic: the Route 53 records of `dns` (exactly as before), or `router`.
+  const routing = routerOf(spec);
   const color = (c: Color): ColorRequest => ({
     environment: spec.environment,
     specDir,
     service: spec.service,
     color: c,
     version: spec.version,
-    recordName: spec.dns.recordName,
+    recordName: stateKeyOf(spec),
   });
   const compensations: Compensation[] = [];
   const releaseScope = new CancellationScope();
@@ -74,9 +77,15 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     previousLive
       ? {
           what: `restore ${previousLive} to 100%`,
-          undo: () => act.undo.shiftTraffic(spec.dns, weightsFor(previousLive, 100)),
+          undo: () => act.undo.shiftTraffic(routing, weightsFor(previousLive, 100)),
         }
-      : { what: 'remove the records of this first release', undo: () => act.undo.removeTraffic(spec.dns) };
+      : {
+          what:
+            routing.provider === 'route53'
+              ? 'remove the records of this first release'
+              : `set ${trafficTarget(spec).name} back to 0/0`,
+          undo: () => act.undo.removeTraffic(routing),
+        };
 
   try {
     await releaseScope.run(async () => {
@@ -92,11 +101,11 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
         if (input.spec.versionFrom) {
           spec = { ...spec, version: await act.lookup.resolveVersion(input.spec.versionFrom, specDir) };
           tracker.version(spec.version);
-          alreadyLive = (await act.lookup.liveVersion(spec.dns.recordName)) === spec.version;
+          alreadyLive = (await act.lookup.liveVersion(targetRefOf(spec))) === spec.version;
         }
 
         // 1. Find which color is live.
-        const observed = await act.dns.readTraffic(spec.dns);
+        const observed = await act.dns.readTraffic(routing);
         const live = detectLiveColor(observed);
         ({ liveColor, newColor } = live);
         tracker.colors(liveColor, newColor, observed);
@@ -166,12 +175,12 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
             'shifting',
             `step ${target.index}/${plan.steps.length}: ${newColor} to ${target.percent}%${operator.promoteRequested ? ' (promoted)' : ''}`,
           );
-          const shifted = await act.dns.shiftTraffic(spec.dns, target.weights);
+          const shifted = await act.dns.shiftTraffic(routing, target.weights);
           trafficMoved = true;
           tracker.weights(target.weights, { index: target.index, total: plan.steps.length });
           tracker.event(
             'shifted',
-            `blue ${target.weights.blue}% / green ${target.weights.green}% in sync (${shifted.polls} GetChange poll(s))`,
+            `blue ${target.weights.blue}% / green ${target.weights.green}% ${shiftedWords(routing.provider, shifted.polls)}`,
           );
           if (target.percent === 100) break;
         }

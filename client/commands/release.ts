@@ -7,6 +7,7 @@ import { connect, Release } from '../library/client';
 import { formatEvent, renderStatus, unprintedEvents } from '../render';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { versionLabel } from '../../workflows/plan';
+import { trafficTarget } from '../../workflows/target';
 
 export const help = {
   start: `Usage: bluegreen start <spec> [--watch] [--json] [--delay 30m | --at 2026-12-01T02:00:00Z]
@@ -50,7 +51,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     else {
       const when = startDelayMs ? `, starts at ${new Date(Date.now() + startDelayMs).toISOString()}` : '';
       console.log(
-        `started ${loaded.spec.service} ${versionLabel(loaded.spec)} on ${loaded.spec.dns.recordName}: ${release.id}${when}`,
+        `started ${loaded.spec.service} ${versionLabel(loaded.spec)} on ${trafficTarget(loaded.spec).name}: ${release.id}${when}`,
       );
     }
     if (!values.watch) return EXIT.completed;

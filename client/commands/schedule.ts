@@ -4,6 +4,7 @@ import { CliError, EXIT } from '../errors';
 import { connect } from '../library/client';
 import { checkTiming } from '../schedules';
 import { loadSpecFile } from '../spec-file';
+import { trafficTarget } from '../../workflows/target';
 
 export const scheduleHelp = `Usage: bluegreen schedule <create|list|pause|unpause|trigger|delete> ...
 
@@ -63,7 +64,7 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
         console.log(
           values.json
             ? JSON.stringify({ id })
-            : `created schedule ${id} for ${loaded.spec.service} on ${loaded.spec.dns.recordName}`,
+            : `created schedule ${id} for ${loaded.spec.service} on ${trafficTarget(loaded.spec).name}`,
         );
         return EXIT.completed;
       } finally {
