@@ -5,6 +5,7 @@ import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { RouterProvider, RouterSpec } from '../../workflows/spec';
 import type { TrafficRouter } from './router';
 import { Route53Router } from './route53/router';
+import { HaproxyRouter } from './haproxy/router';
 
 export type { ObservedWeights, TrafficRouter, WeightChange, Weights } from './router';
 
@@ -19,7 +20,7 @@ type Makers = { [P in RouterProvider]: (spec: RouterOf<P>, clients: RouterClient
 const makers: Makers = {
   route53: (spec, clients) => new Route53Router(spec, clients.route53()),
   alb: () => notBuilt('alb'),
-  haproxy: () => notBuilt('haproxy'),
+  haproxy: (spec) => new HaproxyRouter(spec),
 };
 
 function notBuilt(provider: RouterProvider): never {
