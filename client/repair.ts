@@ -28,6 +28,9 @@ type Description = Awaited<ReturnType<WorkflowHandle['describe']>>;
 
 /** `repair` accepts a record name or a release id (`bluegreen-<record>`). */
 export function releaseIdOf(target: string): string {
+  // A router's key (`127.0.0.1:9999/shop`, `listener/app/…`) keeps its case: HAProxy names are
+  // case-sensitive. A DNS name never has a "/".
+  if (target.includes('/')) return target.startsWith('bluegreen-') ? target : `bluegreen-${target}`;
   return target.startsWith('bluegreen-') ? target.toLowerCase() : releaseIdFor(target);
 }
 
