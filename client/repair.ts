@@ -210,13 +210,15 @@ export async function describeUnfinished(t: Temporal, d: Description, status: Re
     termination(t, d.workflowId, d.runId).catch(() => ({}) as { by?: string; reason?: string }),
     startInput<ReleaseInput>(t, d.workflowId, d.runId).catch(() => undefined),
   ]);
+  const where = routerWords(status.target?.provider ?? 'route53');
+  // `route53Now` keeps its name (clients read it); it holds whatever router the release moves.
   const route53Now = input?.spec
     ? await readTrafficNow(t, input.spec)
-    : { at: new Date().toISOString(), error: 'the run has no spec to read Route 53 with' };
+    : { at: new Date().toISOString(), error: `the run has no spec to read ${where} with` };
   const command = repairCommandOf(status);
   const preview =
     d.type === 'release' && route53Now.weights
-      ? `: ${previewRepair({ runId: d.runId, closedAs: d.status.name, status }, route53Now.weights)}`
+      ? `: ${previewRepair({ runId: d.runId, closedAs: d.status.name, status }, route53Now.weights, where)}`
       : '';
   const phase = workingPhase(status);
   const by = ended.by ? ` by ${ended.by}` : '';
@@ -234,7 +236,7 @@ export async function describeUnfinished(t: Temporal, d: Description, status: Re
     route53Now,
     result: {
       outcome: 'failed',
-      reason: `the workflow was ${how}${by} during ${phase}${ended.reason ? ` (${ended.reason})` : ''}, so ${d.type === 'repair' ? 'the repair did not finish' : 'its rollback never ran'}; Route 53 now has ${route53Now.weights ? describeWeights(route53Now.weights) : 'unknown weights'}`,
+      reason: `the workflow was ${how}${by} during ${phase}${ended.reason ? ` (${ended.reason})` : ''}, so ${d.type === 'repair' ? 'the repair did not finish' : 'its rollback never ran'}; ${where} now has ${route53Now.weights ? describeWeights(route53Now.weights) : 'unknown weights'}`,
       needsHuman: [`run \`${command}\`${preview}`],
       liveColor: null,
       weights: { blue: route53Now.weights?.blue ?? 0, green: route53Now.weights?.green ?? 0 },

@@ -65,8 +65,9 @@ export async function repair(input: RepairInput): Promise<ReleaseResult> {
     'repairing',
     `repairing ${target.name} after run ${last.runId} ended ${last.closedAs.toLowerCase().replace(/_/g, ' ')}`,
   );
+  const routerName = routerWords(routing.provider);
   const observed = await act.dns.readTraffic(routing);
-  const plan = planRepair(last, observed);
+  const plan = planRepair(last, observed, routerName);
   tracker.colors(plan.target.liveColor, last.status?.newColor ?? 'blue', observed);
   tracker.event('found', plan.found);
   if (plan.needsHuman) return finish(tracker, 'failed', 'the record needs a human', [plan.needsHuman], null);
@@ -108,7 +109,8 @@ export async function repair(input: RepairInput): Promise<ReleaseResult> {
         changed++;
       } else if (step.kind === 'remove-records') {
         const removed = await act.undo.removeTraffic(routing);
-        tracker.event('removed', removed.removed ? 'removed both weighted records' : 'no records were left to remove');
+        const what = routing.provider === 'route53' ? 'both weighted records' : 'both weights (back to 0)';
+        tracker.event('removed', removed.removed ? `removed ${what}` : 'no records were left to remove');
         if (removed.removed) changed++;
       } else {
         const done = await (step.undo ? act.undo : act.env).decommissionColor(color(step.color));
@@ -124,16 +126,15 @@ export async function repair(input: RepairInput): Promise<ReleaseResult> {
   }
 
   // 4. Prove it: Route 53 must now hold the target state.
-  const where = routerWords(routing.provider);
-  tracker.next(`verify the weights in ${where}`);
+  tracker.next(`verify the weights in ${routerName}`);
   const after: ObservedWeights = await act.dns.readTraffic(routing);
   tracker.colors(plan.target.liveColor, tracker.status.newColor, after);
   if (problems.length === 0 && !sameWeights(after, plan.target.weights))
     problems.push(
-      `${where} has ${describeWeights(after)} after the repair, expected ${describeWeights(plan.target.weights)}: something else changed the record; check it by hand`,
+      `${routerName} has ${describeWeights(after)} after the repair, expected ${describeWeights(plan.target.weights)}: something else changed the record; check it by hand`,
     );
   if (problems.length) return finish(tracker, 'failed', `repair of ${target.name} stopped`, problems, null);
-  tracker.event('verified', `${where} has ${describeWeights(after)}`);
+  tracker.event('verified', `${routerName} has ${describeWeights(after)}`);
   const reason = changed
     ? `repaired: ${plan.summary}`
     : `nothing to do: ${plan.steps.length ? 'every step was already done' : plan.summary.replace(/^nothing to do: /, '')}`;
