@@ -9,7 +9,7 @@ import type { ReleaseStatus } from '../../workflows/messages';
 import type { Color } from '../../workflows/spec';
 import { startHaproxy, type Haproxy } from '../support/haproxy';
 import { waitFor } from '../support/processes';
-import { startStack, type Stack } from '../support/stack';
+import { recordHistory, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 let haproxy: Haproxy;
@@ -107,6 +107,17 @@ describe('releases through HAProxy on real servers', () => {
     assert.deepEqual(await weights(), { blue: 0, green: 100 });
     assert.deepEqual(await served(), { 'green@3.0.0': 10 });
     assert.deepEqual(await running(), { blue: undefined, green: '3.0.0' });
+    // The generic path, with the short options of a router whose changes are immediate.
+    const history = await stack.client.workflow.getHandle(id).fetchHistory();
+    const shifts = (history.events ?? [])
+      .map((e) => e.activityTaskScheduledEventAttributes)
+      .filter((a) => a?.activityType?.name === 'shiftTraffic');
+    assert.equal(shifts.length, 3);
+    for (const a of shifts) {
+      assert.equal(Number(a?.startToCloseTimeout?.seconds), 60);
+      assert.ok(a?.retryPolicy?.nonRetryableErrorTypes?.includes('RouterMisconfigured'));
+    }
+    await recordHistory(stack, 'haproxy-release', id);
   });
 
   it('one release per backend; abort mid-shift puts every request back on the old color', async () => {
@@ -126,6 +137,7 @@ describe('releases through HAProxy on real servers', () => {
     assert.deepEqual(await weights(), { [live]: 100, [next]: 0 });
     assert.deepEqual(await served(), { [`${live}@3.0.0`]: 10 });
     assert.equal((await running())[next], undefined);
+    await recordHistory(stack, 'haproxy-abort-mid-shift', id);
   });
 
   it('pause holds the weights; resume and promote finish the release', async () => {
@@ -155,5 +167,6 @@ describe('releases through HAProxy on real servers', () => {
     assert.deepEqual(await weights(), { [live]: 100, [next]: 0 });
     assert.deepEqual(await served(), { [`${live}@${liveVersion}`]: 10 });
     assert.equal((await running())[next], undefined);
+    await recordHistory(stack, 'haproxy-repair', id);
   });
 });
