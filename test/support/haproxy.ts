@@ -27,6 +27,11 @@ export interface Haproxy {
   router: (backend: string) => HaproxyRouterSpec;
   /** One Runtime API command, straight on the socket (around any router). */
   command: (line: string) => Promise<string>;
+  /**
+   * Stops HAProxy and starts it again from its configuration, as a reload does. With
+   * `serverStateFile`, the servers' state is saved first the way docs/routers.md says to.
+   */
+  restart: () => Promise<void>;
   /** The servers' weights as HAProxy has them (`get weight`). */
   weights: (backend: string) => Promise<Record<Color, number>>;
   stop: () => Promise<void>;
@@ -37,12 +42,15 @@ export interface HaproxyOptions {
   backends?: string[];
   /** Local ports of the blue and green servers (nothing needs to listen for router tests). */
   ports: Record<Color, number>;
+  /** Configure server-state-file + load-server-state-from-file (weights survive a reload). */
+  serverStateFile?: boolean;
 }
 
 export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
   const backends = options.backends ?? ['shop'];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bluegreen-haproxy-'));
   const config = path.join(dir, 'haproxy.cfg');
+  const stateFile = path.join(dir, 'server-state');
   const [frontendPort, apiPort] = [await freePort(), await freePort()];
   const backendBlocks = backends.map((b) =>
     [
@@ -61,8 +69,10 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
     [
       'global',
       `  stats socket ipv4@127.0.0.1:${apiPort} level admin`,
+      ...(options.serverStateFile ? [`  server-state-file ${stateFile}`] : []),
       'defaults',
       '  mode http',
+      ...(options.serverStateFile ? ['  load-server-state-from-file global'] : []),
       '  timeout connect 1s',
       '  timeout client 10s',
       '  timeout server 10s',
@@ -73,19 +83,25 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
       '',
     ].join('\n'),
   );
-  const started = startProcess(haproxyBinary(), ['-f', config, '-db']);
   const runtimeApi = `127.0.0.1:${apiPort}`;
   const command = (line: string) => runtimeCommand(apiPort, line);
-  await waitFor(
-    'haproxy',
-    async () => ((await command('show info').catch(() => '')) ? true : undefined),
-    15_000,
-    started,
-  );
+  const start = async () => {
+    const p = startProcess(haproxyBinary(), ['-f', config, '-db']);
+    await waitFor('haproxy', async () => ((await command('show info').catch(() => '')) ? true : undefined), 15_000, p);
+    return p;
+  };
+  let started = await start();
   return {
     url: `http://127.0.0.1:${frontendPort}`,
     runtimeApi,
-    process: started,
+    get process() {
+      return started;
+    },
+    async restart() {
+      if (options.serverStateFile) writeFileSync(stateFile, await command('show servers state'));
+      await started.stop();
+      started = await start();
+    },
     router: (backend) => ({ provider: 'haproxy', runtimeApi, backend, servers: { blue: 'blue', green: 'green' } }),
     command,
     async weights(backend) {

@@ -88,3 +88,20 @@ describe('haproxy router', () => {
     }
   });
 });
+
+describe('haproxy reloads', () => {
+  it('with server-state-file (docs/routers.md), the weights a release set survive a restart', async () => {
+    const ports = { blue: await freePort(), green: await freePort() };
+    for (const serverStateFile of [false, true]) {
+      const h = await startHaproxy({ ports, serverStateFile });
+      try {
+        await new HaproxyRouter(h.router('shop')).setWeights({ blue: 30, green: 70 });
+        await h.restart();
+        // Without the state file HAProxy goes back to the configuration's weights: both 0.
+        assert.deepEqual(await h.weights('shop'), serverStateFile ? { blue: 30, green: 70 } : { blue: 0, green: 0 });
+      } finally {
+        await h.stop();
+      }
+    }
+  });
+});
