@@ -19,7 +19,8 @@ let version = 0;
 before(async () => {
   stack = await startStack();
   const { environment } = (await stack.appSpec('x')) as { environment: { ports: Record<Color, number> } };
-  haproxy = await startHaproxy({ ports: environment.ports });
+  // With its server state saved across restarts, as docs/routers.md recommends.
+  haproxy = await startHaproxy({ ports: environment.ports, serverStateFile: true });
   id = `bluegreen-${haproxy.runtimeApi}/shop`;
 });
 after(async () => {
@@ -138,6 +139,27 @@ describe('releases through HAProxy on real servers', () => {
     assert.deepEqual(await served(), { [`${live}@3.0.0`]: 10 });
     assert.equal((await running())[next], undefined);
     await recordHistory(stack, 'haproxy-abort-mid-shift', id);
+  });
+
+  it('a Runtime API that is down when abort comes is retried until the old color has all traffic again', async () => {
+    const { live, next } = await startShifting({ traffic: { steps: [50, 100], interval: '1h' } });
+    const liveVersion = (await running())[live];
+    const outage = haproxy.restart(4000);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await stack.cli('abort', id, '--reason', 'during an HAProxy outage')).code, 0);
+    await outage;
+    assert.equal((await stack.cli('watch', id)).code, 3);
+    assert.deepEqual(await weights(), { [live]: 100, [next]: 0 });
+    assert.deepEqual(await served(), { [`${live}@${liveVersion}`]: 10 });
+    // The restoring shift met the outage: it took more than one attempt.
+    const history = (await stack.client.workflow.getHandle(id).fetchHistory()).events ?? [];
+    const restore = history
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'shiftTraffic')
+      .pop();
+    const started = history.find(
+      (e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === Number(restore?.eventId),
+    );
+    assert.ok(Number(started?.activityTaskStartedEventAttributes?.attempt) > 1, 'the restore was retried');
   });
 
   it('pause holds the weights; resume and promote finish the release', async () => {

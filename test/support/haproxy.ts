@@ -30,8 +30,9 @@ export interface Haproxy {
   /**
    * Stops HAProxy and starts it again from its configuration, as a reload does. With
    * `serverStateFile`, the servers' state is saved first the way docs/routers.md says to.
+   * `downMs`: how long nothing listens in between (a Runtime API that is briefly unreachable).
    */
-  restart: () => Promise<void>;
+  restart: (downMs?: number) => Promise<void>;
   /** The servers' weights as HAProxy has them (`get weight`). */
   weights: (backend: string) => Promise<Record<Color, number>>;
   stop: () => Promise<void>;
@@ -97,9 +98,10 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
     get process() {
       return started;
     },
-    async restart() {
+    async restart(downMs = 0) {
       if (options.serverStateFile) writeFileSync(stateFile, await command('show servers state'));
       await started.stop();
+      if (downMs) await new Promise((r) => setTimeout(r, downMs));
       started = await start();
     },
     router: (backend) => ({ provider: 'haproxy', runtimeApi, backend, servers: { blue: 'blue', green: 'green' } }),
