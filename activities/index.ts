@@ -7,7 +7,8 @@ import type { Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Color, EnvironmentSpec, HttpCheckSpec, AnalysisSpec, RouterSpec, VersionSource } from '../workflows/spec';
 import { recordKey, versionKey } from '../workflows/search-attributes';
-import { fqdn, SERVES_VERSION_MEMO } from '../workflows/names';
+import { SERVES_VERSION_MEMO } from '../workflows/names';
+import { searchValueOfRef, type TargetRef } from '../workflows/target';
 import { readVersion } from './versions/source';
 import type { Weights } from '../workflows/plan';
 import type { AnalysisMeasurement } from '../workflows/analysis-legacy';
@@ -47,7 +48,8 @@ export interface ColorRequest {
   service: string;
   color: Color;
   version: string;
-  /** Keys the local provider's state; optional for releases started before it was sent. */
+  /** Keys the local provider's state (the record name, or the traffic target's key); optional
+   * for releases started before it was sent. */
   recordName?: string;
 }
 
@@ -264,15 +266,16 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Which host queue owns each color of a record, as the record's last finished release left
-     * it (its memo), and this worker's own host queue: a local-provider color is provisioned,
-     * located and decommissioned on the host that runs its process.
+     * Which host queue owns each color of a traffic target, as the target's last finished
+     * release left it (its memo), and this worker's own host queue: a local-provider color is
+     * provisioned, located and decommissioned on the host that runs its process. `target` is a
+     * record name (Route 53) or { target: key } (other routers).
      */
-    async colorHosts(recordName: string): Promise<ColorHosts> {
+    async colorHosts(target: TargetRef): Promise<ColorHosts> {
       const here = deps.hostQueue ?? null;
       if (!deps.temporal) return { owners: {}, here };
-      // By record, not workflow id: scheduled releases of the record run under their schedule's ids.
-      const query = `WorkflowType = "release" AND ${recordKey.name} = "${fqdn(recordName)}" AND ExecutionStatus != "Running"`;
+      // By target, not workflow id: scheduled releases of the target run under their schedule's ids.
+      const query = `WorkflowType = "release" AND ${recordKey.name} = ${visibilityString(searchValueOfRef(target))} AND ExecutionStatus != "Running"`;
       let newest: { closed: number; owners: ColorHosts['owners'] } | null = null;
       let seen = 0;
       for await (const w of deps.temporal.workflow.list({ query, pageSize: 20 })) {
@@ -294,11 +297,11 @@ export function createActivities(deps: ActivityDeps) {
 
     /** The version that serves now: of the record's newest completed release, or of a newer
      * repair that finished one (a repair that rolled back leaves the release before it live). */
-    async liveVersion(recordName: string): Promise<string | null> {
+    async liveVersion(target: TargetRef): Promise<string | null> {
       if (!deps.temporal) return null;
       const query =
         `(WorkflowType = "release" OR WorkflowType = "repair") AND ${recordKey.name} = ` +
-        `${visibilityString(fqdn(recordName))} AND ExecutionStatus = "Completed"`;
+        `${visibilityString(searchValueOfRef(target))} AND ExecutionStatus = "Completed"`;
       let newest: { closed: number; version: string } | null = null;
       for await (const w of deps.temporal.workflow.list({ query, pageSize: 50 })) {
         const version =

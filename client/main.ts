@@ -5,7 +5,7 @@ import { BlueGreenError } from './library/errors';
 const operatorActions = ['pause', 'resume', 'abort', 'approve', 'promote'] as const;
 type OperatorAction = (typeof operatorActions)[number];
 
-export const OVERVIEW = `bluegreen — durable blue-green releases on Temporal and Route 53
+export const OVERVIEW = `bluegreen — durable blue-green releases on Temporal: Route 53, ALB or HAProxy
 
 Usage: bluegreen <command> [options]      (bluegreen <command> --help for details)
 
@@ -22,7 +22,7 @@ Operating a running release (also available as signals in the Temporal Web UI)
   pause <id>  resume <id>  promote <id>  abort <id> --reason ...  approve <id>
 
 After a release was terminated (Web UI "Terminate") or its worker host was lost
-  repair <record or id>        roll it back or finish it, from Route 53 and what it knew
+  repair <record or id>        roll it back or finish it, from the router's weights and what it knew
 
 Recurring releases (Temporal Schedules)
   schedule create <spec> --cron "0 2 * * 1-5" | --every 24h   schedule list | pause | unpause | trigger | delete

@@ -9,7 +9,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { fqdn, releaseIdFor } from '../workflows/names';
+import { releaseIdOfTarget, trafficTarget } from '../workflows/target';
 import { describePlan, planRelease } from '../workflows/plan';
 import {
   finalPhases,
@@ -44,7 +44,7 @@ export function exitCodeFor(result: ReleaseResult | undefined): number {
       : EXIT.failed;
 }
 
-export { releaseIdFor };
+export { releaseIdFor } from '../workflows/names';
 
 export function operatorIdentity(): string {
   return process.env.BLUEGREEN_IDENTITY || `${os.userInfo().username}@${os.hostname()}`;
@@ -64,7 +64,8 @@ export interface StartOptions {
 export const DEFAULT_CLOSING_WAIT_MS = 30_000;
 
 export async function startRelease(t: Temporal, loaded: LoadedSpec, opts: StartOptions = {}) {
-  const id = releaseIdFor(loaded.spec.dns.recordName);
+  const target = trafficTarget(loaded.spec);
+  const id = releaseIdOfTarget(target);
   try {
     return await startReleaseOnce(t, loaded, opts);
   } catch (err) {
@@ -81,9 +82,9 @@ export async function startRelease(t: Temporal, loaded: LoadedSpec, opts: StartO
           if (!(again instanceof WorkflowExecutionAlreadyStartedError)) throw again;
         }
       }
-      throw new ReleaseAlreadyRunningError(loaded.spec.dns.recordName, await describeRunning(t, id));
+      throw new ReleaseAlreadyRunningError(target.name, await describeRunning(t, id));
     }
-    throw new ReleaseAlreadyRunningError(loaded.spec.dns.recordName, running);
+    throw new ReleaseAlreadyRunningError(target.name, running);
   }
 }
 
@@ -108,7 +109,8 @@ async function closedWithin(t: Temporal, id: string, ms: number): Promise<boolea
 async function startReleaseOnce(t: Temporal, loaded: LoadedSpec, opts: StartOptions) {
   const { spec } = loaded;
   await ensureSearchAttributes(t.connection, t.namespace);
-  const id = releaseIdFor(spec.dns.recordName);
+  const target = trafficTarget(spec);
+  const id = releaseIdOfTarget(target);
   const input: ReleaseInput = { spec, specDir: loaded.specDir, requestedBy: t.identity ?? operatorIdentity() };
   return t.client.workflow.start<typeof release>('release', {
     taskQueue: t.taskQueue ?? taskQueue(),
@@ -120,12 +122,12 @@ async function startReleaseOnce(t: Temporal, loaded: LoadedSpec, opts: StartOpti
     typedSearchAttributes: [
       { key: serviceKey, value: spec.service },
       { key: versionKey, value: spec.version ?? 'versionFrom' },
-      { key: recordKey, value: fqdn(spec.dns.recordName) },
+      { key: recordKey, value: target.searchValue },
       { key: phaseKey, value: opts.startDelayMs ? 'scheduled' : 'provisioning' },
     ],
-    staticSummary: `${spec.service} ${versionLabel(spec)} → ${spec.dns.recordName}`,
+    staticSummary: `${spec.service} ${versionLabel(spec)} → ${target.name}`,
     staticDetails: [
-      `**${spec.service} ${versionLabel(spec)}** on \`${spec.dns.recordName}\` (${spec.environment.provider} environment)`,
+      `**${spec.service} ${versionLabel(spec)}** on \`${target.name}\` (${spec.environment.provider} environment${target.provider === 'route53' ? '' : `, ${target.provider} router`})`,
       '',
       "Plan (from the idle color's point of view):",
       ...describePlan(planRelease(spec, 'green', false)).map((l) => `- ${l}`),

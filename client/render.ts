@@ -40,10 +40,11 @@ export function renderStatus(s: ReleaseStatus, now = Date.now(), eventCount = 8,
   );
   if (s.route53Now) {
     const w = s.route53Now.weights;
+    const label = s.target?.provider ?? 'route53';
     lines.push(
       w
-        ? `route53 ${weightBar({ blue: w.blue ?? 0, green: w.green ?? 0 })}  ${blueText(`blue ${w.blue ?? '-'}%`)} / ${greenText(`green ${w.green ?? '-'}%`)}  now (${s.route53Now.at.slice(11, 19)}); the line above is what the release last set`
-        : `route53 ${s.route53Now.error}`,
+        ? `${label} ${weightBar({ blue: w.blue ?? 0, green: w.green ?? 0 })}  ${blueText(`blue ${w.blue ?? '-'}%`)} / ${greenText(`green ${w.green ?? '-'}%`)}  now (${s.route53Now.at.slice(11, 19)}); the line above is what the release last set`
+        : `${label} ${s.route53Now.error}`,
     );
   }
   for (const r of s.retrying ?? []) lines.push(`retry   ${bold(retryLine(r, now))}`);

@@ -8,6 +8,7 @@ import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temp
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { fqdn, releaseIdFor } from '../workflows/names';
+import { releaseIdOfTarget, routerWords, trafficTarget } from '../workflows/target';
 import { statusQuery, type ReleaseInput, type ReleaseStatus } from '../workflows/messages';
 import {
   describeWeights,
@@ -27,11 +28,20 @@ type Description = Awaited<ReturnType<WorkflowHandle['describe']>>;
 
 /** `repair` accepts a record name or a release id (`bluegreen-<record>`). */
 export function releaseIdOf(target: string): string {
+  // A router's key (`127.0.0.1:9999/shop`, `listener/app/…`) keeps its case: HAProxy names are
+  // case-sensitive. A DNS name never has a "/".
+  if (target.includes('/')) return target.startsWith('bluegreen-') ? target : `bluegreen-${target}`;
   return target.startsWith('bluegreen-') ? target.toLowerCase() : releaseIdFor(target);
 }
 
 export function repairCommandFor(recordName: string): string {
   return `bluegreen repair ${fqdn(recordName).slice(0, -1)}`;
+}
+
+/** The repair command of a release: by record name for Route 53 (as always), by release id otherwise. */
+export function repairCommandOf(status: Pick<ReleaseStatus, 'id' | 'recordName' | 'target'>): string {
+  if (status.target && status.target.provider !== 'route53') return `bluegreen repair ${status.id}`;
+  return repairCommandFor(status.recordName);
 }
 
 export interface StartedRepair {
@@ -86,6 +96,7 @@ export async function startRepair(t: Temporal, target: string, requestedBy: stri
   };
   const repairInput: RepairInput = { spec: input.spec, specDir: input.specDir, requestedBy, last };
   const { spec } = input;
+  const routed = trafficTarget(spec);
   await ensureSearchAttributes(t.connection, t.namespace);
   try {
     const handle = await t.client.workflow.start<typeof repair>('repair', {
@@ -97,13 +108,13 @@ export async function startRepair(t: Temporal, target: string, requestedBy: stri
       typedSearchAttributes: [
         { key: serviceKey, value: spec.service },
         { key: versionKey, value: status?.version ?? spec.version ?? 'versionFrom' },
-        { key: recordKey, value: fqdn(spec.dns.recordName) },
+        { key: recordKey, value: routed.searchValue },
         { key: phaseKey, value: 'repairing' },
       ],
-      staticSummary: `repair ${spec.dns.recordName} after run ${run.runId.slice(0, 8)} (${run.status.name.toLowerCase()})`,
-      staticDetails: `Repair of **${spec.service}** on \`${spec.dns.recordName}\`, requested by ${requestedBy}: run ${run.runId} ended ${run.status.name.toLowerCase()}. The repair reads Route 53, then rolls the release back or finishes it; its events say what it found and what it did.`,
+      staticSummary: `repair ${routed.name} after run ${run.runId.slice(0, 8)} (${run.status.name.toLowerCase()})`,
+      staticDetails: `Repair of **${spec.service}** on \`${routed.name}\`, requested by ${requestedBy}: run ${run.runId} ended ${run.status.name.toLowerCase()}. The repair reads ${routerWords(routed.provider)}, then rolls the release back or finishes it; its events say what it found and what it did.`,
     });
-    return { id, handle, last, recordName: spec.dns.recordName };
+    return { id, handle, last, recordName: routed.name };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError)
       throw new CliError(
@@ -176,21 +187,22 @@ export async function readTrafficNow(
   queue = taskQueue(),
   deadlineMs = 15_000,
 ): Promise<{ at: string; weights?: Partial<Weights>; error?: string }> {
-  const id = `${releaseIdFor(spec.dns.recordName)}-route53-${Date.now().toString(36)}`;
+  const target = trafficTarget(spec);
+  const id = `${releaseIdOfTarget(target)}-${target.provider}-${Date.now().toString(36)}`;
   try {
     const handle = await t.client.workflow.start<typeof observeTraffic>('observeTraffic', {
       taskQueue: queue,
       workflowId: id,
       args: [spec],
       workflowExecutionTimeout: '2m',
-      staticSummary: `read the Route 53 weights of ${spec.dns.recordName}`,
+      staticSummary: `read the ${routerWords(target.provider)} weights of ${target.name}`,
     });
     const weights = await t.connection.withDeadline(Date.now() + deadlineMs, () => handle.result());
     return { at: new Date().toISOString(), weights };
   } catch (err) {
     return {
       at: new Date().toISOString(),
-      error: `could not read Route 53 through a worker (task queue ${queue}): ${(err as Error).message.split('\n')[0]}`,
+      error: `could not read ${routerWords(target.provider)} through a worker (task queue ${queue}): ${(err as Error).message.split('\n')[0]}`,
     };
   }
 }
@@ -205,13 +217,15 @@ export async function describeUnfinished(t: Temporal, d: Description, status: Re
     termination(t, d.workflowId, d.runId).catch(() => ({}) as { by?: string; reason?: string }),
     startInput<ReleaseInput>(t, d.workflowId, d.runId).catch(() => undefined),
   ]);
+  const where = routerWords(status.target?.provider ?? 'route53');
+  // `route53Now` keeps its name (clients read it); it holds whatever router the release moves.
   const route53Now = input?.spec
     ? await readTrafficNow(t, input.spec, d.taskQueue)
-    : { at: new Date().toISOString(), error: 'the run has no spec to read Route 53 with' };
-  const command = repairCommandFor(status.recordName);
+    : { at: new Date().toISOString(), error: `the run has no spec to read ${where} with` };
+  const command = repairCommandOf(status);
   const preview =
     d.type === 'release' && route53Now.weights
-      ? `: ${previewRepair({ runId: d.runId, closedAs: d.status.name, status }, route53Now.weights)}`
+      ? `: ${previewRepair({ runId: d.runId, closedAs: d.status.name, status }, route53Now.weights, where)}`
       : '';
   const phase = workingPhase(status);
   const by = ended.by ? ` by ${ended.by}` : '';
@@ -229,7 +243,7 @@ export async function describeUnfinished(t: Temporal, d: Description, status: Re
     route53Now,
     result: {
       outcome: 'failed',
-      reason: `the workflow was ${how}${by} during ${phase}${ended.reason ? ` (${ended.reason})` : ''}, so ${d.type === 'repair' ? 'the repair did not finish' : 'its rollback never ran'}; Route 53 now has ${route53Now.weights ? describeWeights(route53Now.weights) : 'unknown weights'}`,
+      reason: `the workflow was ${how}${by} during ${phase}${ended.reason ? ` (${ended.reason})` : ''}, so ${d.type === 'repair' ? 'the repair did not finish' : 'its rollback never ran'}; ${where} now has ${route53Now.weights ? describeWeights(route53Now.weights) : 'unknown weights'}`,
       needsHuman: [`run \`${command}\`${preview}`],
       liveColor: null,
       weights: { blue: route53Now.weights?.blue ?? 0, green: route53Now.weights?.green ?? 0 },

@@ -7,6 +7,7 @@ import { MAX_LONG_DURATION, parseDurationWithin } from '../workflows/duration';
 import type { ReleaseInput } from '../workflows/messages';
 import { recordKey, serviceKey } from '../workflows/search-attributes';
 import { versionLabel } from '../workflows/plan';
+import { trafficTarget } from '../workflows/target';
 import { CliError, EXIT } from './errors';
 import { InvalidArgumentError, NotFoundError } from './library/errors';
 import { ensureSearchAttributes, taskQueue } from './connect';
@@ -24,7 +25,12 @@ export interface ScheduleTiming {
 export const CATCHUP_WINDOW = '10m';
 
 export function scheduleIdFor(recordName: string): string {
-  return `bluegreen-schedule-${fqdn(recordName).slice(0, -1)}`;
+  return scheduleIdOfTarget(fqdn(recordName).slice(0, -1));
+}
+
+/** The default schedule id of a traffic target (its TrafficTarget.key). */
+export function scheduleIdOfTarget(key: string): string {
+  return `bluegreen-schedule-${key}`;
 }
 
 /** Checks the timing flags before anything connects; returns the interval in ms (0 for cron). */
@@ -65,7 +71,8 @@ export async function createSchedule(
     );
   }
   await ensureSearchAttributes(t.connection, t.namespace);
-  const scheduleId = id ?? scheduleIdFor(spec.dns.recordName);
+  const target = trafficTarget(spec);
+  const scheduleId = id ?? scheduleIdOfTarget(target.key);
   const input: ReleaseInput = {
     spec,
     specDir: loaded.specDir,
@@ -81,20 +88,20 @@ export async function createSchedule(
       action: {
         type: 'startWorkflow',
         workflowType: 'scheduledRelease',
-        workflowId: `bluegreen-scheduled-${fqdn(spec.dns.recordName).slice(0, -1)}`,
+        workflowId: `bluegreen-scheduled-${target.key}`,
         taskQueue: t.taskQueue ?? taskQueue(),
         args: [input],
         typedSearchAttributes: [
           { key: serviceKey, value: spec.service },
-          { key: recordKey, value: fqdn(spec.dns.recordName) },
+          { key: recordKey, value: target.searchValue },
         ],
-        staticSummary: `scheduled release of ${spec.service} ${versionLabel(spec)} → ${spec.dns.recordName}`,
+        staticSummary: `scheduled release of ${spec.service} ${versionLabel(spec)} → ${target.name}`,
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: CATCHUP_WINDOW, pauseOnFailure: true },
       memo: {
         spec: path.relative(process.cwd(), loaded.file) || loaded.file,
         service: spec.service,
-        recordName: spec.dns.recordName,
+        recordName: target.name,
         version: versionLabel(spec),
       },
     });

@@ -20,6 +20,7 @@ import { parseDuration } from './duration';
 import type { Color, GateSpec, ReleaseSpec } from './spec';
 import { budgetedTraffic } from './routing/route53';
 import { routedTraffic } from './routing';
+import { targetRefOf } from './target';
 
 export { FIRST_SYNC_POLL_MS, ROUTE53_QUEUE_SUFFIX, route53QueueFor, SYNC_POLL_MAX } from './routing/route53';
 /** How long a hold's analysis activity may go without a heartbeat before another worker takes it. */
@@ -123,8 +124,11 @@ export function activitiesFor(spec: ReleaseSpec, note: Note = () => undefined) {
   const pinned = spec.environment.provider === 'local' && patched('host-pinning');
 
   const traffic = budgeted ? budgetedTraffic(route53.retry!, undoRetry, permanent) : null;
-  const dns = routedTraffic(traffic?.dns, legacyDns);
-  const undoTraffic = routedTraffic(traffic?.undo, legacyUndo);
+  // Routers other than Route 53 (specs with `router`, which no old history has) apply a change
+  // at once: one short call, retried like Route 53's requests.
+  const generic = spec.router ? immediateRouter(route53.retry!, undoRetry) : null;
+  const dns = routedTraffic(traffic?.dns, generic?.dns ?? legacyDns);
+  const undoTraffic = routedTraffic(traffic?.undo, generic?.undo ?? legacyUndo);
 
   const hosts = pinned ? colorPinning(lookupActs, spec, environment, undo, note) : null;
   const env: Environment = hosts?.env ?? legacyEnv;
@@ -162,6 +166,23 @@ export function activitiesFor(spec: ReleaseSpec, note: Note = () => undefined) {
 }
 
 /**
+ * The generic traffic activities for a router whose changes are immediate (ALB, HAProxy): a call
+ * is one API request or one Runtime API command, so a minute is generous and a lost worker is
+ * noticed fast; an unreachable router is retried with backoff, a misconfigured one is not.
+ */
+function immediateRouter(doRetry: RetryPolicy, undoRetry: RetryPolicy): { dns: Activities; undo: Activities } {
+  const options = (retry: RetryPolicy): ActivityOptions => ({
+    startToCloseTimeout: '1m',
+    heartbeatTimeout: '30s',
+    retry: { ...retry, nonRetryableErrorTypes: [...permanent, 'RouterMisconfigured'] },
+  });
+  return {
+    dns: proxyActivities<Activities>(options(doRetry)),
+    undo: proxyActivities<Activities>(options(undoRetry)),
+  };
+}
+
+/**
  * Local-provider colors run on the host that started their process. The record's owners come
  * from its last finished release (memo), a new color joins the host of the other color, and a
  * record with no owner yet goes to the host of whichever worker answers first.
@@ -176,7 +197,7 @@ function colorPinning(
   let hosts: ColorHosts | undefined;
   const other = (c: Color): Color => (c === 'blue' ? 'green' : 'blue');
   const hostFor = async (color: Color): Promise<string | null> => {
-    hosts ??= await lookup.colorHosts(spec.dns.recordName);
+    hosts ??= await lookup.colorHosts(targetRefOf(spec));
     return hosts.owners[color] ?? hosts.owners[other(color)] ?? hosts.here;
   };
   const own = (color: Color, queue: string | null) => {

@@ -19,6 +19,7 @@ import { formatMetricValue } from './metrics-format';
 import { RollbackReason, type OperatorControl } from './operator';
 import type { AnalysisSpec, Color, ResolvedSpec } from './spec';
 import type { ReleaseTracker } from './tracker';
+import { trafficTarget } from './target';
 
 /** A window reports at least this often, so status and the Web UI show recent values. */
 export const REPORT_EVERY_MS = 15 * 60_000;
@@ -258,7 +259,7 @@ export class AnalysisLoop {
       version: this.spec.version,
       color: this.colors.newColor,
       liveColor: this.colors.liveColor ?? '',
-      record: this.spec.dns.recordName,
+      record: trafficTarget(this.spec).name,
       step: String(at.step),
       percent: String(at.percent),
       every: prometheusDuration(this.everyMs),

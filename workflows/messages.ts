@@ -4,6 +4,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Color } from './spec';
 import type { Measurement } from './metrics';
 import type { Weights } from './plan';
+import type { StatusTarget } from './target';
 
 export const phases = [
   'scheduled',
@@ -46,7 +47,10 @@ export interface ReleaseStatus {
   id: string;
   service: string;
   version: string;
+  /** The traffic target's name (for Route 53 the record name); kept for older clients. */
   recordName: string;
+  /** What the release moves traffic on; absent in releases started before routers. */
+  target?: StatusTarget;
   phase: Phase;
   liveColor: Color | null;
   newColor: Color;

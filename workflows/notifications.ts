@@ -10,6 +10,8 @@ export interface NotificationPayload {
   runId: string;
   service: string;
   version: string;
+  /** What the release moves traffic on (record, listener, backend); absent for releases started before routers. */
+  target?: { provider: string; key: string; name: string };
   /** What happened; `gate` in a gate's POST. */
   event: NotifyEventType | 'gate';
   /** `repair` when `bluegreen repair` is putting the record back after a release that ended without unwinding. */
@@ -46,6 +48,7 @@ export function payloadFrom(
     runId,
     service: status.service,
     version: status.version,
+    ...(status.target ? { target: { ...status.target } } : {}),
     event,
     kind: status.repairOf ? 'repair' : 'release',
     phase: status.phase,

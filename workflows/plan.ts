@@ -71,6 +71,8 @@ export interface ReleasePlan {
 /** The effective wait of a step: never shorter than the DNS TTL, or resolvers still hold old answers. */
 export function effectiveStepWaitMs(spec: ReleaseSpec): { waitMs: number; note?: string } {
   const intervalMs = parseDuration(spec.traffic.interval);
+  // Only DNS has a TTL: a router (ALB, HAProxy) applies a change to the next request.
+  if (!spec.dns) return { waitMs: intervalMs };
   const ttlMs = spec.dns.ttl * 1000;
   if (ttlMs > intervalMs)
     return { waitMs: ttlMs, note: `raised from ${spec.traffic.interval} to the DNS TTL (${spec.dns.ttl}s)` };

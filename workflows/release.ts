@@ -36,6 +36,7 @@ import type { Color, HookName, ResolvedSpec } from './spec';
 import { activitiesFor } from './activity-options';
 import { describeWindow, nextWindowOpening } from './window';
 import { ReleaseTracker } from './tracker';
+import { routerOf, routerWords, shiftedWords, stateKeyOf, targetRefOf, trafficTarget } from './target';
 import { Notifier } from './notifier';
 import { payloadFrom } from './notifications';
 
@@ -63,13 +64,15 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   const notifier = new Notifier({ notify: input.spec.notify ?? [] }, tracker);
 
   const act = activitiesFor(spec, (type, message) => tracker.event(type, message));
+  // What moves the traffic: the Route 53 records of `dns` (exactly as before), or `router`.
+  const routing = routerOf(spec);
   const color = (c: Color): ColorRequest => ({
     environment: spec.environment,
     specDir,
     service: spec.service,
     color: c,
     version: spec.version,
-    recordName: spec.dns.recordName,
+    recordName: stateKeyOf(spec),
   });
   const compensations: Compensation[] = [];
   const releaseScope = new CancellationScope();
@@ -91,12 +94,15 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     previousLive
       ? {
           what: `restore ${previousLive} to 100%`,
-          undo: () => act.undo.shiftTraffic(spec.dns, weightsFor(previousLive, 100)),
+          undo: () => act.undo.shiftTraffic(routing, weightsFor(previousLive, 100)),
           ifFailed: () => keepNewColor(previousLive),
         }
       : {
-          what: 'remove the records of this first release',
-          undo: () => act.undo.removeTraffic(spec.dns),
+          what:
+            routing.provider === 'route53'
+              ? 'remove the records of this first release'
+              : `set ${trafficTarget(spec).name} back to 0/0`,
+          undo: () => act.undo.removeTraffic(routing),
           ifFailed: () => keepNewColor(null),
         };
   /** The rollback's stop sign after a failed traffic undo: the new color stays up while it may serve. */
@@ -117,11 +123,11 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
         if (input.spec.versionFrom) {
           spec = { ...spec, version: await act.lookup.resolveVersion(input.spec.versionFrom, specDir) };
           tracker.version(spec.version);
-          alreadyLive = (await act.lookup.liveVersion(spec.dns.recordName)) === spec.version;
+          alreadyLive = (await act.lookup.liveVersion(targetRefOf(spec))) === spec.version;
         }
 
         // 1. Find which color is live.
-        const observed = await act.dns.readTraffic(spec.dns);
+        const observed = await act.dns.readTraffic(routing);
         const live = detectLiveColor(observed);
         ({ liveColor, newColor } = live);
         tracker.colors(liveColor, newColor, observed);
@@ -193,13 +199,13 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
           );
           shiftSent = true;
           operator.shiftInFlight = target.weights;
-          const shifted = await act.dns.shiftTraffic(spec.dns, target.weights);
+          const shifted = await act.dns.shiftTraffic(routing, target.weights);
           operator.shiftInFlight = undefined;
           trafficMoved = true;
           tracker.weights(target.weights, { index: target.index, total: plan.steps.length });
           tracker.event(
             'shifted',
-            `blue ${target.weights.blue}% / green ${target.weights.green}% in sync (${shifted.polls} GetChange poll(s))`,
+            `blue ${target.weights.blue}% / green ${target.weights.green}% ${shiftedWords(routing.provider, shifted.polls)}`,
           );
           if (target.percent === 100) break;
         }
@@ -423,16 +429,19 @@ function trafficUndoFailed(
   unconfirmed: Weights | undefined,
 ): string {
   const w = tracker.status.weights;
-  const repair = `bluegreen repair ${spec.dns.recordName.replace(/\.$/, '')}`;
+  const target = trafficTarget(spec);
+  const where = routerWords(target.provider);
+  // Route 53 releases are repaired by record name; other targets by the release id.
+  const repair = `bluegreen repair ${target.provider === 'route53' ? target.name.replace(/\.$/, '') : tracker.status.id}`;
   const dns = unconfirmed
-    ? `Route 53 was last confirmed at blue ${w.blue}% / green ${w.green}%, and the shift to blue ${unconfirmed.blue}% / green ${unconfirmed.green}% the release had sent when it stopped may have landed since`
-    : `Route 53 was last known at blue ${w.blue}% / green ${w.green}% (the weights this release last set and confirmed)`;
+    ? `${where} was last confirmed at blue ${w.blue}% / green ${w.green}%, and the shift to blue ${unconfirmed.blue}% / green ${unconfirmed.green}% the release had sent when it stopped may have landed since`
+    : `${where} was last known at blue ${w.blue}% / green ${w.green}% (the weights this release last set and confirmed)`;
   const colors = previousLive
     ? `${newColor} (new, ${spec.version}) is still running and was not decommissioned because it may carry traffic; ${previousLive} (old) is still running`
-    : `${newColor} (${spec.version}, first release) is still running and was not decommissioned because the records may still send it all traffic`;
+    : `${newColor} (${spec.version}, first release) is still running and was not decommissioned because the ${target.provider === 'route53' ? 'records' : 'router'} may still send it all traffic`;
   const todo = previousLive
     ? `it sets ${previousLive} to 100% and then decommissions ${newColor}`
-    : `it removes the records and then decommissions ${newColor}`;
+    : `it ${target.provider === 'route53' ? 'removes the records' : `sets ${target.name} back to 0/0`} and then decommissions ${newColor}`;
   return `rollback stopped: ${dns}; ${colors}. Once Route 53 answers again, run \`${repair}\`: ${todo}`;
 }
 

@@ -81,7 +81,8 @@ function closedWords(closedAs: string): string {
  * new color at 100 % the release is finished (the old color is decommissioned); before that it is
  * rolled back (old color to 100 %, new color decommissioned; a first release's records removed).
  */
-export function planRepair(last: LastRelease, observed: Observed): RepairPlan {
+/** `router` names the router in the sentences ("Route 53 has …", "HAProxy has …"). */
+export function planRepair(last: LastRelease, observed: Observed, router = 'Route 53'): RepairPlan {
   const seen = describeWeights(observed);
   const s = last.status;
   const run = `run ${last.runId.slice(0, 8)}`;
@@ -101,23 +102,23 @@ export function planRepair(last: LastRelease, observed: Observed): RepairPlan {
 
   if (!s) {
     const settled = settledColor(observed);
-    const found = `what ${run} knew could not be read; Route 53 has ${seen}`;
-    if (settled !== undefined) return nothing(found, 'nothing to do: Route 53 is in a settled state', settled);
+    const found = `what ${run} knew could not be read; ${router} has ${seen}`;
+    if (settled !== undefined) return nothing(found, `nothing to do: ${router} is in a settled state`, settled);
     return human(
       found,
-      `Route 53 is split (${seen}) and the last release cannot say which color is new: decide which color serves, set its weight to 100 by hand, and decommission the other`,
+      `${router} is split (${seen}) and the last release cannot say which color is new: decide which color serves, set its weight to 100 by hand, and decommission the other`,
     );
   }
 
   const result = s.result;
   if (result && (result.outcome === 'completed' || result.outcome === 'rolled-back')) {
     const expected = result.liveColor ? weightsFor(result.liveColor, 100) : null;
-    const found = `the last release (${s.version}) ended ${result.outcome}, leaving ${describeWeights(expected)}; Route 53 has ${seen}`;
+    const found = `the last release (${s.version}) ended ${result.outcome}, leaving ${describeWeights(expected)}; ${router} has ${seen}`;
     if (sameWeights(observed, expected))
       return nothing(found, 'nothing to do: the record is as the last release left it', result.liveColor);
     return human(
       found,
-      `the weights were changed after the last release ended (Route 53 has ${seen}, it left ${describeWeights(expected)}): set them back by hand, or start a new release (it treats the heavier color as live)`,
+      `the weights were changed after the last release ended (${router} has ${seen}, it left ${describeWeights(expected)}): set them back by hand, or start a new release (it treats the heavier color as live)`,
     );
   }
 
@@ -125,13 +126,13 @@ export function planRepair(last: LastRelease, observed: Observed): RepairPlan {
   const how = result ? `failed (${result.reason})` : closedWords(last.closedAs);
   if (!s.events.some((e) => e.type === 'plan')) {
     // Ended before it chose colors: it provisioned nothing and changed no weights.
-    const found = `${run} was ${how} before it chose colors, so it changed nothing; Route 53 has ${seen}`;
+    const found = `${run} was ${how} before it chose colors, so it changed nothing; ${router} has ${seen}`;
     const settled = settledColor(observed);
     if (settled !== undefined)
       return nothing(found, 'nothing to do: the release never started changing things', settled);
     return human(
       found,
-      `Route 53 is split (${seen}) by something other than the last release: decide which color serves and set the weights by hand`,
+      `${router} is split (${seen}) by something other than the last release: decide which color serves and set the weights by hand`,
     );
   }
 
@@ -139,7 +140,7 @@ export function planRepair(last: LastRelease, observed: Observed): RepairPlan {
   const newColor = s.newColor;
   const phase = workingPhase(s);
   const knew = `${oldColor ? `${oldColor} live, releasing ${s.version} on ${newColor}` : `first release of ${s.version} on ${newColor}`}; it last set ${describeWeights(s.weights)}`;
-  const found = `${run} was ${how} during ${phase} (${knew}); Route 53 now has ${seen}`;
+  const found = `${run} was ${how} during ${phase} (${knew}); ${router} now has ${seen}`;
   const newFull = sameWeights(observed, weightsFor(newColor, 100));
   const knewFull =
     s.weights[newColor] === 100 ||
@@ -168,7 +169,7 @@ export function planRepair(last: LastRelease, observed: Observed): RepairPlan {
   if (phase !== 'rolling-back' && phase !== 'frozen' && knewFull)
     return human(
       found,
-      `the release had moved all traffic to ${newColor}, but Route 53 now has ${seen}: someone changed the weights since. Set ${newColor} to 100 (then \`repair\` finishes the release) or ${oldColor ?? 'the other color'} to 100 (then it rolls back), by hand`,
+      `the release had moved all traffic to ${newColor}, but ${router} now has ${seen}: someone changed the weights since. Set ${newColor} to 100 (then \`repair\` finishes the release) or ${oldColor ?? 'the other color'} to 100 (then it rolls back), by hand`,
     );
 
   // Roll back: the new color never had all the traffic, or the release was already undoing.
@@ -191,7 +192,7 @@ export function planRepair(last: LastRelease, observed: Observed): RepairPlan {
 }
 
 /** For a terminated release's `status`: what `repair` would do, as one phrase. */
-export function previewRepair(last: LastRelease, observed: Observed): string {
-  const plan = planRepair(last, observed);
+export function previewRepair(last: LastRelease, observed: Observed, router = 'Route 53'): string {
+  const plan = planRepair(last, observed, router);
   return plan.needsHuman ? `it would stop and ask a human: ${plan.needsHuman}` : `it would ${plan.summary}`;
 }

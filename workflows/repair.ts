@@ -15,6 +15,7 @@ import { describeError } from './errors';
 import { describeWeights, planRepair, sameWeights, type RepairInput } from './repair-plan';
 import type { Color, ReleaseSpec } from './spec';
 import { ReleaseTracker } from './tracker';
+import { routerOf, routerWords, shiftedWords, stateKeyOf, trafficTarget } from './target';
 import type { ObservedWeights } from '../activities/routers';
 
 export async function repair(input: RepairInput): Promise<ReleaseResult> {
@@ -47,6 +48,8 @@ export async function repair(input: RepairInput): Promise<ReleaseResult> {
   };
 
   const act = activitiesFor(spec);
+  const routing = routerOf(spec);
+  const target = trafficTarget(spec);
   const color = (c: Color): ColorRequest => ({
     environment: spec.environment,
     specDir,
@@ -54,16 +57,17 @@ export async function repair(input: RepairInput): Promise<ReleaseResult> {
     color: c,
     version,
     // The local provider keys its processes by record: the same key the release used.
-    recordName: spec.dns.recordName,
+    recordName: stateKeyOf(spec),
   });
 
   // 1. What the last release knew, and what Route 53 says now.
   tracker.phase(
     'repairing',
-    `repairing ${spec.dns.recordName} after run ${last.runId} ended ${last.closedAs.toLowerCase().replace(/_/g, ' ')}`,
+    `repairing ${target.name} after run ${last.runId} ended ${last.closedAs.toLowerCase().replace(/_/g, ' ')}`,
   );
-  const observed = await act.dns.readTraffic(spec.dns);
-  const plan = planRepair(last, observed);
+  const routerName = routerWords(routing.provider);
+  const observed = await act.dns.readTraffic(routing);
+  const plan = planRepair(last, observed, routerName);
   tracker.colors(plan.target.liveColor, last.status?.newColor ?? 'blue', observed);
   tracker.event('found', plan.found);
   if (plan.needsHuman) return finish(tracker, 'failed', 'the record needs a human', [plan.needsHuman], null);
@@ -99,13 +103,14 @@ export async function repair(input: RepairInput): Promise<ReleaseResult> {
     tracker.next(step.what);
     try {
       if (step.kind === 'shift') {
-        const shifted = await act.undo.shiftTraffic(spec.dns, step.weights);
+        const shifted = await act.undo.shiftTraffic(routing, step.weights);
         tracker.weights(step.weights, tracker.status.step);
-        tracker.event('shifted', `${describeWeights(step.weights)} in sync (${shifted.polls} GetChange poll(s))`);
+        tracker.event('shifted', `${describeWeights(step.weights)} ${shiftedWords(routing.provider, shifted.polls)}`);
         changed++;
       } else if (step.kind === 'remove-records') {
-        const removed = await act.undo.removeTraffic(spec.dns);
-        tracker.event('removed', removed.removed ? 'removed both weighted records' : 'no records were left to remove');
+        const removed = await act.undo.removeTraffic(routing);
+        const what = routing.provider === 'route53' ? 'both weighted records' : 'both weights (back to 0)';
+        tracker.event('removed', removed.removed ? `removed ${what}` : 'no records were left to remove');
         if (removed.removed) changed++;
       } else {
         const done = await (step.undo ? act.undo : act.env).decommissionColor(color(step.color));
@@ -121,15 +126,15 @@ export async function repair(input: RepairInput): Promise<ReleaseResult> {
   }
 
   // 4. Prove it: Route 53 must now hold the target state.
-  tracker.next('verify the weights in Route 53');
-  const after: ObservedWeights = await act.dns.readTraffic(spec.dns);
+  tracker.next(`verify the weights in ${routerName}`);
+  const after: ObservedWeights = await act.dns.readTraffic(routing);
   tracker.colors(plan.target.liveColor, tracker.status.newColor, after);
   if (problems.length === 0 && !sameWeights(after, plan.target.weights))
     problems.push(
-      `Route 53 has ${describeWeights(after)} after the repair, expected ${describeWeights(plan.target.weights)}: something else changed the record; check it by hand`,
+      `${routerName} has ${describeWeights(after)} after the repair, expected ${describeWeights(plan.target.weights)}: something else changed the record; check it by hand`,
     );
-  if (problems.length) return finish(tracker, 'failed', `repair of ${spec.dns.recordName} stopped`, problems, null);
-  tracker.event('verified', `Route 53 has ${describeWeights(after)}`);
+  if (problems.length) return finish(tracker, 'failed', `repair of ${target.name} stopped`, problems, null);
+  tracker.event('verified', `${routerName} has ${describeWeights(after)}`);
   const reason = changed
     ? `repaired: ${plan.summary}`
     : `nothing to do: ${plan.steps.length ? 'every step was already done' : plan.summary.replace(/^nothing to do: /, '')}`;
@@ -141,7 +146,7 @@ export async function repair(input: RepairInput): Promise<ReleaseResult> {
 
 /** Route 53's weights now, read by a worker: `bluegreen status` of a terminated release shows them. */
 export async function observeTraffic(spec: ReleaseSpec): Promise<ObservedWeights> {
-  return activitiesFor(spec).dns.readTraffic(spec.dns);
+  return activitiesFor(spec).dns.readTraffic(routerOf(spec));
 }
 
 /** Records how the repair ended. Like a release's end, a repair that needs a human then fails the

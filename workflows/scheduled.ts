@@ -11,7 +11,7 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { fqdn, releaseIdFor } from './names';
+import { releaseIdOfTarget, trafficTarget } from './target';
 import type { ReleaseInput, ReleaseResult } from './messages';
 import { release } from './release';
 import { phaseKey, recordKey, serviceKey, versionKey } from './search-attributes';
@@ -26,7 +26,8 @@ export interface ScheduledRunResult {
 
 export async function scheduledRelease(input: ReleaseInput): Promise<ScheduledRunResult> {
   const { spec } = input;
-  const releaseId = releaseIdFor(spec.dns.recordName);
+  const target = trafficTarget(spec);
+  const releaseId = releaseIdOfTarget(target);
   const searchable = workflowInfo().typedSearchAttributes.get(serviceKey) !== undefined;
   let child;
   try {
@@ -41,7 +42,7 @@ export async function scheduledRelease(input: ReleaseInput): Promise<ScheduledRu
             typedSearchAttributes: [
               { key: serviceKey, value: spec.service },
               { key: versionKey, value: spec.version ?? 'versionFrom' },
-              { key: recordKey, value: fqdn(spec.dns.recordName) },
+              { key: recordKey, value: target.searchValue },
               { key: phaseKey, value: 'provisioning' },
             ],
           }
@@ -49,7 +50,7 @@ export async function scheduledRelease(input: ReleaseInput): Promise<ScheduledRu
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      const reason = `skipped: a release of ${spec.dns.recordName} is already running (${releaseId})`;
+      const reason = `skipped: a release of ${target.name} is already running (${releaseId})`;
       upsertMemo({ outcome: reason });
       return { outcome: 'skipped', releaseId, reason };
     }

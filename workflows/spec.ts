@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { defaultNotifyEvents, notifyEventTypes, type NotifyEventType } from './notify-events';
 import { dnsNameProblem, isInsideZone } from './names';
-import type { AlbRouterSpec, HaproxyRouterSpec } from './router-spec';
+import { router, type AlbRouterSpec, type HaproxyRouterSpec } from './router-spec';
 import { DURATION_PATTERN, MAX_LONG_DURATION, MAX_STEP_DURATION, parseDuration } from './duration';
 
 /** Every duration has an upper bound (30 days unless said otherwise), stated in its description
@@ -474,12 +474,13 @@ export const releaseSpecSchema = z
       .describe('Version to release; passed to the environment as BLUEGREEN_VERSION. Give this or versionFrom.'),
     versionFrom: versionFrom.optional(),
     environment: z.discriminatedUnion('provider', [localEnvironment, commandEnvironment]),
-    dns,
+    dns: dns.optional(),
+    router: router.optional(),
     verify: z.strictObject({ http: httpCheck.prefault({}) }).prefault({}),
     traffic: z
       .strictObject({
         steps: steps.default([10, 50, 100]),
-        interval: duration('Wait at each step; never shorter than dns.ttl.').default('5m'),
+        interval: duration('Wait at each step; with Route 53, never shorter than dns.ttl.').default('5m'),
         analysis: analysis.prefault({}),
       })
       .prefault({}),
@@ -503,6 +504,16 @@ export const releaseSpecSchema = z
     if ((spec.version === undefined) === (spec.versionFrom === undefined)) {
       ctx.addIssue({ code: 'custom', message: 'give exactly one of version or versionFrom', path: ['version'] });
     }
+    if ((spec.dns === undefined) === (spec.router === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          spec.dns === undefined
+            ? 'give exactly one of dns (Route 53 records) or router (an ALB listener or an HAProxy backend): neither is given'
+            : 'give exactly one of dns (Route 53 records) or router (an ALB listener or an HAProxy backend), not both',
+        path: spec.dns === undefined ? ['dns'] : ['router'],
+      });
+    }
   })
   .describe('A bluegreen release.');
 
@@ -515,7 +526,7 @@ export type ResolvedSpec = ReleaseSpec & { version: string };
 export type EnvironmentSpec = ReleaseSpec['environment'];
 export type LocalEnvironmentSpec = Extract<EnvironmentSpec, { provider: 'local' }>;
 export type CommandEnvironmentSpec = Extract<EnvironmentSpec, { provider: 'command' }>;
-export type DnsSpec = ReleaseSpec['dns'];
+export type DnsSpec = NonNullable<ReleaseSpec['dns']>;
 export type DnsTarget = DnsSpec['targets']['blue'];
 /** Every traffic router's spec; `provider` picks the implementation (activities/routers/index.ts). */
 export type RouterSpec = DnsSpec | AlbRouterSpec | HaproxyRouterSpec;

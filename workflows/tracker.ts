@@ -7,6 +7,7 @@ import { formatMetricValue } from './metrics-format';
 import type { Weights } from './plan';
 import { phaseKey, versionKey } from './search-attributes';
 import type { Color } from './spec';
+import { statusTarget, trafficTarget } from './target';
 
 export const MAX_EVENTS = 200;
 
@@ -22,7 +23,9 @@ export class ReleaseTracker {
       id: info.workflowId,
       service: input.spec.service,
       version: input.spec.version ?? '(read from versionFrom at start)',
-      recordName: input.spec.dns.recordName,
+      // Kept for clients that read it; `target` says what it is for every router.
+      recordName: trafficTarget(input.spec).name,
+      target: statusTarget(input.spec),
       phase: 'provisioning',
       liveColor: null,
       newColor: 'blue',

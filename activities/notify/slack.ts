@@ -31,6 +31,7 @@ export function slackMessage(p: NotificationPayload): SlackMessage {
     `*Weights*\n${weights}`,
     `*Step*\n${p.step.index}/${p.step.total}`,
   ];
+  if (p.target) fields.push(`*Target*\n${p.target.name}`);
   const blocks: object[] = [
     { type: 'header', text: { type: 'plain_text', text: `${p.service} ${p.version}: ${what}`.slice(0, 150) } },
     { type: 'section', text: { type: 'mrkdwn', text: p.message.slice(0, 3000) } },

@@ -1,6 +1,5 @@
 // Picks the traffic router a spec names. The map is keyed by every `provider` the spec allows, so
 // a router without an implementation is a compile error, as for analysis providers.
-import { ApplicationFailure } from '@temporalio/common';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { RouterProvider, RouterSpec } from '../../workflows/spec';
@@ -8,6 +7,7 @@ import type { TrafficRouter } from './router';
 import { Route53Router } from './route53/router';
 import { AlbRouter } from './alb/router';
 import { albRegion, sharedElbv2Client } from './alb/client';
+import { HaproxyRouter } from './haproxy/router';
 
 export type { ObservedWeights, TrafficRouter, WeightChange, Weights } from './router';
 
@@ -24,12 +24,8 @@ type Makers = { [P in RouterProvider]: (spec: RouterOf<P>, clients: RouterClient
 const makers: Makers = {
   route53: (spec, clients) => new Route53Router(spec, clients.route53()),
   alb: (spec, clients) => new AlbRouter(spec, (clients.elbv2 ?? sharedElbv2Client)(albRegion(spec))),
-  haproxy: () => notBuilt('haproxy'),
+  haproxy: (spec) => new HaproxyRouter(spec),
 };
-
-function notBuilt(provider: RouterProvider): never {
-  throw ApplicationFailure.nonRetryable(`the ${provider} router is not available in this worker`, 'InvalidInput');
-}
 
 export function createRouter(spec: RouterSpec, clients: RouterClients): TrafficRouter {
   return (makers[spec.provider] as (s: RouterSpec, c: RouterClients) => TrafficRouter)(spec, clients);

@@ -7,12 +7,14 @@ import { connect, Release } from '../library/client';
 import { formatEvent, renderStatus, unprintedEvents } from '../render';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { versionLabel } from '../../workflows/plan';
+import { trafficTarget } from '../../workflows/target';
 
 export const help = {
   start: `Usage: bluegreen start <spec> [--watch] [--json] [--delay 30m | --at 2026-12-01T02:00:00Z]
 
-Starts a release of the spec's version. One release per DNS record runs at a time: a second
-start for the same record is refused (exit 2) and names the running release. A release that
+Starts a release of the spec's version. One release per traffic target (DNS record, ALB
+listener or rule, HAProxy backend) runs at a time: a second start for the same target is refused
+(exit 2) and names the running release. A release that
 already has its result but is still sending its last notifications or running its afterRelease
 gates is waited for, up to 30 s, before that refusal.
 
@@ -24,8 +26,8 @@ gates is waited for, up to 30 s, before that refusal.
 
 Shows a release: phase, colors, weights, step, what happens next, recent events, and the
 result once it ended. --json prints the same object the workflow's \`status\` query returns.
-A release that was terminated (or timed out) is shown as such, with who ended it, the Route 53
-weights as they are now (read through a worker), and the \`bluegreen repair <record>\` command
+A release that was terminated (or timed out) is shown as such, with who ended it, the router's
+weights as they are now (read through a worker), and the \`bluegreen repair <record or id>\` command
 with what it would do.`,
   watch: `Usage: bluegreen watch <id>
 
@@ -34,7 +36,7 @@ Live view of a release until it ends. Exit 0 completed, 3 rolled back, 4 failed 
 
 Lists releases and repairs, newest first, from Temporal visibility (BlueGreenService /
 BlueGreenPhase search attributes). A release that was terminated or timed out is marked
-TERMINATED / TIMED OUT with the \`bluegreen repair <record>\` command, until a repair completes.`,
+TERMINATED / TIMED OUT with the \`bluegreen repair <record or id>\` command, until a repair completes.`,
 };
 
 export async function startCommand(argv: string[]): Promise<number> {
@@ -50,7 +52,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     else {
       const when = startDelayMs ? `, starts at ${new Date(Date.now() + startDelayMs).toISOString()}` : '';
       console.log(
-        `started ${loaded.spec.service} ${versionLabel(loaded.spec)} on ${loaded.spec.dns.recordName}: ${release.id}${when}`,
+        `started ${loaded.spec.service} ${versionLabel(loaded.spec)} on ${trafficTarget(loaded.spec).name}: ${release.id}${when}`,
       );
     }
     if (!values.watch) return EXIT.completed;

@@ -6,15 +6,16 @@ import { followRelease } from './release';
 
 export const repairHelp = `Usage: bluegreen repair <record or release id> [--json]
 
-Puts a DNS record back into a known state after its last release ended without rolling back:
+Puts a traffic target (DNS record, ALB listener, HAProxy backend) back into a known state
+after its last release ended without rolling back:
 terminated (the Web UI's "Terminate", \`temporal workflow terminate\`), timed out, a worker host
 wiped mid-release, or an undo that gave up. It reads what that release knew (colors, version,
-phase, the weights it set) and the weights in Route 53 now, then, as a durable workflow under
-the record's release id (no release can start meanwhile):
+phase, the weights it set) and the router's weights now (Route 53, the ALB, HAProxy), then, as
+a durable workflow under the target's release id (no release can start meanwhile):
 
   before the new color had 100 %   restores the old color to 100 % and decommissions the new one
   the new color had 100 %          finishes the release: decommissions the old color
-  a first release, unfinished      removes its weighted records and its process
+  a first release, unfinished      removes its weighted records (a router: both weights to 0) and its process
   already consistent               does nothing and says so
 
 Before changing anything it health-checks the color that will serve; if that color is down it
@@ -23,9 +24,11 @@ changes nothing and exits 4. It prints what it found and what it did as events, 
 
   --json   print {"id": ..., "result": ...} when it ends instead of the events
 
-Exit 0 when the record is consistent afterwards (repaired, or nothing to do); 4 when it needs a
+Give a Route 53 record name, or the release id (\`bluegreen-...\`, as \`status\` prints it).
+
+Exit 0 when the target is consistent afterwards (repaired, or nothing to do); 4 when it needs a
 human (what to decide is printed); 2 when refused: a release is running there (stop it with
-\`bluegreen abort <id> --reason ...\`, which rolls back by itself), or the record has no release.`;
+\`bluegreen abort <id> --reason ...\`, which rolls back by itself), or the target has no release.`;
 
 export async function repairCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('repair', argv, { json: { type: 'boolean' } }, ['record']);

@@ -4,6 +4,7 @@ import { CliError, EXIT } from '../errors';
 import { connect } from '../library/client';
 import { checkTiming } from '../schedules';
 import { loadSpecFile } from '../spec-file';
+import { trafficTarget } from '../../workflows/target';
 
 export const scheduleHelp = `Usage: bluegreen schedule <create|list|pause|unpause|trigger|delete> ...
 
@@ -16,14 +17,15 @@ export const scheduleHelp = `Usage: bluegreen schedule <create|list|pause|unpaus
   schedule delete <id>     releases it started keep running
 
 Recurring releases run on Temporal Schedules: nothing polls, and they survive restarts.
-- A firing never starts a release while another release of the same DNS record runs: it is
+- A firing never starts a release while another release of the same target (record, listener, backend) runs: it is
   skipped, and the skipped run's result says so (the schedule's recent actions list it).
 - Missed firings (Temporal or workers down) still run if they are at most 10 minutes late.
 - A release that does not complete (rolled back or failed) pauses the schedule, with a note
   saying why (Temporal does this for regular firings, not for manual triggers).
 - Use versionFrom in the spec so each run reads the version to release; a run whose version is
   already live ends at once as a no-op.
-The default id is bluegreen-schedule-<record name>.`;
+The default id is bluegreen-schedule-<target>: the record name, the ALB resource path, or
+runtimeApi/backend for HAProxy.`;
 
 export async function scheduleCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -63,7 +65,7 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
         console.log(
           values.json
             ? JSON.stringify({ id })
-            : `created schedule ${id} for ${loaded.spec.service} on ${loaded.spec.dns.recordName}`,
+            : `created schedule ${id} for ${loaded.spec.service} on ${trafficTarget(loaded.spec).name}`,
         );
         return EXIT.completed;
       } finally {

@@ -8,6 +8,7 @@ import { effectiveStepWaitMs, planRelease } from '../../workflows/plan';
 import { describeRange } from '../../workflows/metrics';
 import { metricProviderNames, releaseJsonSchema } from '../../workflows/spec';
 import { versionLabel } from '../../workflows/plan';
+import { trafficTarget } from '../../workflows/target';
 import { describeWindow } from '../../workflows/window';
 
 export const validateHelp = `Usage: bluegreen validate <spec>
@@ -33,7 +34,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
   if (values.help) return printHelp(validateHelp);
   const loaded = loadSpecFile(positionals[0]);
   console.log(
-    `${positionals[0]}: valid release spec for ${loaded.spec.service} ${versionLabel(loaded.spec)} on ${loaded.spec.dns.recordName}`,
+    `${positionals[0]}: valid release spec for ${loaded.spec.service} ${versionLabel(loaded.spec)} on ${trafficTarget(loaded.spec).name}`,
   );
   return EXIT.completed;
 }
@@ -49,7 +50,7 @@ export async function planCommand(argv: string[]): Promise<number> {
   }
   const wait = effectiveStepWaitMs(spec);
   console.log(
-    `${spec.service} ${versionLabel(spec)} → ${spec.dns.recordName} (${spec.environment.provider} environment, TTL ${spec.dns.ttl}s)`,
+    `${spec.service} ${versionLabel(spec)} → ${trafficTarget(spec).name} (${spec.environment.provider} environment, ${spec.dns ? `TTL ${spec.dns.ttl}s` : `${spec.router?.provider} router`})`,
   );
   if (spec.window)
     console.log(`  weights change only inside the window ${describeWindow(spec.window)}; outside it the release waits`);

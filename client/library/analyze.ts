@@ -6,6 +6,7 @@ import { prometheusDuration, type Measurement, type TemplateVars } from '../../w
 import { colors, type Color, type ReleaseSpec } from '../../workflows/spec';
 import { resolveSpec, type SpecSource } from './spec';
 import { InvalidArgumentError } from './errors';
+import { trafficTarget } from '../../workflows/target';
 
 export type { Measurement };
 
@@ -37,7 +38,7 @@ export function dryRunVars(spec: ReleaseSpec, color: Color): TemplateVars {
     version: spec.version ?? '',
     color,
     liveColor: '',
-    record: spec.dns.recordName,
+    record: trafficTarget(spec).name,
     step: '1',
     percent: String(spec.traffic.steps[0]),
     every: prometheusDuration(parseDuration(spec.traffic.analysis.every)),

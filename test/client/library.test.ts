@@ -52,7 +52,7 @@ describe('validateSpec and loadSpec', () => {
   it('return the spec with every default filled in', () => {
     const spec = validateSpec(minimal);
     assert.deepEqual(spec.traffic.steps, [10, 50, 100]);
-    assert.equal(spec.dns.ttl, 60);
+    assert.equal(spec.dns?.ttl, 60);
     assert.equal(releaseSpecSchema.safeParse(minimal).success, true, 'the zod schema is exported too');
   });
 

@@ -177,8 +177,9 @@ export class FakeWorld {
   }
 }
 
-export function testSpec(overrides: Partial<ReleaseSpecInput> = {}): ReleaseSpec {
-  return parseSpec({
+/** A Route 53 spec (the one most tests need); routers other than Route 53 build their own. */
+export function testSpec(overrides: Partial<ReleaseSpecInput> = {}): ReleaseSpec & { dns: DnsSpec } {
+  const spec = parseSpec({
     service: 'shop',
     version: '2.0.0',
     environment: { provider: 'local', command: ['node', 'app.js'], ports: { blue: 1, green: 2 } },
@@ -193,4 +194,6 @@ export function testSpec(overrides: Partial<ReleaseSpecInput> = {}): ReleaseSpec
     decommission: { delay: '15m' },
     ...overrides,
   });
+  if (!spec.dns) throw new Error('testSpec() is a Route 53 spec: keep its dns block');
+  return { ...spec, dns: spec.dns };
 }

@@ -67,7 +67,7 @@ export function fleetSpec(i: number, version: string, appEndpoint: string, t: Fl
 export async function seedRecords(stack: Stack, specs: ReleaseSpec[]): Promise<void> {
   const client = stack.moto.client();
   for (const spec of specs) {
-    await new Route53Router({ ...spec.dns, zoneName: undefined, hostedZoneId: stack.zoneId }, client).setWeights({
+    await new Route53Router({ ...spec.dns!, zoneName: undefined, hostedZoneId: stack.zoneId }, client).setWeights({
       blue: 100,
       green: 0,
     });
@@ -79,7 +79,7 @@ export async function startFleet(stack: Stack, specs: ReleaseSpec[]): Promise<Wo
     specs.map((spec) =>
       stack.client.workflow.start('release', {
         taskQueue: stack.env.BLUEGREEN_TASK_QUEUE!,
-        workflowId: releaseIdFor(spec.dns.recordName),
+        workflowId: releaseIdFor(spec.dns!.recordName),
         args: [{ spec, specDir: '/tmp', requestedBy: 'fleet-test' }],
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       }),
@@ -99,8 +99,8 @@ export async function resultOf(handle: WorkflowHandle): Promise<ReleaseResult> {
 
 /** Weights per record as moto has them now, by color. */
 export async function weightsOf(stack: Stack, spec: ReleaseSpec): Promise<{ blue?: number; green?: number }> {
-  const found = await stack.moto.weights(stack.zoneId, spec.dns.recordName);
-  const name = spec.dns.recordName;
+  const found = await stack.moto.weights(stack.zoneId, spec.dns!.recordName);
+  const name = spec.dns!.recordName;
   return { blue: found[`bluegreen-blue-${name}`], green: found[`bluegreen-green-${name}`] };
 }
 

@@ -221,7 +221,61 @@ const files: [string, Buffer, RegExp][] = [
   ['merge key', Buffer.from(`${valid}base: &b { x: 1 }\nother: { <<: *b }\n`), /base: unknown key/],
 ];
 
+/** A spec moving traffic through HAProxy instead of Route 53: the base of the router cases. */
+const haproxySpec = (() => {
+  const { dns: _dns, ...rest } = structuredClone(validSpec);
+  return {
+    ...rest,
+    router: { provider: 'haproxy', runtimeApi: '127.0.0.1:9999', backend: 'shop', servers: { blue: 'b', green: 'g' } },
+  };
+})();
+
+/** Router mutations on haproxySpec: [field under router, value, field the message names]. */
+const routerMutations: [string, unknown, string?][] = [
+  ['provider', 'nginx'],
+  ['runtimeApi', 'localhost'],
+  ['runtimeApi', '127.0.0.1:9999; disable server shop/blue'],
+  ['runtimeApi', 'http://127.0.0.1:9999'],
+  ['runtimeApi', REMOVE],
+  ['backend', 'shop\nshutdown sessions'],
+  ['backend', 'shop;disable'],
+  ['backend', ''],
+  ['backend', 'b'.repeat(65)],
+  ['servers', { blue: 'same', green: 'same' }],
+  ['servers.green', 'green server'],
+  ['servers.green', REMOVE],
+  ['listenerArn', 'arn:aws:elasticloadbalancing:us-east-1:1:listener/app/x/y/z', 'router'],
+];
+
 export function corpus(): CorpusCase[] {
+  const routerCases = routerMutations.map(([field, value, named]): CorpusCase => {
+    const doc = structuredClone(haproxySpec) as Json;
+    let node = doc.router as Json;
+    const keys = field.split('.');
+    for (const key of keys.slice(0, -1)) node = node[key] as Json;
+    const last = keys[keys.length - 1];
+    if (value === REMOVE) delete node[last];
+    else node[last] = value;
+    const shown = value === REMOVE ? 'missing' : JSON.stringify(value)?.slice(0, 40);
+    return {
+      name: `router.${field} = ${shown}`,
+      content: Buffer.from(YAML.stringify(doc, { lineWidth: 0 })),
+      expect: new RegExp(`^  ${escapePath(named ?? `router.${field}`)}[.:[]`, 'm'),
+    };
+  });
+  const bothRouters = { ...structuredClone(validSpec), router: haproxySpec.router };
+  routerCases.push(
+    {
+      name: 'dns and router both given',
+      content: Buffer.from(YAML.stringify(bothRouters, { lineWidth: 0 })),
+      expect: /^ {2}router: give exactly one of dns .* or router .*not both/m,
+    },
+    {
+      name: 'neither dns nor router',
+      content: Buffer.from(YAML.stringify({ ...haproxySpec, router: undefined }, { lineWidth: 0 })),
+      expect: /^ {2}dns: give exactly one of dns .* or router .*neither is given/m,
+    },
+  );
   const cases: CorpusCase[] = mutations.map(([field, value, named]) => {
     const doc = withValue(field, value);
     if (field === 'version' && value === REMOVE) delete doc.versionFrom;
@@ -232,6 +286,7 @@ export function corpus(): CorpusCase[] {
       expect: new RegExp(`^  ${escapePath(named ?? field)}[.:[]`, 'm'),
     };
   });
+  cases.push(...routerCases);
   for (const [name, content, expect] of files) cases.push({ name, content, expect });
   return cases;
 }

@@ -34,8 +34,8 @@ describe('release spec', () => {
     const spec = parseSpec(minimal);
     assert.deepEqual(spec.traffic.steps, [10, 50, 100]);
     assert.equal(spec.traffic.interval, '5m');
-    assert.equal(spec.dns.ttl, 60);
-    assert.equal(spec.dns.recordType, 'CNAME');
+    assert.equal(spec.dns?.ttl, 60);
+    assert.equal(spec.dns?.recordType, 'CNAME');
     assert.equal(spec.verify.http.path, '/healthz');
     assert.equal(spec.verify.http.attempts, 30);
     assert.equal(spec.traffic.analysis.maxErrorRate, 0.01);
@@ -90,7 +90,7 @@ describe('release spec', () => {
         targets: { blue: { dnsName: 'b.elb', hostedZoneId: 'Z2' }, green: { dnsName: 'g.elb', hostedZoneId: 'Z2' } },
       },
     });
-    assert.equal(alias.dns.recordType, 'A');
+    assert.equal(alias.dns?.recordType, 'A');
   });
 
   it('steps must end at 100 and rise strictly', () => {
@@ -137,6 +137,7 @@ describe('release spec', () => {
         'hooks',
         'notify',
         'onFailure',
+        'router',
         'service',
         'traffic',
         'verify',
@@ -158,5 +159,53 @@ describe('durations', () => {
     assert.equal(parseDuration('24h'), 86_400_000);
     assert.throws(() => parseDuration('5'), /with a unit/);
     assert.equal(formatDuration(3_723_000), '1h 2m');
+  });
+});
+
+describe('router: what moves the traffic', () => {
+  const { dns: _dns, ...noDns } = minimal;
+  const haproxy = {
+    provider: 'haproxy',
+    runtimeApi: '127.0.0.1:9999',
+    backend: 'shop',
+    servers: { blue: 'b', green: 'g' },
+  };
+  const listener =
+    'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2';
+  const tg = (c: string) =>
+    `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-${c}/73e2d6bc24d8a067`;
+  const alb = { provider: 'alb', listenerArn: listener, targetGroups: { blue: tg('blue'), green: tg('green') } };
+
+  it('takes an HAProxy backend or an ALB listener instead of dns', () => {
+    assert.deepEqual(problems({ ...noDns, router: haproxy }), []);
+    assert.deepEqual(problems({ ...noDns, router: alb }), []);
+    assert.equal(parseSpec({ ...noDns, router: haproxy }).router?.provider, 'haproxy');
+  });
+
+  it('needs exactly one of dns and router, and names both', () => {
+    assert.match(
+      problems({ ...minimal, router: haproxy }).join(),
+      /router: give exactly one of dns .* or router .*not both/,
+    );
+    assert.match(problems(noDns).join(), /dns: give exactly one of dns .* or router .*neither is given/);
+  });
+
+  it('names the field of a malformed router', () => {
+    const bad = (router: object) => problems({ ...noDns, router }).join('\n');
+    assert.match(bad({ ...haproxy, runtimeApi: 'localhost' }), /router.runtimeApi: host:port .* or unix:/);
+    assert.match(
+      bad({ ...haproxy, servers: { blue: 'x', green: 'x' } }),
+      /router.servers: blue and green need different servers/,
+    );
+    assert.match(bad({ ...haproxy, backend: 'shop; disable server' }), /router.backend: an HAProxy name/);
+    assert.match(
+      bad({ ...alb, listenerArn: 'arn:aws:ec2:us-east-1:1:instance/i-1' }),
+      /router.listenerArn: not an ALB listener ARN/,
+    );
+    assert.match(
+      bad({ ...alb, targetGroups: { blue: 'shop-blue', green: tg('green') } }),
+      /router.targetGroups.blue: not a target group ARN/,
+    );
+    assert.match(bad({ ...haproxy, provider: 'nginx' }), /router.provider/);
   });
 });
