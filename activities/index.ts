@@ -123,6 +123,14 @@ function asFailure(err: unknown): unknown {
   return err;
 }
 
+/** One analysis round whose verdicts the worker's /metrics counts: every activity that judges a
+ * round goes through here, so the documented counter sees the rounds releases really run. */
+async function countedRound(req: AnalysisRequest, signal?: AbortSignal): Promise<Measurement[]> {
+  const measurements = await analyzeRound(req, signal);
+  for (const m of measurements) countVerdict(m.name, m.verdict);
+  return measurements;
+}
+
 export function createActivities(deps: ActivityDeps) {
   let route53: Route53Client | undefined = deps.route53;
   const poll = deps.syncPollMs ?? { initial: 500, max: 10_000 };
@@ -231,9 +239,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** One round of every metric in traffic.analysis, judged; see activities/analysis/. */
     async analyzeRound(req: AnalysisRequest): Promise<Measurement[]> {
-      const measurements = await keepAlive(keepAliveMs, () => analyzeRound(req, cancellationSignal()));
-      for (const m of measurements) countVerdict(m.name, m.verdict);
-      return measurements;
+      return keepAlive(keepAliveMs, () => countedRound(req, cancellationSignal()));
     },
 
     /** One notification to one sink; failures are retried by the workflow's policy, then become an event. */
@@ -250,7 +256,8 @@ export function createActivities(deps: ActivityDeps) {
     async watchAnalysis(req: WatchRequest): Promise<WatchReport> {
       return keepAlive(keepAliveMs, (progress) =>
         watchAnalysis(req, {
-          round: analyzeRound,
+          // No cancellation signal: a hold that ends mid-round lets the round finish (watch.ts).
+          round: (round) => countedRound(round),
           sleep: (ms) => (ms > 0 ? Context.current().sleep(ms) : Promise.resolve()),
           heartbeat: progress,
           cancelled,
