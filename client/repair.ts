@@ -25,6 +25,9 @@ import { CliError, EXIT } from './errors';
 
 type Description = Awaited<ReturnType<WorkflowHandle['describe']>>;
 
+/** The queue this connection's workers poll: the library's `taskQueue`, else BLUEGREEN_TASK_QUEUE. */
+const queueOf = (t: Temporal): string => t.taskQueue ?? taskQueue();
+
 /** `repair` accepts a record name or a release id (`bluegreen-<record>`). */
 export function releaseIdOf(target: string): string {
   return target.startsWith('bluegreen-') ? target.toLowerCase() : releaseIdFor(target);
@@ -89,7 +92,7 @@ export async function startRepair(t: Temporal, target: string, requestedBy: stri
   await ensureSearchAttributes(t.connection, t.namespace);
   try {
     const handle = await t.client.workflow.start<typeof repair>('repair', {
-      taskQueue: t.taskQueue ?? taskQueue(),
+      taskQueue: queueOf(t),
       workflowId: id,
       args: [repairInput],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
@@ -132,7 +135,7 @@ async function closedStatus(t: Temporal, id: string, runId: string): Promise<Rel
     const message = (err as Error).message ?? String(err);
     if (/deadline|timed? ?out/i.test(message))
       throw new CliError(
-        `no worker answered the status query of ${id} within 10s (task queue ${taskQueue()}): start one with \`bluegreen worker\`; repair runs on it too.`,
+        `no worker answered the status query of ${id} within 10s (task queue ${queueOf(t)}): start one with \`bluegreen worker\`; repair runs on it too.`,
         EXIT.other,
       );
     return undefined;
@@ -172,7 +175,7 @@ export async function readTrafficNow(
   const id = `${releaseIdFor(spec.dns.recordName)}-route53-${Date.now().toString(36)}`;
   try {
     const handle = await t.client.workflow.start<typeof observeTraffic>('observeTraffic', {
-      taskQueue: taskQueue(),
+      taskQueue: queueOf(t),
       workflowId: id,
       args: [spec],
       workflowExecutionTimeout: '2m',
@@ -183,7 +186,7 @@ export async function readTrafficNow(
   } catch (err) {
     return {
       at: new Date().toISOString(),
-      error: `could not read Route 53 through a worker (task queue ${taskQueue()}): ${(err as Error).message.split('\n')[0]}`,
+      error: `could not read Route 53 through a worker (task queue ${queueOf(t)}): ${(err as Error).message.split('\n')[0]}`,
     };
   }
 }

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createActivities } from '../../activities';
+import { connect } from '../../client';
 import { LocalProvider } from '../../activities/environments/local';
 import type { ReleaseStatus } from '../../workflows/messages';
 import type { NotificationPayload } from '../../workflows/notifications';
@@ -319,5 +320,55 @@ describe('repair on real servers', () => {
     assert.match(r.stdout, /undo the first release/);
     assert.deepEqual(await running('fresh', ports), { blue: undefined, green: undefined });
     assert.deepEqual(await weights('fresh.example.com'), {});
+  });
+
+  it("a custom task queue (the library's taskQueue): status of a terminated release reads Route 53 through it", async () => {
+    // Only a worker on the custom queue runs: whatever goes to the default queue is never answered.
+    // A record of its own: colors of shop.example.com are pinned to the default queue's hosts.
+    const queue = 'bluegreen-custom';
+    await stack.stopWorker();
+    const worker = await stack.spawnWorker({ BLUEGREEN_TASK_QUEUE: queue });
+    const client = await connect({ address: stack.temporal.address, namespace: 'default', taskQueue: queue });
+    const record = 'queued.example.com';
+    const ports = { blue: await freePort(), green: await freePort() };
+    const base = (await stack.appSpec('1.0.0')) as { environment: object; dns: object };
+    const spec = (v: string, traffic: object) =>
+      stack.writeSpec(`queued-${v}.yaml`, {
+        ...base,
+        service: 'queued',
+        version: v,
+        environment: { ...base.environment, ports },
+        dns: {
+          ...base.dns,
+          recordName: record,
+          targets: { blue: 'b.queued.example.com', green: 'g.queued.example.com' },
+        },
+        traffic,
+      });
+    try {
+      const first = await client.start(spec('1.0.0', { steps: [100], interval: '1s' }));
+      assert.equal((await first.result()).outcome, 'completed');
+      await client.start(spec('2.0.0', { steps: [10, 100], interval: '1h' }));
+      await waitFor(
+        'the first step in Route 53',
+        async () => (((await weights(record)).green ?? 0) > 0 ? true : undefined),
+        60_000,
+      );
+      await terminate('bluegreen-queued.example.com');
+
+      const s = await client.getHandle('bluegreen-queued.example.com').status();
+      assert.equal(s.ended?.how, 'terminated');
+      assert.deepEqual(s.route53Now?.weights, { blue: 90, green: 10 }, s.route53Now?.error);
+      assert.match(s.result?.needsHuman?.[0] ?? '', /it would roll back/);
+
+      const repair = await client.repair(record);
+      assert.equal((await repair.release.result()).outcome, 'completed');
+      assert.deepEqual(await weights(record), { blue: 100, green: 0 });
+      assert.deepEqual(await running('queued', ports), { blue: '1.0.0', green: undefined });
+    } finally {
+      await client.close();
+      await worker.stop();
+      await stack.startWorker();
+    }
   });
 });
