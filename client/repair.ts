@@ -21,7 +21,7 @@ import type { Weights } from '../workflows/plan';
 import type { ReleaseSpec } from '../workflows/spec';
 import { phaseKey, recordKey, serviceKey, versionKey } from '../workflows/search-attributes';
 import { ensureSearchAttributes, taskQueue, type Temporal } from './connect';
-import { CliError, EXIT } from './errors';
+import { ActionRefusedError, BlueGreenError, ConnectionError, NotFoundError } from './library/errors';
 
 type Description = Awaited<ReturnType<WorkflowHandle['describe']>>;
 
@@ -55,31 +55,33 @@ export async function startRepair(t: Temporal, target: string, requestedBy: stri
     latest = await t.client.workflow.getHandle(id).describe();
   } catch (err) {
     if ((err as Error).name === 'WorkflowNotFoundError')
-      throw new CliError(
+      throw new NotFoundError(
+        'release',
+        id,
         `no release of ${target} found (workflow id ${id}, namespace ${t.namespace}); see \`bluegreen list\``,
-        EXIT.invalid,
       );
     throw err;
   }
   if (latest.status.name === 'RUNNING') {
     if (latest.type === 'repair')
-      throw new CliError(
+      throw new ActionRefusedError(
+        'repair',
+        id,
         `refused: a repair of ${id} is already running; follow it with \`bluegreen watch ${id}\``,
-        EXIT.invalid,
       );
     const phase = latest.typedSearchAttributes.get(phaseKey) ?? 'running';
-    throw new CliError(
+    throw new ActionRefusedError(
+      'repair',
+      id,
       `refused: release ${id} is running (${phase}); repair is for releases that ended without rolling back.\n` +
         `Stop it with \`bluegreen abort ${id} --reason "..."\`: abort rolls back cleanly (old color to 100 %, new color torn down).`,
-      EXIT.invalid,
     );
   }
   const run = latest.type === 'release' ? latest : await newestReleaseRun(t, id);
-  if (!run) throw new CliError(`no release run of ${id} found to repair; see \`bluegreen list\``, EXIT.invalid);
+  if (!run) throw new NotFoundError('release', id, `no release run of ${id} found to repair; see \`bluegreen list\``);
 
   const input = await startInput<ReleaseInput>(t, id, run.runId);
-  if (!input?.spec)
-    throw new CliError(`cannot read the spec release ${id} (run ${run.runId}) started with`, EXIT.other);
+  if (!input?.spec) throw new BlueGreenError(`cannot read the spec release ${id} (run ${run.runId}) started with`);
   const status = await closedStatus(t, id, run.runId);
   const last: LastRelease = {
     runId: run.runId,
@@ -109,9 +111,10 @@ export async function startRepair(t: Temporal, target: string, requestedBy: stri
     return { id, handle, last, recordName: spec.dns.recordName };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError)
-      throw new CliError(
+      throw new ActionRefusedError(
+        'repair',
+        id,
         `refused: a release or repair of ${id} started meanwhile; see \`bluegreen status ${id}\``,
-        EXIT.invalid,
       );
     throw err;
   }
@@ -134,9 +137,9 @@ async function closedStatus(t: Temporal, id: string, runId: string): Promise<Rel
   } catch (err) {
     const message = (err as Error).message ?? String(err);
     if (/deadline|timed? ?out/i.test(message))
-      throw new CliError(
+      throw new ConnectionError(
         `no worker answered the status query of ${id} within 10s (task queue ${queueOf(t)}): start one with \`bluegreen worker\`; repair runs on it too.`,
-        EXIT.other,
+        'worker',
       );
     return undefined;
   }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createActivities } from '../../activities';
-import { connect } from '../../client';
+import { ActionRefusedError, connect, NotFoundError } from '../../client';
 import { LocalProvider } from '../../activities/environments/local';
 import type { ReleaseStatus } from '../../workflows/messages';
 import type { NotificationPayload } from '../../workflows/notifications';
@@ -170,6 +170,27 @@ describe('repair on real servers', () => {
       refused.stderr,
       /refused: release bluegreen-shop\.example\.com is running \(shifting\).*\n.*bluegreen abort/,
     );
+    // The library throws its documented, exported error types for the same refusals.
+    const client = await connect({ address: stack.temporal.address, namespace: 'default' });
+    try {
+      await assert.rejects(client.repair(RECORD), (err: Error) => {
+        assert.ok(err instanceof ActionRefusedError, `${err.name}: ${err.message}`);
+        assert.equal(err.action, 'repair');
+        assert.equal(err.releaseId, ID);
+        assert.equal(err.exitCode, 2);
+        return true;
+      });
+      await assert.rejects(client.repair('nothing.example.com'), (err: Error) => {
+        assert.ok(err instanceof NotFoundError, `${err.name}: ${err.message}`);
+        assert.equal(err.kind, 'release');
+        assert.equal(err.id, 'bluegreen-nothing.example.com');
+        assert.match(err.message, /no release of nothing\.example\.com found/);
+        assert.equal(err.exitCode, 2);
+        return true;
+      });
+    } finally {
+      await client.close();
+    }
     assert.equal((await stack.cli('abort', ID, '--reason', 'test cleanup')).code, 0);
     assert.equal((await stack.cli('watch', ID)).code, 3);
     assert.equal((await weights())[live], 100);
