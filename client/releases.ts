@@ -30,7 +30,14 @@ import type { Temporal } from './library/temporal';
 import type { LoadedSpec } from './spec-file';
 
 import { CliError, EXIT } from './errors';
-import { ConnectionError, NotFoundError, ReleaseAlreadyRunningError, type RunningRelease } from './library/errors';
+import {
+  BlueGreenError,
+  ConnectionError,
+  NotFoundError,
+  ReleaseAlreadyRunningError,
+  type RunningRelease,
+} from './library/errors';
+import { queryTimedOut, replayHint, rootMessage } from './transient';
 
 export { CliError, EXIT };
 
@@ -193,10 +200,14 @@ export async function readStatus(t: Temporal, id: string, runId?: string): Promi
       const result = await endedResult(handle).catch(() => undefined);
       return statusFromDescription(id, description, result);
     }
-    throw new ConnectionError(
-      `release ${id} is running but no worker answered its status query within 5s (task queue ${t.taskQueue ?? taskQueue()}): start one with \`bluegreen worker\`.\n(${(err as Error).message})`,
-      'worker',
-    );
+    if (queryTimedOut(err))
+      throw new ConnectionError(
+        `release ${id} is running but no worker answered its status query within 5s (task queue ${t.taskQueue ?? taskQueue()}): start one with \`bluegreen worker\`.\n(${(err as Error).message})`,
+        'worker',
+      );
+    // A worker answered, with an error: asking again gets the same one.
+    const why = rootMessage(err);
+    throw new BlueGreenError(`release ${id} is running but its status query failed: ${why}${replayHint(why)}`);
   }
 }
 

@@ -22,6 +22,7 @@ import type { ReleaseSpec } from '../workflows/spec';
 import { phaseKey, recordKey, serviceKey, versionKey } from '../workflows/search-attributes';
 import { ensureSearchAttributes, taskQueue, type Temporal } from './connect';
 import { ActionRefusedError, BlueGreenError, ConnectionError, NotFoundError } from './library/errors';
+import { queryTimedOut, replayHint, rootMessage } from './transient';
 
 type Description = Awaited<ReturnType<WorkflowHandle['describe']>>;
 
@@ -129,20 +130,40 @@ async function newestReleaseRun(t: Temporal, id: string): Promise<Description | 
   return newest ? t.client.workflow.getHandle(id, newest.runId).describe() : undefined;
 }
 
-/** What a closed run knew, from its status query (a worker replays it). Undefined when it never ran. */
+/**
+ * What a closed run knew, from its status query (a worker replays it). Undefined only when the
+ * run never ran its code. A query that fails otherwise is thrown: planned from Route 53 alone,
+ * a repair could find the weights settled and leave the run's provisioned color running.
+ */
 async function closedStatus(t: Temporal, id: string, runId: string): Promise<ReleaseStatus | undefined> {
   const handle = t.client.workflow.getHandle(id, runId);
   try {
     return await t.connection.withDeadline(Date.now() + 10_000, () => handle.query(statusQuery));
   } catch (err) {
-    const message = (err as Error).message ?? String(err);
-    if (/deadline|timed? ?out/i.test(message))
+    if (queryTimedOut(err))
       throw new ConnectionError(
         `no worker answered the status query of ${id} within 10s (task queue ${queueOf(t)}): start one with \`bluegreen worker\`; repair runs on it too.`,
         'worker',
       );
-    return undefined;
+    if (!(await ranItsCode(t, id, runId))) return undefined;
+    const why = rootMessage(err);
+    throw new BlueGreenError(
+      `cannot read what run ${runId} of ${id} knew: its status query failed: ${why}${replayHint(why)}\n` +
+        'repair decides from what the run knew; it does not guess from Route 53 alone.',
+    );
   }
+}
+
+/** Whether a run completed a workflow task, i.e. its code ran (a run terminated before that
+ * changed nothing). The first task completes within the first few events. */
+async function ranItsCode(t: Temporal, id: string, runId: string): Promise<boolean> {
+  const page = await t.connection.workflowService.getWorkflowExecutionHistory({
+    namespace: t.namespace,
+    execution: { workflowId: id, runId },
+    maximumPageSize: 10,
+  });
+  const completed = temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED;
+  return (page.history?.events ?? []).some((e) => e.eventType === completed);
 }
 
 /** The first argument a run was started with, from its first history event. */

@@ -9,6 +9,7 @@ import { ActionRefusedError, connect, NotFoundError } from '../../client';
 import { LocalProvider } from '../../activities/environments/local';
 import type { ReleaseStatus } from '../../workflows/messages';
 import type { NotificationPayload } from '../../workflows/notifications';
+import { startIncompatibleWorker } from '../support/incompatible/worker';
 import { freePort, waitFor } from '../support/processes';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { recordHistory, startStack, type Stack } from '../support/stack';
@@ -341,6 +342,73 @@ describe('repair on real servers', () => {
     assert.match(r.stdout, /undo the first release/);
     assert.deepEqual(await running('fresh', ports), { blue: undefined, green: undefined });
     assert.deepEqual(await weights('fresh.example.com'), {});
+  });
+
+  it('watch() surfaces an error that is not a timeout instead of retrying it forever', async () => {
+    // A namespace that does not exist answers the same on every read: nothing to wait for.
+    const client = await connect({ address: stack.temporal.address, namespace: 'no-such-namespace' });
+    try {
+      const retried: string[] = [];
+      let giveUp = false;
+      const timer = setTimeout(() => (giveUp = true), 6000);
+      const onRetry = (err: Error) => {
+        retried.push(err.message.split('\n')[0]);
+        if (giveUp) throw new Error('still retrying');
+      };
+      const outcome = await (async () => {
+        for await (const seen of client.getHandle(ID).watch({ intervalMs: 200, onRetry })) void seen;
+      })().then(
+        () => undefined,
+        (err: Error) => err,
+      );
+      clearTimeout(timer);
+      assert.ok(outcome, 'watch() ended without an error');
+      assert.notEqual(outcome.message, 'still retrying', `watch() retried for 6 s: ${retried.join(' | ')}`);
+      assert.match(outcome.message, /no-such-namespace/);
+      assert.deepEqual(retried, []);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('repair() surfaces a status query that fails on the worker (nondeterminism) instead of planning without it', async () => {
+    const {
+      live,
+      next,
+      version: v,
+    } = await startRelease({ approval: { beforeTraffic: true } }, (s) => s.phase === 'awaiting-approval');
+    assert.equal((await running())[next], v, 'the new color is provisioned, no traffic yet');
+    await stack.stopWorker();
+    // Queries go to the stopped worker's sticky queue until Temporal drops it (as it does for a
+    // worker that is gone); drop it now, so the next worker on the queue answers them.
+    await stack.client.workflowService.resetStickyTaskQueue({
+      namespace: 'default',
+      execution: { workflowId: ID },
+    });
+    await terminate();
+    const taskQueue = stack.env.BLUEGREEN_TASK_QUEUE!;
+    const incompatible = await startIncompatibleWorker(stack.temporal.address, taskQueue);
+    const client = await connect({ address: stack.temporal.address, namespace: 'default', taskQueue });
+    try {
+      // Route 53 is settled (the live color at 100 %): planned without what the run knew, the
+      // repair would be "nothing to do" and leave the provisioned color running.
+      await assert.rejects(client.repair(RECORD), (err: Error) => {
+        assert.match(err.message, /cannot read what run [\w-]+ of bluegreen-shop\.example\.com knew/);
+        assert.match(err.message, /nondetermin/i);
+        return true;
+      });
+      assert.equal((await stack.client.workflow.getHandle(ID).describe()).type, 'release', 'no repair started');
+    } finally {
+      await client.close();
+      await incompatible.stop();
+      await stack.startWorker();
+    }
+    // With workflow code that replays the run, repair reads what it knew and rolls it back.
+    const r = await stack.cli('repair', RECORD);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /roll back/);
+    assert.equal((await running())[next], undefined, 'the provisioned color is gone');
+    assert.deepEqual(await weights(), { [live]: 100, [next]: 0 });
   });
 
   it("a custom task queue (the library's taskQueue): status of a terminated release reads Route 53 through it", async () => {
