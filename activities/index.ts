@@ -274,7 +274,7 @@ export function createActivities(deps: ActivityDeps) {
       const here = deps.hostQueue ?? null;
       if (!deps.temporal) return { owners: {}, here };
       // By record, not workflow id: scheduled releases of the record run under their schedule's ids.
-      const query = `WorkflowType = "release" AND ${recordKey.name} = "${fqdn(recordName)}" AND ExecutionStatus != "Running"`;
+      const query = `WorkflowType = "release" AND ${recordKey.name} = ${visibilityString(fqdn(recordName))} AND ExecutionStatus != "Running"`;
       let newest: { closed: number; owners: ColorHosts['owners'] } | null = null;
       let seen = 0;
       for await (const w of deps.temporal.workflow.list({ query, pageSize: 20 })) {
@@ -302,18 +302,26 @@ export function createActivities(deps: ActivityDeps) {
         `(WorkflowType = "release" OR WorkflowType = "repair") AND ${recordKey.name} = ` +
         `${visibilityString(fqdn(recordName))} AND ExecutionStatus = "Completed"`;
       let newest: { closed: number; version: string } | null = null;
-      for await (const w of deps.temporal.workflow.list({ query, pageSize: 50 })) {
+      let seen = 0;
+      for await (const w of deps.temporal.workflow.list({ query, pageSize: NEWEST_PAGE })) {
         const version =
           w.type === 'repair'
             ? (w.memo?.[SERVES_VERSION_MEMO] as string | undefined)
             : w.typedSearchAttributes.get(versionKey);
         const closed = w.closeTime?.getTime() ?? 0;
         if (version && (!newest || closed > newest.closed)) newest = { closed, version };
+        // Closed runs come newest first: once a page holds an answer, older pages cannot beat
+        // it. Only a page of repairs that served no version reads on.
+        if (++seen % NEWEST_PAGE === 0 && newest) break;
       }
       return newest?.version ?? null;
     },
   };
 }
+
+/** How many closed runs of a record a lookup of its newest reads at a time: visibility lists
+ * closed runs newest first, so the answer is on the first page. */
+const NEWEST_PAGE = 10;
 
 /** A string literal for a visibility query. Record names are validated, but this activity may
  * get older input: a quote or backslash must never let a value rewrite the query. */
