@@ -125,6 +125,14 @@ function asFailure(err: unknown): unknown {
   return err;
 }
 
+/** One analysis round whose verdicts the worker's /metrics counts: every activity that judges a
+ * round goes through here, so the documented counter sees the rounds releases really run. */
+async function countedRound(req: AnalysisRequest, signal?: AbortSignal): Promise<Measurement[]> {
+  const measurements = await analyzeRound(req, signal);
+  for (const m of measurements) countVerdict(m.name, m.verdict);
+  return measurements;
+}
+
 export function createActivities(deps: ActivityDeps) {
   let route53: Route53Client | undefined = deps.route53;
   const poll = deps.syncPollMs ?? { initial: 500, max: 10_000 };
@@ -238,9 +246,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** One round of every metric in traffic.analysis, judged; see activities/analysis/. */
     async analyzeRound(req: AnalysisRequest): Promise<Measurement[]> {
-      const measurements = await keepAlive(keepAliveMs, () => analyzeRound(req, cancellationSignal()));
-      for (const m of measurements) countVerdict(m.name, m.verdict);
-      return measurements;
+      return keepAlive(keepAliveMs, () => countedRound(req, cancellationSignal()));
     },
 
     /** One notification to one sink; failures are retried by the workflow's policy, then become an event. */
@@ -257,7 +263,8 @@ export function createActivities(deps: ActivityDeps) {
     async watchAnalysis(req: WatchRequest): Promise<WatchReport> {
       return keepAlive(keepAliveMs, (progress) =>
         watchAnalysis(req, {
-          round: analyzeRound,
+          // No cancellation signal: a hold that ends mid-round lets the round finish (watch.ts).
+          round: (round) => countedRound(round),
           sleep: (ms) => (ms > 0 ? Context.current().sleep(ms) : Promise.resolve()),
           heartbeat: progress,
           cancelled,
@@ -303,18 +310,26 @@ export function createActivities(deps: ActivityDeps) {
         `(WorkflowType = "release" OR WorkflowType = "repair") AND ${recordKey.name} = ` +
         `${visibilityString(searchValueOfRef(target))} AND ExecutionStatus = "Completed"`;
       let newest: { closed: number; version: string } | null = null;
-      for await (const w of deps.temporal.workflow.list({ query, pageSize: 50 })) {
+      let seen = 0;
+      for await (const w of deps.temporal.workflow.list({ query, pageSize: NEWEST_PAGE })) {
         const version =
           w.type === 'repair'
             ? (w.memo?.[SERVES_VERSION_MEMO] as string | undefined)
             : w.typedSearchAttributes.get(versionKey);
         const closed = w.closeTime?.getTime() ?? 0;
         if (version && (!newest || closed > newest.closed)) newest = { closed, version };
+        // Closed runs come newest first: once a page holds an answer, older pages cannot beat
+        // it. Only a page of repairs that served no version reads on.
+        if (++seen % NEWEST_PAGE === 0 && newest) break;
       }
       return newest?.version ?? null;
     },
   };
 }
+
+/** How many closed runs of a record a lookup of its newest reads at a time: visibility lists
+ * closed runs newest first, so the answer is on the first page. */
+const NEWEST_PAGE = 10;
 
 /** A string literal for a visibility query. Record names are validated, but this activity may
  * get older input: a quote or backslash must never let a value rewrite the query. */

@@ -31,7 +31,14 @@ import type { Temporal } from './library/temporal';
 import type { LoadedSpec } from './spec-file';
 
 import { CliError, EXIT } from './errors';
-import { ConnectionError, NotFoundError, ReleaseAlreadyRunningError, type RunningRelease } from './library/errors';
+import {
+  BlueGreenError,
+  ConnectionError,
+  NotFoundError,
+  ReleaseAlreadyRunningError,
+  type RunningRelease,
+} from './library/errors';
+import { queryTimedOut, replayHint, rootMessage } from './transient';
 
 export { CliError, EXIT };
 
@@ -211,10 +218,14 @@ export async function readStatus(
       const result = await endedResult(handle).catch(() => undefined);
       return statusFromDescription(id, description, result);
     }
-    throw new ConnectionError(
-      `release ${id} is running but no worker answered its status query within 5s (task queue ${description.taskQueue}): start one with \`bluegreen worker\` on that queue (BLUEGREEN_TASK_QUEUE=${description.taskQueue}).\n(${(err as Error).message})`,
-      'worker',
-    );
+    if (queryTimedOut(err))
+      throw new ConnectionError(
+        `release ${id} is running but no worker answered its status query within 5s (task queue ${description.taskQueue}): start one with \`bluegreen worker\` on that queue (BLUEGREEN_TASK_QUEUE=${description.taskQueue}).\n(${(err as Error).message})`,
+        'worker',
+      );
+    // A worker answered, with an error: asking again gets the same one.
+    const why = rootMessage(err);
+    throw new BlueGreenError(`release ${id} is running but its status query failed: ${why}${replayHint(why)}`);
   }
 }
 

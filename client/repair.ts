@@ -22,9 +22,13 @@ import type { Weights } from '../workflows/plan';
 import type { ReleaseSpec } from '../workflows/spec';
 import { phaseKey, recordKey, serviceKey, versionKey } from '../workflows/search-attributes';
 import { ensureSearchAttributes, taskQueue, type Temporal } from './connect';
-import { CliError, EXIT } from './errors';
+import { ActionRefusedError, BlueGreenError, ConnectionError, NotFoundError } from './library/errors';
+import { queryTimedOut, replayHint, rootMessage } from './transient';
 
 type Description = Awaited<ReturnType<WorkflowHandle['describe']>>;
+
+/** The queue this connection's workers poll: the library's `taskQueue`, else BLUEGREEN_TASK_QUEUE. */
+const queueOf = (t: Temporal): string => t.taskQueue ?? taskQueue();
 
 /** `repair` accepts a record name or a release id (`bluegreen-<record>`). */
 export function releaseIdOf(target: string): string {
@@ -62,31 +66,33 @@ export async function startRepair(t: Temporal, target: string, requestedBy: stri
     latest = await t.client.workflow.getHandle(id).describe();
   } catch (err) {
     if ((err as Error).name === 'WorkflowNotFoundError')
-      throw new CliError(
+      throw new NotFoundError(
+        'release',
+        id,
         `no release of ${target} found (workflow id ${id}, namespace ${t.namespace}); see \`bluegreen list\``,
-        EXIT.invalid,
       );
     throw err;
   }
   if (latest.status.name === 'RUNNING') {
     if (latest.type === 'repair')
-      throw new CliError(
+      throw new ActionRefusedError(
+        'repair',
+        id,
         `refused: a repair of ${id} is already running; follow it with \`bluegreen watch ${id}\``,
-        EXIT.invalid,
       );
     const phase = latest.typedSearchAttributes.get(phaseKey) ?? 'running';
-    throw new CliError(
+    throw new ActionRefusedError(
+      'repair',
+      id,
       `refused: release ${id} is running (${phase}); repair is for releases that ended without rolling back.\n` +
         `Stop it with \`bluegreen abort ${id} --reason "..."\`: abort rolls back cleanly (old color to 100 %, new color torn down).`,
-      EXIT.invalid,
     );
   }
   const run = latest.type === 'release' ? latest : await newestReleaseRun(t, id);
-  if (!run) throw new CliError(`no release run of ${id} found to repair; see \`bluegreen list\``, EXIT.invalid);
+  if (!run) throw new NotFoundError('release', id, `no release run of ${id} found to repair; see \`bluegreen list\``);
 
   const input = await startInput<ReleaseInput>(t, id, run.runId);
-  if (!input?.spec)
-    throw new CliError(`cannot read the spec release ${id} (run ${run.runId}) started with`, EXIT.other);
+  if (!input?.spec) throw new BlueGreenError(`cannot read the spec release ${id} (run ${run.runId}) started with`);
   const status = await closedStatus(t, id, run.runId, run.taskQueue);
   const last: LastRelease = {
     runId: run.runId,
@@ -100,7 +106,7 @@ export async function startRepair(t: Temporal, target: string, requestedBy: stri
   await ensureSearchAttributes(t.connection, t.namespace);
   try {
     const handle = await t.client.workflow.start<typeof repair>('repair', {
-      taskQueue: t.taskQueue ?? taskQueue(),
+      taskQueue: queueOf(t),
       workflowId: id,
       args: [repairInput],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
@@ -117,9 +123,10 @@ export async function startRepair(t: Temporal, target: string, requestedBy: stri
     return { id, handle, last, recordName: routed.name };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError)
-      throw new CliError(
+      throw new ActionRefusedError(
+        'repair',
+        id,
         `refused: a release or repair of ${id} started meanwhile; see \`bluegreen status ${id}\``,
-        EXIT.invalid,
       );
     throw err;
   }
@@ -134,7 +141,11 @@ async function newestReleaseRun(t: Temporal, id: string): Promise<Description | 
   return newest ? t.client.workflow.getHandle(id, newest.runId).describe() : undefined;
 }
 
-/** What a closed run knew, from its status query (a worker replays it). Undefined when it never ran. */
+/**
+ * What a closed run knew, from its status query (a worker replays it). Undefined only when the
+ * run never ran its code. A query that fails otherwise is thrown: planned from the router alone,
+ * a repair could find the weights settled and leave the run's provisioned color running.
+ */
 async function closedStatus(
   t: Temporal,
   id: string,
@@ -145,14 +156,30 @@ async function closedStatus(
   try {
     return await t.connection.withDeadline(Date.now() + 10_000, () => handle.query(statusQuery));
   } catch (err) {
-    const message = (err as Error).message ?? String(err);
-    if (/deadline|timed? ?out/i.test(message))
-      throw new CliError(
-        `no worker answered the status query of ${id} within 10s (task queue ${releaseQueue}, the release's): start one with \`bluegreen worker\` on that queue (BLUEGREEN_TASK_QUEUE=${releaseQueue}).`,
-        EXIT.other,
+    if (queryTimedOut(err))
+      throw new ConnectionError(
+        `no worker answered the status query of ${id} within 10s (task queue ${releaseQueue}, the release's): start one with \`bluegreen worker\` on that queue (BLUEGREEN_TASK_QUEUE=${releaseQueue}); repair runs on it too.`,
+        'worker',
       );
-    return undefined;
+    if (!(await ranItsCode(t, id, runId))) return undefined;
+    const why = rootMessage(err);
+    throw new BlueGreenError(
+      `cannot read what run ${runId} of ${id} knew: its status query failed: ${why}${replayHint(why)}\n` +
+        'repair decides from what the run knew; it does not guess from Route 53 alone.',
+    );
   }
+}
+
+/** Whether a run completed a workflow task, i.e. its code ran (a run terminated before that
+ * changed nothing). The first task completes within the first few events. */
+async function ranItsCode(t: Temporal, id: string, runId: string): Promise<boolean> {
+  const page = await t.connection.workflowService.getWorkflowExecutionHistory({
+    namespace: t.namespace,
+    execution: { workflowId: id, runId },
+    maximumPageSize: 10,
+  });
+  const completed = temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED;
+  return (page.history?.events ?? []).some((e) => e.eventType === completed);
 }
 
 /** The first argument a run was started with, from its first history event. */
@@ -184,7 +211,7 @@ async function termination(t: Temporal, id: string, runId: string): Promise<{ by
 export async function readTrafficNow(
   t: Temporal,
   spec: ReleaseSpec,
-  queue = taskQueue(),
+  queue = queueOf(t),
   deadlineMs = 15_000,
 ): Promise<{ at: string; weights?: Partial<Weights>; error?: string }> {
   const target = trafficTarget(spec);

@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { GatePayload, NotificationPayload } from '../../workflows/notifications';
 import { parseDuration } from '../../workflows/duration';
 import type { GateSpec, NotifySinkSpec } from '../../workflows/spec';
-import { resolveEnvReferences } from '../environments/provider';
+import { MissingEnvError, resolveEnvReferences } from '../environments/provider';
 import { describeAnswer, isSuccess, post } from './http';
 import { slackMessage } from './slack';
 
@@ -70,38 +70,61 @@ export function signature(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
+interface PreparedDelivery {
+  url: string;
+  body: string;
+  /** The sink as messages name it, without resolved secrets. */
+  where: string;
+  redact: (text: string) => string;
+}
+
+/** Resolves the sink's ${env:NAME} references (MissingEnvError when one is unset), builds the
+ * body and adds the sink's own headers (and the signature) to `headers`. */
+function prepareDelivery(
+  req: DeliveryRequest,
+  payload: NotificationPayload,
+  field: string,
+  headers: Record<string, string>,
+): PreparedDelivery {
+  if (req.sink.webhook) {
+    const w = req.sink.webhook;
+    const extra = resolve(w.headers ?? {}, `${field}.webhook.headers`);
+    const main = resolve({ url: w.url, secret: w.secret }, `${field}.webhook`);
+    const body = JSON.stringify(payload);
+    Object.assign(headers, extra.resolved);
+    if (main.resolved.secret) headers['x-bluegreen-signature'] = signature(body, main.resolved.secret);
+    return { url: main.resolved.url, body, where: `webhook ${w.url}`, redact: (t) => extra.redact(main.redact(t)) };
+  }
+  const main = resolve({ url: req.sink.slack!.webhookUrl }, `${field}.slack`);
+  return {
+    url: main.resolved.url,
+    body: JSON.stringify(slackMessage(payload)),
+    where: `slack webhook (${field})`,
+    redact: main.redact,
+  };
+}
+
 /** Sends one notification. Throws (retryably) on a failed attempt: Temporal's retry policy
  * bounds the whole delivery to about two minutes, and the workflow records a final failure. */
 export async function deliverNotification(req: DeliveryRequest): Promise<{ status: number }> {
   const payload: NotificationPayload = { ...req.payload, link: releaseLink(req.payload.release, req.payload.runId) };
   const field = `notify[${req.index}]`;
-  let url: string;
-  let body: string;
-  let where: string;
   const headers: Record<string, string> = {
     'x-bluegreen-delivery': req.deliveryId,
     'x-bluegreen-event': payload.event,
     // A payload queued before repairs notified has no kind: it is a release's.
     'x-bluegreen-kind': payload.kind ?? 'release',
   };
-  let redact: (t: string) => string;
-  if (req.sink.webhook) {
-    const w = req.sink.webhook;
-    const extra = resolve(w.headers ?? {}, `${field}.webhook.headers`);
-    const main = resolve({ url: w.url, secret: w.secret }, `${field}.webhook`);
-    redact = (t) => extra.redact(main.redact(t));
-    url = main.resolved.url;
-    where = `webhook ${w.url}`;
-    body = JSON.stringify(payload);
-    Object.assign(headers, extra.resolved);
-    if (main.resolved.secret) headers['x-bluegreen-signature'] = signature(body, main.resolved.secret);
-  } else {
-    const main = resolve({ url: req.sink.slack!.webhookUrl }, `${field}.slack`);
-    redact = main.redact;
-    url = main.resolved.url;
-    where = `slack webhook (${field})`;
-    body = JSON.stringify(slackMessage(payload));
+  let prepared: PreparedDelivery;
+  try {
+    prepared = prepareDelivery(req, payload, field, headers);
+  } catch (err) {
+    // The worker's environment will not change between attempts: retrying for the sink's whole
+    // retryFor only delays the notification-failed event that tells the operator what to set.
+    if (err instanceof MissingEnvError) throw ApplicationFailure.nonRetryable(err.message, err.name);
+    throw err;
   }
+  const { url, body, where, redact } = prepared;
   const answer = await post(url, body, headers, ATTEMPT_TIMEOUT_MS);
   if (isSuccess(answer)) return { status: answer.status! };
   const message = redact(`${where} answered ${describeAnswer(answer)}`);

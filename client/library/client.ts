@@ -18,6 +18,7 @@ import { createSchedule, listSchedules, scheduleAction, type ListedSchedule } fr
 import type { LoadedSpec } from '../spec-file';
 import { resolveSpec, type SpecSource } from './spec';
 import { closingWaitMs, startDelayMs } from './delay';
+import { isTransient } from '../transient';
 export { startDelayMs };
 import { ActionRefusedError, BlueGreenError, InvalidArgumentError, NotFoundError } from './errors';
 
@@ -47,7 +48,8 @@ export interface StartOptions {
 export interface WatchOptions {
   /** How often to ask the release for its status (ms). Default 1000. */
   intervalMs?: number;
-  /** Called when a status read fails for a reason that may pass (a worker or server restarting); watching goes on. */
+  /** Called when a status read gets no answer in time (a worker or server restarting); watching goes on.
+   * Any other error (not found, a query the workers fail) ends the watch: it is thrown. */
   onRetry?: (error: Error) => void;
 }
 
@@ -111,7 +113,8 @@ export class Release {
 
   /**
    * Yields the status each time it changes, ending after the status that carries the result.
-   * Keeps watching through worker and server restarts; `break` out of the loop to stop early.
+   * Keeps watching through worker and server restarts (reads that get no answer in time); throws
+   * any other error, which would come back on every read. `break` out of the loop to stop early.
    */
   async *watch(options: WatchOptions = {}): AsyncGenerator<ReleaseStatus, void, undefined> {
     const interval = options.intervalMs ?? 1000;
@@ -121,7 +124,8 @@ export class Release {
       try {
         status = await readStatus(this.temporal, this.id, this.runId);
       } catch (err) {
-        if (err instanceof NotFoundError) throw err;
+        // Only "no answer in time" may pass; any other error would come back on every read.
+        if (!isTransient(err)) throw err;
         options.onRetry?.(err as Error);
         await sleep(Math.max(interval, 2000));
         continue;

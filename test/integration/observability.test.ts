@@ -37,6 +37,13 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
+function verdictLines(text: string): string {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('bluegreen_analysis_verdicts_total'))
+    .join('\n');
+}
+
 async function status(): Promise<ReleaseStatus> {
   return JSON.parse((await stack.cli('status', id, '--json')).stdout) as ReleaseStatus;
 }
@@ -76,7 +83,12 @@ describe('worker observability', () => {
     assert.match(during, /^temporal_\w+/m, 'the Temporal SDK runtime metrics are served on the same port');
 
     assert.equal((await stack.cli('watch', id)).code, 0);
-    assert.equal(sample(await scrape(), 'bluegreen_releases_total{outcome="completed"}'), 2);
+    const finished = await scrape();
+    assert.equal(sample(finished, 'bluegreen_releases_total{outcome="completed"}'), 2);
+    // The second release held each step under analysis (the spec's probe, every 500 ms): the
+    // worker counts every verdict its rounds reached, on the path the workflow really calls.
+    const passed = sample(finished, 'bluegreen_analysis_verdicts_total{metric="probe.error-rate",verdict="passed"}');
+    assert.ok((passed ?? 0) >= 1, `no passed verdict of the probe's error rate counted:\n${verdictLines(finished)}`);
   });
 
   it('JSON logs hold every phase change of a release, and each activity outcome, with its release id', async () => {

@@ -5,9 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createActivities } from '../../activities';
+import { ActionRefusedError, connect, NotFoundError } from '../../client';
 import { LocalProvider } from '../../activities/environments/local';
 import type { ReleaseStatus } from '../../workflows/messages';
 import type { NotificationPayload } from '../../workflows/notifications';
+import { startIncompatibleWorker } from '../support/incompatible/worker';
 import { freePort, waitFor } from '../support/processes';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { recordHistory, startStack, type Stack } from '../support/stack';
@@ -169,6 +171,27 @@ describe('repair on real servers', () => {
       refused.stderr,
       /refused: release bluegreen-shop\.example\.com is running \(shifting\).*\n.*bluegreen abort/,
     );
+    // The library throws its documented, exported error types for the same refusals.
+    const client = await connect({ address: stack.temporal.address, namespace: 'default' });
+    try {
+      await assert.rejects(client.repair(RECORD), (err: Error) => {
+        assert.ok(err instanceof ActionRefusedError, `${err.name}: ${err.message}`);
+        assert.equal(err.action, 'repair');
+        assert.equal(err.releaseId, ID);
+        assert.equal(err.exitCode, 2);
+        return true;
+      });
+      await assert.rejects(client.repair('nothing.example.com'), (err: Error) => {
+        assert.ok(err instanceof NotFoundError, `${err.name}: ${err.message}`);
+        assert.equal(err.kind, 'release');
+        assert.equal(err.id, 'bluegreen-nothing.example.com');
+        assert.match(err.message, /no release of nothing\.example\.com found/);
+        assert.equal(err.exitCode, 2);
+        return true;
+      });
+    } finally {
+      await client.close();
+    }
     assert.equal((await stack.cli('abort', ID, '--reason', 'test cleanup')).code, 0);
     assert.equal((await stack.cli('watch', ID)).code, 3);
     assert.equal((await weights())[live], 100);
@@ -319,5 +342,122 @@ describe('repair on real servers', () => {
     assert.match(r.stdout, /undo the first release/);
     assert.deepEqual(await running('fresh', ports), { blue: undefined, green: undefined });
     assert.deepEqual(await weights('fresh.example.com'), {});
+  });
+
+  it('watch() surfaces an error that is not a timeout instead of retrying it forever', async () => {
+    // A namespace that does not exist answers the same on every read: nothing to wait for.
+    const client = await connect({ address: stack.temporal.address, namespace: 'no-such-namespace' });
+    try {
+      const retried: string[] = [];
+      let giveUp = false;
+      const timer = setTimeout(() => (giveUp = true), 6000);
+      const onRetry = (err: Error) => {
+        retried.push(err.message.split('\n')[0]);
+        if (giveUp) throw new Error('still retrying');
+      };
+      const outcome = await (async () => {
+        for await (const seen of client.getHandle(ID).watch({ intervalMs: 200, onRetry })) void seen;
+      })().then(
+        () => undefined,
+        (err: Error) => err,
+      );
+      clearTimeout(timer);
+      assert.ok(outcome, 'watch() ended without an error');
+      assert.notEqual(outcome.message, 'still retrying', `watch() retried for 6 s: ${retried.join(' | ')}`);
+      assert.match(outcome.message, /no-such-namespace/);
+      assert.deepEqual(retried, []);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('repair() surfaces a status query that fails on the worker (nondeterminism) instead of planning without it', async () => {
+    const {
+      live,
+      next,
+      version: v,
+    } = await startRelease({ approval: { beforeTraffic: true } }, (s) => s.phase === 'awaiting-approval');
+    assert.equal((await running())[next], v, 'the new color is provisioned, no traffic yet');
+    await stack.stopWorker();
+    // Queries go to the stopped worker's sticky queue until Temporal drops it (as it does for a
+    // worker that is gone); drop it now, so the next worker on the queue answers them.
+    await stack.client.workflowService.resetStickyTaskQueue({
+      namespace: 'default',
+      execution: { workflowId: ID },
+    });
+    await terminate();
+    const taskQueue = stack.env.BLUEGREEN_TASK_QUEUE!;
+    const incompatible = await startIncompatibleWorker(stack.temporal.address, taskQueue);
+    const client = await connect({ address: stack.temporal.address, namespace: 'default', taskQueue });
+    try {
+      // Route 53 is settled (the live color at 100 %): planned without what the run knew, the
+      // repair would be "nothing to do" and leave the provisioned color running.
+      await assert.rejects(client.repair(RECORD), (err: Error) => {
+        assert.match(err.message, /cannot read what run [\w-]+ of bluegreen-shop\.example\.com knew/);
+        assert.match(err.message, /nondetermin/i);
+        return true;
+      });
+      assert.equal((await stack.client.workflow.getHandle(ID).describe()).type, 'release', 'no repair started');
+    } finally {
+      await client.close();
+      await incompatible.stop();
+      await stack.startWorker();
+    }
+    // With workflow code that replays the run, repair reads what it knew and rolls it back.
+    const r = await stack.cli('repair', RECORD);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /roll back/);
+    assert.equal((await running())[next], undefined, 'the provisioned color is gone');
+    assert.deepEqual(await weights(), { [live]: 100, [next]: 0 });
+  });
+
+  it("a custom task queue (the library's taskQueue): status of a terminated release reads Route 53 through it", async () => {
+    // Only a worker on the custom queue runs: whatever goes to the default queue is never answered.
+    // A record of its own: colors of shop.example.com are pinned to the default queue's hosts.
+    const queue = 'bluegreen-custom';
+    await stack.stopWorker();
+    const worker = await stack.spawnWorker({ BLUEGREEN_TASK_QUEUE: queue });
+    const client = await connect({ address: stack.temporal.address, namespace: 'default', taskQueue: queue });
+    const record = 'queued.example.com';
+    const ports = { blue: await freePort(), green: await freePort() };
+    const base = (await stack.appSpec('1.0.0')) as { environment: object; dns: object };
+    const spec = (v: string, traffic: object) =>
+      stack.writeSpec(`queued-${v}.yaml`, {
+        ...base,
+        service: 'queued',
+        version: v,
+        environment: { ...base.environment, ports },
+        dns: {
+          ...base.dns,
+          recordName: record,
+          targets: { blue: 'b.queued.example.com', green: 'g.queued.example.com' },
+        },
+        traffic,
+      });
+    try {
+      const first = await client.start(spec('1.0.0', { steps: [100], interval: '1s' }));
+      assert.equal((await first.result()).outcome, 'completed');
+      await client.start(spec('2.0.0', { steps: [10, 100], interval: '1h' }));
+      await waitFor(
+        'the first step in Route 53',
+        async () => (((await weights(record)).green ?? 0) > 0 ? true : undefined),
+        60_000,
+      );
+      await terminate('bluegreen-queued.example.com');
+
+      const s = await client.getHandle('bluegreen-queued.example.com').status();
+      assert.equal(s.ended?.how, 'terminated');
+      assert.deepEqual(s.route53Now?.weights, { blue: 90, green: 10 }, s.route53Now?.error);
+      assert.match(s.result?.needsHuman?.[0] ?? '', /it would roll back/);
+
+      const repair = await client.repair(record);
+      assert.equal((await repair.release.result()).outcome, 'completed');
+      assert.deepEqual(await weights(record), { blue: 100, green: 0 });
+      assert.deepEqual(await running('queued', ports), { blue: '1.0.0', green: undefined });
+    } finally {
+      await client.close();
+      await worker.stop();
+      await stack.startWorker();
+    }
   });
 });

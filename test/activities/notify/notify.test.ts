@@ -84,6 +84,31 @@ describe('notifications and gates', () => {
     );
   });
 
+  it("a secret missing from the worker's environment is not retried: no attempt could succeed", async () => {
+    delete process.env.BG_TEST_UNSET_SECRET;
+    const sinks = [
+      { webhook: { url: `${rx.url}/hook`, secret: '${env:BG_TEST_UNSET_SECRET}' } },
+      { webhook: { url: `${rx.url}/hook`, headers: { Authorization: 'Bearer ${env:BG_TEST_UNSET_SECRET}' } } },
+      { slack: { webhookUrl: '${env:BG_TEST_UNSET_SECRET}' } },
+    ];
+    for (const [index, sink] of sinks.entries()) {
+      const before = rx.at('/hook').length;
+      await assert.rejects(
+        deliverNotification({ sink, index, payload, deliveryId: 'd' }),
+        (err: Error & { nonRetryable?: boolean; type?: string }) => {
+          assert.equal(err.nonRetryable, true, `notify[${index}]: ${err.name} ${err.message}`);
+          assert.equal(err.type, 'MissingEnvironmentVariable');
+          assert.match(
+            err.message,
+            new RegExp(`^notify\\[${index}\\]\\.\\S+ references \\$\\{env:BG_TEST_UNSET_SECRET\\}`),
+          );
+          return true;
+        },
+      );
+      assert.equal(rx.at('/hook').length, before, 'nothing was sent');
+    }
+  });
+
   it('Slack gets an incoming-webhook message: text naming service, version, event and weights, plus blocks', async () => {
     await deliverNotification({
       sink: { slack: { webhookUrl: '${env:BG_TEST_SLACK_URL}' } },
