@@ -181,11 +181,14 @@ const checkCommand = (what: string, timeout: { default: string; max: string }) =
           'Program and arguments (no shell; use ["sh", "-c", "..."] for pipes). Template variables: {{endpoint}}, {{color}}, {{version}}, {{service}}, {{record}}.',
         ),
       env: envMap.optional(),
-      cwd: z.string().optional().describe("Working directory; relative to the spec's folder. Default: the spec's folder."),
-      timeout: duration(
-        `Time limit of one run; then its process group gets SIGTERM, and SIGKILL 10 s later.`,
-        { max: timeout.max, min: '100ms' },
-      ).default(timeout.default),
+      cwd: z
+        .string()
+        .optional()
+        .describe("Working directory; relative to the spec's folder. Default: the spec's folder."),
+      timeout: duration(`Time limit of one run; then its process group gets SIGTERM, and SIGKILL 10 s later.`, {
+        max: timeout.max,
+        min: '100ms',
+      }).default(timeout.default),
     })
     .describe(what);
 

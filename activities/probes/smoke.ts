@@ -42,8 +42,7 @@ export async function runSmoke(req: SmokeRequest, progress: Progress, signal?: A
     });
     const tail = redact(lastLines(result.output, SMOKE_TAIL_LINES));
     const how = redact(describeEnd(result, req.command.run, req.command.timeout));
-    if (result.ended === 'cancelled')
-      throw new CancelledFailure(`verify.command ${how}; last output:\n${tail}`);
+    if (result.ended === 'cancelled') throw new CancelledFailure(`verify.command ${how}; last output:\n${tail}`);
     return { passed: result.ended === 'exit' && result.code === 0, how, tail, ms: result.ms };
   } catch (err) {
     throw redactError(err, redact);
