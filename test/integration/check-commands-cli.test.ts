@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { groupAlive } from '../../activities/environments/process-group';
 import { waitFor } from '../support/processes';
-import { startStack, type Stack } from '../support/stack';
+import { recordHistory, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 let dir: string;
@@ -72,6 +72,7 @@ describe('check commands on real servers', () => {
     };
     const metric = status.analysis?.metrics.find((m) => m.name === 'checkout-errors');
     assert.deepEqual(metric && { value: metric.value, verdict: metric.verdict }, { value: 0, verdict: 'passed' });
+    await recordHistory(stack, 'smoke-test-release');
   });
 
   it('a failing smoke test rolls back before any weight changes, its output (redacted) in the reason', async () => {
@@ -96,6 +97,7 @@ describe('check commands on real servers', () => {
     assert.doesNotMatch(r.stdout + r.stderr, /smoke-secret-4711/);
     assert.doesNotMatch(r.stdout, /shifted|in sync/);
     assert.deepEqual(await weights(), before);
+    await recordHistory(stack, 'smoke-test-failure');
   });
 
   it('a command metric printing 7 with max 0 rolls back, naming the metric', async () => {
