@@ -20,6 +20,7 @@ import { CommandProvider } from './environments/command';
 import { EnvironmentError, LocalProvider } from './environments/local';
 import { MissingEnvError, type EnvironmentProvider, type Located, type Provisioned } from './environments/provider';
 import { checkHealth as httpHealth, measure, type HealthResult } from './probes/http';
+import { runSmoke, type SmokeRequest, type SmokeResult } from './probes/smoke';
 import { analyzeRound } from './analysis';
 import { callGate, deliverNotification, type DeliveryRequest, type GateRequest, type GateVerdict } from './notify';
 import type { AnalysisRequest, Measurement } from '../workflows/metrics';
@@ -239,6 +240,19 @@ export function createActivities(deps: ActivityDeps) {
       return keepAlive(keepAliveMs, (progress) => httpHealth(endpoint, http, progress));
     },
 
+    /**
+     * verify.command, once. A failing test is a result (the workflow rolls back with its output);
+     * a cancellation stops its process group before the activity reports back. Heartbeats as
+     * often as provision does, so an abort reaches a long test within seconds.
+     */
+    async smokeTest(req: SmokeRequest): Promise<SmokeResult> {
+      try {
+        return await keepAlive(commandKeepAliveMs, (progress) => runSmoke(req, progress, cancellationSignal()));
+      } catch (err) {
+        throw asFailure(err);
+      }
+    },
+
     /** Replaced by watchAnalysis; stays registered so releases started with it still run and replay. */
     async analyzeColor(endpoint: string, analysis: AnalysisSpec): Promise<AnalysisMeasurement> {
       return keepAlive(keepAliveMs, () => measure(endpoint, analysis));
@@ -263,8 +277,8 @@ export function createActivities(deps: ActivityDeps) {
     async watchAnalysis(req: WatchRequest): Promise<WatchReport> {
       return keepAlive(keepAliveMs, (progress) =>
         watchAnalysis(req, {
-          // No cancellation signal: a hold that ends mid-round lets the round finish (watch.ts).
-          round: (round) => countedRound(round),
+          // The activity's cancellation reaches each round: an abort or a hold's end stops a metric command.
+          round: (round) => countedRound(round, cancellationSignal()),
           sleep: (ms) => (ms > 0 ? Context.current().sleep(ms) : Promise.resolve()),
           heartbeat: progress,
           cancelled,

@@ -27,6 +27,7 @@ const CALLS: Record<string, string> = {
   decommissionColor: 'decommissioning a color',
   locateColor: 'locating a color',
   checkHealth: 'health-checking the new color',
+  smokeTest: 'running the smoke test (verify.command)',
   watchAnalysis: 'judging the new color (analysis)',
   analyzeRound: 'judging the new color (one analysis round)',
   analyzeColor: 'judging the new color',

@@ -102,6 +102,16 @@ export function activitiesFor(spec: ReleaseSpec, note: Note = () => undefined) {
     nonRetryableErrorTypes: permanent,
   };
   const undo: ActivityOptions = { startToCloseTimeout: '10m', heartbeatTimeout: '1m', retry: undoRetry };
+  // verify.command: its timeout, the stop's grace, and room to report. An abort waits until the
+  // test's process group is gone before the rollback goes on; a second attempt only after a lost
+  // worker (a failing test is a result, not an error).
+  const smokeMs = spec.verify.command ? parseDuration(spec.verify.command.timeout) : 0;
+  const smoke: ActivityOptions = {
+    startToCloseTimeout: smokeMs + 10_000 + 30_000,
+    heartbeatTimeout: '30s',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { initialInterval: '2s', maximumAttempts: 2, nonRetryableErrorTypes: permanent },
+  };
   const lookup: ActivityOptions = {
     startToCloseTimeout: '1m',
     retry: {
@@ -130,7 +140,7 @@ export function activitiesFor(spec: ReleaseSpec, note: Note = () => undefined) {
   const dns = routedTraffic(traffic?.dns, generic?.dns ?? legacyDns);
   const undoTraffic = routedTraffic(traffic?.undo, generic?.undo ?? legacyUndo);
 
-  const hosts = pinned ? colorPinning(lookupActs, spec, environment, undo, note) : null;
+  const hosts = pinned ? colorPinning(lookupActs, spec, environment, undo, smoke, note) : null;
   const env: Environment = hosts?.env ?? legacyEnv;
   const undoEnv: Environment = hosts?.undo ?? legacyUndo;
 
@@ -156,6 +166,8 @@ export function activitiesFor(spec: ReleaseSpec, note: Note = () => undefined) {
     dns,
     env,
     probe: proxyActivities<Activities>(probes),
+    /** verify.command runs where the color runs: a local color's endpoint is a port on its host. */
+    smokeTest: hosts?.smokeTest ?? proxyActivities<Activities>(smoke).smokeTest,
     undo: {
       shiftTraffic: undoTraffic.shiftTraffic,
       removeTraffic: undoTraffic.removeTraffic,
@@ -192,8 +204,9 @@ function colorPinning(
   spec: ReleaseSpec,
   environment: ActivityOptions,
   undo: ActivityOptions,
+  smoke: ActivityOptions,
   note: Note,
-): { env: Environment; undo: Environment } {
+): { env: Environment; undo: Environment; smokeTest: Activities['smokeTest'] } {
   let hosts: ColorHosts | undefined;
   const other = (c: Color): Color => (c === 'blue' ? 'green' : 'blue');
   const hostFor = async (color: Color): Promise<string | null> => {
@@ -233,5 +246,9 @@ function colorPinning(
   return {
     env: build(environment, proxyActivities<Activities>(environment)),
     undo: build(undo, proxyActivities<Activities>(undo)),
+    smokeTest: async (req) => {
+      const queue = await hostFor(req.vars.color);
+      return proxyActivities<Activities>(queue ? { ...smoke, taskQueue: queue } : smoke).smokeTest(req);
+    },
   };
 }

@@ -59,7 +59,7 @@ export class AnalysisLoop {
   constructor(
     private readonly watch: Activities['watchAnalysis'],
     private readonly spec: ResolvedSpec,
-    private readonly colors: { newColor: Color; liveColor: Color | null; endpoint: string },
+    private readonly colors: { newColor: Color; liveColor: Color | null; endpoint: string; specDir?: string },
     private readonly tracker: ReleaseTracker,
     private readonly operator: OperatorControl,
     restored?: AnalysisState,
@@ -170,6 +170,10 @@ export class AnalysisLoop {
             analysis: this.analysis,
             endpoint: this.colors.endpoint,
             vars: this.vars(at),
+            // Only specs with a command metric need it: other requests stay as they were.
+            ...(this.colors.specDir !== undefined && this.analysis.metrics.some((m) => m.command)
+              ? { specDir: this.colors.specDir }
+              : {}),
             everyMs: this.everyMs,
             windowMs,
           }),

@@ -88,6 +88,8 @@ export interface AnalysisRequest {
   analysis: import('./spec').AnalysisSpec;
   endpoint: string;
   vars: TemplateVars;
+  /** The spec's folder, where `command` metrics run; absent in requests from before it was sent. */
+  specDir?: string;
 }
 
 /** A spec duration ("30s", "1.5m", "250ms") as a Prometheus duration ("30s", "90s", "250ms"). */

@@ -164,6 +164,26 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
             `health check of ${newColor} failed after ${health.attempts} attempts: ${health.last}`,
           );
         tracker.event('verified', `${newColor} is healthy (${health.last} after ${health.attempts} attempt(s))`);
+        // Only specs with verify.command schedule this activity: histories from before it replay unchanged.
+        if (spec.verify.command) {
+          tracker.phase('verifying', `smoke-testing ${newColor}: ${spec.verify.command.run.join(' ')}`);
+          const smoke = await act.smokeTest({
+            command: spec.verify.command,
+            specDir,
+            vars: {
+              endpoint: provisioned.endpoint,
+              color: newColor,
+              version: spec.version,
+              service: spec.service,
+              record: trafficTarget(spec).name,
+            },
+          });
+          if (!smoke.passed)
+            throw new RollbackReason(
+              `smoke test of ${newColor} failed: verify.command ${smoke.how}; last output:\n${smoke.tail}`,
+            );
+          tracker.event('verified', `smoke test of ${newColor} passed in ${formatDuration(smoke.ms)}`);
+        }
         if (plan.gates.beforeTraffic)
           await operator.awaitApproval('beforeTraffic', plan.approvalTimeoutMs, spec.approval.onTimeout);
         await passGates('beforeTraffic');
@@ -175,7 +195,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
         ? new AnalysisLoop(
             act.analysis.watchAnalysis,
             spec,
-            { newColor, liveColor, endpoint },
+            { newColor, liveColor, endpoint, specDir },
             tracker,
             operator,
             resumed?.analysis,

@@ -169,6 +169,34 @@ const httpCheck = z
   })
   .describe('HTTP health check of the new color before it gets traffic.');
 
+/** A command the spec runs once per check (a smoke test, a metric script), with the command
+ * provider's environment and cwd rules; `{{endpoint}}`, `{{color}}`, ... are filled in. */
+const checkCommand = (what: string, timeout: { default: string; max: string }) =>
+  z
+    .strictObject({
+      run: z
+        .array(z.string().min(1, { message: 'an empty argument; remove it or quote what you meant' }))
+        .min(1, { message: 'needs at least the program to run, e.g. ["./smoke.sh", "{{endpoint}}"]' })
+        .describe(
+          'Program and arguments (no shell; use ["sh", "-c", "..."] for pipes). Template variables: {{endpoint}}, {{color}}, {{version}}, {{service}}, {{record}}.',
+        ),
+      env: envMap.optional(),
+      cwd: z
+        .string()
+        .optional()
+        .describe("Working directory; relative to the spec's folder. Default: the spec's folder."),
+      timeout: duration(`Time limit of one run; then its process group gets SIGTERM, and SIGKILL 10 s later.`, {
+        max: timeout.max,
+        min: '100ms',
+      }).default(timeout.default),
+    })
+    .describe(what);
+
+const smokeCommand = checkCommand(
+  'A smoke test as a command, run after the HTTP check and before any traffic moves: exit 0 passes; any other exit, or the timeout, rolls back with the last lines of its output in the reason.',
+  { default: '5m', max: '1h' },
+);
+
 // Metric providers: each entry reads one number for the color being judged. Adding a provider
 // is one file in activities/analysis/ and one entry here.
 const httpHeaders = z
@@ -233,6 +261,10 @@ const metricProviders = {
       timeout: queryTimeout,
     })
     .describe('Any HTTP API answering JSON (Datadog, New Relic, your own).'),
+  command: checkCommand(
+    'A command that prints the number on the last line of its standard output; a non-zero exit, the timeout or no number is inconclusive.',
+    { default: '30s', max: '10m' },
+  ),
 };
 export const metricProviderNames = Object.keys(metricProviders) as (keyof typeof metricProviders)[];
 export type MetricProviderName = keyof typeof metricProviders;
@@ -249,6 +281,7 @@ const metric = z
     cloudwatch: metricProviders.cloudwatch.optional(),
     cloudwatchAlarms: metricProviders.cloudwatchAlarms.optional(),
     web: metricProviders.web.optional(),
+    command: metricProviders.command.optional(),
   })
   .superRefine((m, ctx) => {
     const given = metricProviderNames.filter((p) => m[p] !== undefined);
@@ -476,7 +509,7 @@ export const releaseSpecSchema = z
     environment: z.discriminatedUnion('provider', [localEnvironment, commandEnvironment]),
     dns: dns.optional(),
     router: router.optional(),
-    verify: z.strictObject({ http: httpCheck.prefault({}) }).prefault({}),
+    verify: z.strictObject({ http: httpCheck.prefault({}), command: smokeCommand.optional() }).prefault({}),
     traffic: z
       .strictObject({
         steps: steps.default([10, 50, 100]),
@@ -532,6 +565,8 @@ export type DnsTarget = DnsSpec['targets']['blue'];
 export type RouterSpec = DnsSpec | AlbRouterSpec | HaproxyRouterSpec;
 export type RouterProvider = RouterSpec['provider'];
 export type HttpCheckSpec = ReleaseSpec['verify']['http'];
+export type SmokeCommandSpec = NonNullable<ReleaseSpec['verify']['command']>;
+export type CommandMetricSpec = NonNullable<MetricSpec['command']>;
 export type AnalysisSpec = ReleaseSpec['traffic']['analysis'];
 export type MetricSpec = AnalysisSpec['metrics'][number];
 export type WindowSpec = NonNullable<ReleaseSpec['window']>;

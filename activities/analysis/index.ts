@@ -4,6 +4,7 @@
 import { judgeReading, type AnalysisRequest, type Measurement, type MetricReading } from '../../workflows/metrics';
 import type { MetricProviderName, MetricSpec } from '../../workflows/spec';
 import { cloudWatchProvider } from './cloudwatch';
+import { commandProvider } from './command';
 import { cloudWatchAlarmsProvider } from './cloudwatch-alarms';
 import { prometheusProvider } from './prometheus';
 import { readProbe } from './probe';
@@ -15,6 +16,7 @@ const providers: { [P in MetricProviderName]: MetricProvider<NonNullable<MetricS
   cloudwatch: cloudWatchProvider,
   cloudwatchAlarms: cloudWatchAlarmsProvider,
   web: webProvider,
+  command: commandProvider,
 };
 
 /** The provider a metric names (the schema guarantees exactly one). */
@@ -41,7 +43,7 @@ export async function readMetric(metric: MetricSpec, ctx: MetricContext): Promis
 }
 
 export async function analyzeRound(req: AnalysisRequest, signal?: AbortSignal): Promise<Measurement[]> {
-  const ctx = { ...createMetricContext(req.vars), signal };
+  const ctx = { ...createMetricContext(req.vars), signal, endpoint: req.endpoint, specDir: req.specDir };
   const probe = req.analysis.probe
     ? readProbe(req.endpoint, req.analysis).then((rs) => rs.map(({ reading, bounds }) => judgeReading(reading, bounds)))
     : Promise.resolve([]);

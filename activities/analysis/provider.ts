@@ -14,6 +14,10 @@ export interface MetricContext {
   /** Replaces every secret resolved so far with "***": apply to anything a reading says. */
   redact: (text: string) => string;
   signal?: AbortSignal;
+  /** The judged color's base URL: `{{endpoint}}` for providers that run commands. */
+  endpoint?: string;
+  /** The spec's folder: where a command provider's relative `cwd` starts. */
+  specDir?: string;
 }
 
 export interface MetricProvider<Config> {

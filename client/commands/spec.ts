@@ -57,6 +57,10 @@ export async function planCommand(argv: string[]): Promise<number> {
   console.log(
     `  provision green with ${versionLabel(spec)}, then health-check ${spec.verify.http.path} (up to ${spec.verify.http.attempts} attempts, every ${spec.verify.http.interval})`,
   );
+  if (spec.verify.command)
+    console.log(
+      `  then smoke-test it: ${spec.verify.command.run.join(' ')} (exit 0 passes; times out after ${spec.verify.command.timeout}; a failure rolls back before any traffic)`,
+    );
   if (plan.gates.beforeTraffic)
     console.log(
       `  gate: wait for approve before any traffic (times out after ${spec.approval.timeout}: ${spec.approval.onTimeout})`,

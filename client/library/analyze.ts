@@ -58,6 +58,11 @@ export async function analyze(source: SpecSource, options: AnalyzeOptions = {}):
     );
   const endpoint = endpointOf(spec, color);
   const { analyzeRound } = await import('../../activities/analysis');
-  const measurements = await analyzeRound({ analysis, endpoint, vars: dryRunVars(spec, color) });
+  const measurements = await analyzeRound({
+    analysis,
+    endpoint,
+    vars: dryRunVars(spec, color),
+    specDir: loaded.specDir,
+  });
   return { color, endpoint, measurements, passed: measurements.every((m) => m.verdict === 'passed') };
 }

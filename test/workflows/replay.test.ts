@@ -1,5 +1,5 @@
 // Replays recorded histories of each release path (first release, success, analysis breach,
-// health-check failure, operator actions, scheduling, repairs; the older ones from before analysis
+// health-check failure, a smoke test (verify.command) passing and failing, operator actions, scheduling, repairs; the older ones from before analysis
 // windows, which take the patched-out analyzeColor loop; a paused inconclusive analysis; a run
 // continued as new from a checkpoint; releases through an HAProxy router) against today's workflow code: a change that would break running
 // releases fails here. Re-record with `RECORD_HISTORIES=1 npm test -- dist/test/integration/`.
@@ -42,6 +42,8 @@ describe('replay of recorded histories', () => {
       'haproxy-release',
       'haproxy-abort-mid-shift',
       'haproxy-repair',
+      'smoke-test-release',
+      'smoke-test-failure',
     ])
       assert.ok(files.includes(`${name}.json`), `missing ${name}.json`);
   });

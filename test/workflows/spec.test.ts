@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadSpecFile, parseSpec, SpecError } from '../../client/spec-file';
@@ -109,6 +111,40 @@ describe('release spec', () => {
       endpoint: 'https://shop.internal',
     };
     assert.match(problems({ ...minimal, environment: env }).join(), /environment.endpoint: must contain \{color\}/);
+  });
+
+  it('commands as checks: an empty run or a bad timeout names the field; `validate` exits 2', async () => {
+    const metric = (command: object) => ({
+      ...minimal,
+      traffic: { analysis: { metrics: [{ name: 'checkout-errors', max: 0, command }] } },
+    });
+    const bad = {
+      ...metric({ run: [], timeout: 'soon' }),
+      verify: { command: { run: [], timeout: '2h' } },
+    };
+    const found = problems(bad).join('\n');
+    assert.match(found, /verify\.command\.run: needs at least the program to run/);
+    assert.match(found, /verify\.command\.timeout: too long: at most 1h/);
+    assert.match(found, /traffic\.analysis\.metrics\[0\]\.command\.run: needs at least the program/);
+    assert.match(found, /traffic\.analysis\.metrics\[0\]\.command\.timeout: expected a duration/);
+    assert.match(problems({ ...minimal, verify: { command: { run: [''] } } }).join(), /verify\.command\.run\[0\]/);
+    // Valid ones get their defaults.
+    const spec = parseSpec({
+      ...metric({ run: ['./count.sh', '{{color}}'] }),
+      verify: { command: { run: ['./smoke.sh'] } },
+    });
+    assert.equal(spec.verify.command?.timeout, '5m');
+    assert.equal(spec.traffic.analysis.metrics[0].command?.timeout, '30s');
+
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'bluegreen-spec-')), 'bad.yaml');
+    writeFileSync(file, JSON.stringify(bad));
+    const r = spawnSync(process.execPath, [path.join(projectRoot, 'bin', 'bluegreen.js'), 'validate', file], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /verify\.command\.run: needs at least the program to run/);
+    assert.match(r.stderr, /metrics\[0\]\.command\.timeout/);
   });
 
   it('files: missing and malformed YAML are reported, not thrown raw', () => {
