@@ -1,7 +1,8 @@
 // Replays recorded histories of each release path (first release, success, analysis breach,
 // health-check failure, operator actions, scheduling, repairs; the older ones from before analysis
 // windows, which take the patched-out analyzeColor loop; a paused inconclusive analysis; a run
-// continued as new from a checkpoint) against today's workflow code: a change that would break running
+// continued as new from a checkpoint in a hold; runs continued as new after a flood of signals, from
+// a freeze, a closed change window and a pending approval) against today's workflow code: a change that would break running
 // releases fails here. Re-record with `RECORD_HISTORIES=1 npm test -- dist/test/integration/`.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -38,6 +39,9 @@ describe('replay of recorded histories', () => {
       'repair-warm-period-v2',
       'analysis-inconclusive-pause',
       'continued-as-new',
+      'continued-frozen-abort',
+      'continued-window-abort',
+      'continued-awaiting-decommission',
     ])
       assert.ok(files.includes(`${name}.json`), `missing ${name}.json`);
   });
