@@ -162,17 +162,17 @@ export class OperatorControl {
       return `cannot ${action}: the payload must be a JSON object, got ${shown.length > 100 ? `${shown.slice(0, 100)}...` : shown}`;
     }
     const p = (raw ?? {}) as Payload;
-    if (this.checkpointAnywhere) {
-      // Other keys are ignored, but an accepted update's payload is stored in history whole.
-      const size = raw === undefined || raw === null ? 0 : JSON.stringify(raw).length;
-      if (size > MAX_PAYLOAD) return `cannot ${action}: the payload is ${size} characters; at most ${MAX_PAYLOAD}`;
-    }
     for (const key of ['reason', 'by', 'note'] as const) {
       const value = p[key];
       if (value !== undefined && typeof value !== 'string') return `cannot ${action}: "${key}" must be a string`;
       // Everything accepted ends up in the status, the Web UI details and every later query.
       if (typeof value === 'string' && value.length > MAX_PAYLOAD_FIELD)
         return `cannot ${action}: "${key}" is ${value.length} characters; at most ${MAX_PAYLOAD_FIELD}`;
+    }
+    if (this.checkpointAnywhere) {
+      // Other keys are ignored, but an accepted update's payload is stored in history whole.
+      const size = raw === undefined || raw === null ? 0 : JSON.stringify(raw).length;
+      if (size > MAX_PAYLOAD) return `cannot ${action}: the payload is ${size} characters; at most ${MAX_PAYLOAD}`;
     }
     if (finalPhases.includes(this.phase)) return `cannot ${action}: release has ended (${this.phase})`;
     if (this.phase === 'repairing') return `cannot ${action}: this is a repair run; it ends by itself`;

@@ -383,7 +383,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     // Queued notifications go out from this run; every handler finishes, so nothing sent is lost.
     await notifier.drain();
     await condition(allHandlersFinished);
-    // An abort accepted meanwhile found nothing left to cancel: it rolls back here instead.
+    // An abort accepted while this run wound down rolls back now instead of being lost with the run.
     if (operator.checkpointAnywhere && operator.abortReason !== undefined)
       throw new CancelledFailure(operator.abortReason);
     const checkpoint: Checkpoint = {

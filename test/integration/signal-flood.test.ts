@@ -56,7 +56,7 @@ async function startRelease(version: string, overrides: Record<string, unknown>,
     assert.ok(outcome.accepted, `${action}: ${outcome.message}`);
   };
   const refusals = (st: ReleaseStatus) =>
-    st.events.filter((e) => e.type === 'rejected' && /payload is \d+ characters/.test(e.message));
+    st.events.filter((e) => e.type === 'rejected' && /"reason" is \d+ characters; at most 1000/.test(e.message));
   const reason = 'x'.repeat(MiB);
   let sent = 0;
   /** Sends `count` pause signals of 1 MB, paced as from the Web UI (the next once the release has
@@ -81,12 +81,12 @@ async function startRelease(version: string, overrides: Record<string, unknown>,
     return Date.now() - t0;
   }
   const continued = async () => (await status()).events.filter((e) => e.type === 'continue-as-new').length;
-  return { id, status, until, act, flood, refusals, continued, sent: () => sent };
+  return { id, handle, status, until, act, flood, refusals, continued, sent: () => sent };
 }
 
 describe('a flood of 1 MB signals', () => {
   it('keeps a waiting release running on bounded history, with the right status, until it completes on resume', async () => {
-    const { id, status, until, act, flood, refusals, sent } = await startRelease('1.0.0', {
+    const { id, handle, status, until, act, flood, refusals, sent } = await startRelease('1.0.0', {
       approval: { beforeTraffic: true },
       traffic: { steps: [10, 100], interval: '1h', analysis: { requests: 20, maxErrorRate: 0.05, every: '1s' } },
     });
@@ -135,6 +135,23 @@ describe('a flood of 1 MB signals', () => {
     assert.ok(
       refusals(s).every((e) => e.message.length < 200 && e.by === 'web-ui'),
       'refusals stay short',
+    );
+
+    // A megabyte as an update (what the CLI sends) is refused by its validator: nothing is stored.
+    // Fields of at most 1,000 characters each, the payload's other keys count against 4,000 in all.
+    const before = await handle.describe();
+    await assert.rejects(
+      handle.executeUpdate<ActionOutcome, [object]>(updatesByAction.resume.name, {
+        args: [{ by: 'script', padding: 'x'.repeat(MiB) }],
+      }),
+      (err: { cause?: { message?: string } }) =>
+        /^cannot resume: the payload is \d+ characters; at most 4000$/.test(err.cause?.message ?? ''),
+    );
+    const afterUpdate = await handle.describe();
+    assert.equal(afterUpdate.runId, before.runId);
+    assert.ok(
+      (afterUpdate.historySize ?? 0) - (before.historySize ?? 0) < 10_000,
+      `a refused 1 MB update added ${(afterUpdate.historySize ?? 0) - (before.historySize ?? 0)} bytes of history`,
     );
 
     // The hour of step 1 is not waited out: promote (taken while paused), then resume.
