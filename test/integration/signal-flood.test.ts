@@ -194,7 +194,7 @@ describe('a flood of 1 MB signals', () => {
       { ERROR_RATE: '1' },
     );
     await frozen.until('frozen', (s) => s.phase === 'frozen');
-    await frozen.flood('frozen', 2, (s) => {
+    await frozen.flood('frozen', 1, (s) => {
       assert.equal(s.phase, 'frozen');
       assert.equal(s.paused, true);
       assert.match(s.pauseReason ?? '', /^frozen: analysis breach during step 1/);
@@ -221,7 +221,7 @@ describe('a flood of 1 MB signals', () => {
     });
     await windowed.until('waiting for the window', (s) => s.phase === 'waiting-for-window');
     const opensAt = (await windowed.status()).next?.at;
-    await windowed.flood('waiting for the window', 2, (s) => {
+    await windowed.flood('waiting for the window', 1, (s) => {
       assert.equal(s.phase, 'waiting-for-window');
       assert.equal(s.next?.at, opensAt);
       assert.match(s.next?.action ?? '', /when the window opens/);
@@ -239,7 +239,7 @@ describe('a flood of 1 MB signals', () => {
       traffic: { steps: [100], interval: '1s', analysis: { requests: 20, maxErrorRate: 0.05, every: '1s' } },
     });
     await gated.until('approval gate', (s) => s.pendingApproval === 'beforeDecommission');
-    await gated.flood('awaiting approval before the decommission', 2, (s) => {
+    await gated.flood('awaiting approval before the decommission', 1, (s) => {
       assert.equal(s.phase, 'awaiting-approval');
       assert.equal(s.pendingApproval, 'beforeDecommission');
       assert.equal(s.weights[newColor], 100);
@@ -256,6 +256,6 @@ describe('a flood of 1 MB signals', () => {
     );
     await recordHistory(stack, 'continued-awaiting-decommission');
     for (const r of await runSizes(stack.client, gated.id)) assert.ok(r.bytes < TERMINATE_AT, `${r.bytes} bytes`);
-    console.log(`frozen, window and decommission approval: 6 signals, ${Date.now() - started} ms`);
+    console.log(`frozen, window and decommission approval: 3 signals, ${Date.now() - started} ms`);
   });
 });
