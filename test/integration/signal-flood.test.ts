@@ -2,7 +2,9 @@
 // for its history size. The dev server runs with small history limits so that the flood is well
 // past them: the release continues as new wherever it waits (for approval, paused before a step,
 // paused inside a hold), every run's history stays under the limits, the status stays right
-// throughout, and the release completes on resume.
+// throughout, and the release completes on resume. Signals go at the Web UI's pace (the next once
+// the last is answered); a script's back-to-back flood is beyond any workflow (docs/operating.md,
+// "Signals, updates and history size").
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
