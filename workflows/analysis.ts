@@ -13,6 +13,7 @@ import type { Activities } from '../activities';
 import type { WatchReport } from '../activities/watch';
 import { formatDuration, parseDuration } from './duration';
 import { describeError } from './errors';
+import { HISTORY_BUDGET } from './history-budget';
 import type { MetricStatus } from './messages';
 import { prometheusDuration, type Measurement, type TemplateVars } from './metrics';
 import { formatMetricValue } from './metrics-format';
@@ -23,8 +24,7 @@ import { trafficTarget } from './target';
 
 /** A window reports at least this often, so status and the Web UI show recent values. */
 export const REPORT_EVERY_MS = 15 * 60_000;
-/** Continue as new past this many history events, even if the server does not suggest it. */
-export const HISTORY_BUDGET = 4000;
+export { HISTORY_BUDGET } from './history-budget';
 
 export interface HoldResult {
   /** `continue`: the run's history is full; continue as new with `remainingMs` of the hold left. */
@@ -100,12 +100,14 @@ export class AnalysisLoop {
     this.breach = null;
     this.checkpointDue = false;
     const promoted = () => allowPromote && operator.promoteRequested;
-    const interrupted = () => this.breach !== null || this.checkpointDue || promoted();
+    // A signal or update that grew the history past its budget interrupts the hold just as a report does.
+    const checkpointDue = () => this.checkpointDue || operator.checkpointDue;
+    const interrupted = () => this.breach !== null || checkpointDue() || promoted();
     const watching = this.watchWindows(clock, at);
     try {
       for (;;) {
         if (this.breach !== null) throw new RollbackReason(`analysis breach during ${stage}: ${this.breach}`);
-        if (this.checkpointDue) return { outcome: 'continue', remainingMs: clock.remaining };
+        if (checkpointDue()) return { outcome: 'continue', remainingMs: clock.remaining };
         if (promoted()) return { outcome: 'promoted', remainingMs: clock.remaining };
         if (operator.paused) {
           clock.endsAt = undefined;

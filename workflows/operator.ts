@@ -4,6 +4,7 @@
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { condition, setDefaultSignalHandler, setHandler } from '@temporalio/workflow';
 import { formatDuration } from './duration';
+import { historyFull } from './history-budget';
 import {
   actionDescriptions,
   finalPhases,
@@ -23,6 +24,16 @@ export interface OperatorState {
   paused: boolean;
   promoteRequested: boolean;
   approved: Gate[];
+  /** The run continued as new while frozen (checkpoints from before 'continue-as-new-anywhere' lack it). */
+  frozen?: Frozen;
+  /** The run continued as new while an approval was pending: which, and how long it had left. */
+  approval?: { gate: Gate; leftMs: number; previousPhase: Phase };
+}
+
+interface Frozen {
+  reason: string;
+  /** The phase to go back to when the release is unfrozen. */
+  previousPhase: Phase;
 }
 
 /** Raised inside the release to roll it back for a reason the operator should read. */
@@ -35,6 +46,9 @@ const PROMOTABLE: Phase[] = ['provisioning', 'verifying', 'shifting', 'waiting-f
 
 /** Longest reason, note or sender an operator action accepts (characters). */
 export const MAX_PAYLOAD_FIELD = 1000;
+/** Longest payload an operator action accepts as a whole (JSON characters): an update validator
+ * refuses a longer one before it reaches history. */
+export const MAX_PAYLOAD = 4 * MAX_PAYLOAD_FIELD;
 
 interface Payload {
   reason?: unknown;
@@ -53,6 +67,19 @@ export class OperatorControl {
   onAbort: () => void = () => undefined;
   /** Set by the analysis loop: a resume after an inconclusive pause resets its counters. */
   onResume: () => void = () => undefined;
+  /**
+   * Whether a signal or update that grows the history past its budget makes the release continue
+   * as new wherever it waits (patch 'continue-as-new-anywhere'; runs started before never do).
+   */
+  checkpointAnywhere = false;
+  /**
+   * Set by the release once it knows what a checkpoint holds: ends the run and continues the
+   * release as new from where it waits. Every wait of the operator's calls it when due.
+   */
+  continueAsNew: (() => Promise<never>) | undefined;
+  private historyFull = false;
+  private frozen: Frozen | undefined;
+  private approval: OperatorState['approval'];
 
   constructor(private readonly tracker: ReleaseTracker) {}
 
@@ -70,7 +97,28 @@ export class OperatorControl {
         `unknown signal "${shown}": the signals are ${operatorActions.join(', ')}`,
         'signal (no sender given)',
       );
+      this.weighHistory();
     });
+  }
+
+  /**
+   * After every signal and update: the server stores each signal's payload in history, accepted
+   * or not, so a flood of large ones (the Web UI can send any) would grow it to the server's limit
+   * and get the run terminated with no rollback. Past the budget the release continues as new at
+   * the next place it waits (at once when it is waiting).
+   */
+  private weighHistory(): void {
+    if (this.checkpointAnywhere && !this.historyFull && historyFull()) this.historyFull = true;
+  }
+
+  /** A checkpoint is due and the release can take one: every wait gives way to continueAsNew. */
+  get checkpointDue(): boolean {
+    return this.historyFull && this.continueAsNew !== undefined;
+  }
+
+  /** Ends the run at a wait, continuing the release as new (only ever called when checkpointDue). */
+  private async checkpoint(): Promise<never> {
+    return this.continueAsNew!();
   }
 
   /** One action as a signal and as an update, typed by its definitions; both go through receive(). */
@@ -83,18 +131,27 @@ export class OperatorControl {
       signal,
       (...args: Args) => {
         this.receive(action, args[0], 'signal');
+        this.weighHistory();
       },
       {
         description: actionDescriptions[action],
       },
     );
-    setHandler(update, (...args: Args) => this.receive(action, args[0], 'update'), {
-      validator: (...args: Args) => {
-        const refusal = this.refusal(action, args[0]);
-        if (refusal) throw new Error(refusal);
+    setHandler(
+      update,
+      (...args: Args) => {
+        const outcome = this.receive(action, args[0], 'update');
+        this.weighHistory();
+        return outcome;
       },
-      description: `${actionDescriptions[action]} (CLI form: answers whether it took effect.)`,
-    });
+      {
+        validator: (...args: Args) => {
+          const refusal = this.refusal(action, args[0]);
+          if (refusal) throw new Error(refusal);
+        },
+        description: `${actionDescriptions[action]} (CLI form: answers whether it took effect.)`,
+      },
+    );
   }
 
   private get phase(): Phase {
@@ -114,6 +171,11 @@ export class OperatorControl {
       // Everything accepted ends up in the status, the Web UI details and every later query.
       if (typeof value === 'string' && value.length > MAX_PAYLOAD_FIELD)
         return `cannot ${action}: "${key}" is ${value.length} characters; at most ${MAX_PAYLOAD_FIELD}`;
+    }
+    if (this.checkpointAnywhere) {
+      // Other keys are ignored, but an accepted update's payload is stored in history whole.
+      const size = raw === undefined || raw === null ? 0 : JSON.stringify(raw).length;
+      if (size > MAX_PAYLOAD) return `cannot ${action}: the payload is ${size} characters; at most ${MAX_PAYLOAD}`;
     }
     if (finalPhases.includes(this.phase)) return `cannot ${action}: release has ended (${this.phase})`;
     if (this.phase === 'repairing') return `cannot ${action}: this is a repair run; it ends by itself`;
@@ -212,7 +274,14 @@ export class OperatorControl {
 
   /** What a run continued as new must remember (the rest is in the status it carries). */
   snapshot(): OperatorState {
-    return { paused: this.paused, promoteRequested: this.promoteRequested, approved: [...this.approved] };
+    const state: OperatorState = {
+      paused: this.paused,
+      promoteRequested: this.promoteRequested,
+      approved: [...this.approved],
+    };
+    if (this.frozen) state.frozen = this.frozen;
+    if (this.approval) state.approval = this.approval;
+    return state;
   }
 
   restore(state: OperatorState | undefined): void {
@@ -220,13 +289,21 @@ export class OperatorControl {
     this.paused = state.paused;
     this.promoteRequested = state.promoteRequested;
     for (const gate of state.approved) this.approved.add(gate);
+    this.frozen = state.frozen;
+    this.approval = state.approval;
+  }
+
+  /** Whether the release is frozen where a previous run left it (a checkpoint taken while frozen). */
+  get frozenAtCheckpoint(): boolean {
+    return this.frozen !== undefined;
   }
 
   /** Resolves once the release is not paused: pause freezes weights, so every shift waits here. */
   async unpaused(): Promise<void> {
     if (!this.paused) return;
     this.tracker.next('paused: waiting for resume');
-    await condition(() => !this.paused);
+    await condition(() => !this.paused || this.checkpointDue);
+    if (this.paused) await this.checkpoint();
   }
 
   /**
@@ -258,7 +335,7 @@ export class OperatorControl {
    * `frozen`, weights untouched. Returns on `resume` or `promote`; `abort` cancels the release.
    */
   async freeze(reason: string): Promise<void> {
-    const previousPhase = this.phase;
+    this.frozen = { reason, previousPhase: this.phase };
     const { blue, green } = this.tracker.status.weights;
     this.paused = true;
     this.tracker.status.paused = true;
@@ -267,8 +344,16 @@ export class OperatorControl {
       'frozen',
       `frozen at blue ${blue}% / green ${green}% instead of rolling back (onFailure: freeze): ${reason}`,
     );
+    await this.stayFrozen();
+  }
+
+  /** The wait of a frozen release; a run continued from a checkpoint taken while frozen starts here. */
+  async stayFrozen(): Promise<void> {
     this.tracker.next('frozen: resume checks this step again, promote goes to 100%, abort rolls back');
-    await condition(() => !this.paused || this.promoteRequested);
+    await condition(() => !this.paused || this.promoteRequested || this.checkpointDue);
+    if (this.paused && !this.promoteRequested) await this.checkpoint();
+    const { previousPhase } = this.frozen!;
+    this.frozen = undefined;
     this.paused = false;
     this.tracker.status.paused = false;
     this.tracker.status.pauseReason = undefined;
@@ -277,19 +362,32 @@ export class OperatorControl {
 
   /** A durable approval gate: a timer and a condition, no polling. */
   async awaitApproval(gate: Gate, timeoutMs: number, onTimeout: 'rollback' | 'proceed'): Promise<void> {
-    const previousPhase = this.phase;
-    this.tracker.status.pendingApproval = gate;
-    this.tracker.phase(
-      'awaiting-approval',
-      `waiting for approve (${gate}); times out in ${formatDuration(timeoutMs)} and then will ${onTimeout}`,
-    );
-    this.tracker.next(`${onTimeout} if nobody approves`, Date.now() + timeoutMs);
+    // A run continued from a checkpoint taken during this wait goes on with the time it had left.
+    const continued = this.approval?.gate === gate ? this.approval : undefined;
+    this.approval = undefined;
+    const previousPhase = continued?.previousPhase ?? this.phase;
+    const waitMs = continued ? Math.max(1, continued.leftMs) : timeoutMs;
+    if (!continued) {
+      this.tracker.status.pendingApproval = gate;
+      this.tracker.phase(
+        'awaiting-approval',
+        `waiting for approve (${gate}); times out in ${formatDuration(timeoutMs)} and then will ${onTimeout}`,
+      );
+    }
+    const deadline = Date.now() + waitMs;
+    this.tracker.next(`${onTimeout} if nobody approves`, deadline);
     let approved: boolean;
+    let checkpointing = false;
     try {
-      approved = await condition(() => this.approved.has(gate), timeoutMs);
+      approved = await condition(() => this.approved.has(gate) || this.checkpointDue, waitMs);
+      if (approved && !this.approved.has(gate)) {
+        checkpointing = true;
+        this.approval = { gate, leftMs: deadline - Date.now(), previousPhase };
+        await this.checkpoint();
+      }
     } finally {
       // Also on abort (a cancelled wait): an ended release must not still say "approve ...".
-      this.tracker.status.pendingApproval = undefined;
+      if (!checkpointing) this.tracker.status.pendingApproval = undefined;
     }
     if (!approved) {
       if (onTimeout === 'rollback')

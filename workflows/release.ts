@@ -5,6 +5,7 @@
 import {
   allHandlersFinished,
   ApplicationFailure,
+  CancelledFailure,
   CancellationScope,
   condition,
   ContinueAsNew,
@@ -18,7 +19,7 @@ import {
 import type { ColorRequest } from '../activities';
 import { AnalysisLoop, type AnalysisState } from './analysis';
 import { legacyAnalysisWatcher } from './analysis-legacy';
-import type { Checkpoint } from './checkpoint';
+import type { Checkpoint, ResumePoint } from './checkpoint';
 import { formatDuration } from './duration';
 import { describeError } from './errors';
 import { statusQuery, type Outcome, type ReleaseInput, type ReleaseResult } from './messages';
@@ -52,13 +53,14 @@ interface Compensation {
 }
 
 export async function release(input: ReleaseInput): Promise<ReleaseResult> {
-  // A run continued from a long hold (see continueFrom) resumes at its checkpoint.
+  // A run continued as new (see continueFrom) resumes at its checkpoint: inside a hold or where it waited.
   const { specDir, checkpoint: resumed } = input;
   // A recurring release learns its version when the run starts (step 0 below).
   let spec: ResolvedSpec = resumed?.spec ?? { ...input.spec, version: input.spec.version ?? '' };
   const tracker = new ReleaseTracker(input);
   const operator = new OperatorControl(tracker);
   operator.restore(resumed?.operator);
+  operator.checkpointAnywhere = patched('continue-as-new-anywhere');
   setHandler(statusQuery, () => tracker.status, { description: 'The release as `bluegreen status --json` shows it.' });
   operator.register();
   const notifier = new Notifier({ notify: input.spec.notify ?? [] }, tracker);
@@ -81,11 +83,15 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   let liveColor: Color | null = resumed?.liveColor ?? null;
   let newColor: Color = resumed?.newColor ?? 'blue';
   let alreadyLive = false;
-  // A continued run resumes inside a hold: traffic has moved.
-  let trafficMoved = resumed !== undefined;
+  // A continued run resumes inside a hold (traffic has moved) or where it waited (its checkpoint says).
+  let trafficMoved = resumed !== undefined && (resumed.trafficMoved ?? true);
+  const resumingBeforeTraffic = resumed?.waiting?.before === 'traffic';
+  /** Where a checkpoint taken now would resume: set before every place the release waits. */
+  let position: ResumePoint = {};
+  let analysisState = (): AnalysisState => resumed?.analysis ?? { pausedByAnalysis: false };
   // Whether any shift was ever sent: from then on the new color may carry traffic (a change
   // whose activity failed may still have landed).
-  let shiftSent = resumed !== undefined;
+  let shiftSent = trafficMoved;
   const undoProvision = (): Compensation => ({
     what: `decommission ${newColor}`,
     undo: () => act.undo.decommissionColor(color(newColor)),
@@ -114,10 +120,11 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       let plan: ReleasePlan;
       let endpoint: string;
       if (resumed) {
-        // Continued from a checkpoint: provisioned, verified and shifted up to the hold it stopped in.
+        // Continued from a checkpoint: provisioned, verified, and shifted up to where it stopped.
         plan = planRelease(spec, newColor, liveColor === null);
         endpoint = resumed.endpoint;
-        compensations.unshift(undoTraffic(liveColor), undoProvision());
+        if (resumingBeforeTraffic) compensations.unshift(undoProvision());
+        else compensations.unshift(undoTraffic(liveColor), undoProvision());
       } else {
         // 0. A recurring release reads its version; one that already serves is a no-op.
         if (input.spec.versionFrom) {
@@ -184,13 +191,19 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
             );
           tracker.event('verified', `smoke test of ${newColor} passed in ${formatDuration(smoke.ms)}`);
         }
+      }
+      // From here on the release can wait (for an approval, a resume, a change window), and a flood of
+      // signals can grow its history meanwhile: the operator continues it as new from `position`.
+      if (operator.checkpointAnywhere) operator.continueAsNew = () => continueFrom(position, endpoint, analysisState());
+      if (!resumed || resumingBeforeTraffic) {
+        position = { waiting: { before: 'traffic' } };
         if (plan.gates.beforeTraffic)
           await operator.awaitApproval('beforeTraffic', plan.approvalTimeoutMs, spec.approval.onTimeout);
         await passGates('beforeTraffic');
       }
 
       // 4. Shift traffic in steps, judging the new color during every step.
-      if (!resumed) compensations.unshift(undoTraffic(liveColor));
+      if (!resumed || resumingBeforeTraffic) compensations.unshift(undoTraffic(liveColor));
       const analysis = patched('analysis-watch')
         ? new AnalysisLoop(
             act.analysis.watchAnalysis,
@@ -201,16 +214,24 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
             resumed?.analysis,
           )
         : legacyAnalysisWatcher(act.probe, tracker, operator, spec, endpoint);
+      analysisState = () => analysis.state();
       const resumeAt = resumed?.hold;
+      const waitedAt = resumed?.waiting;
       const targetOf = (step: PlannedStep) => (operator.promoteRequested ? plan.steps[plan.steps.length - 1] : step);
       for (const step of plan.steps) {
         // Steps a previous run finished are done; the one it stopped in goes on holding.
         if (resumeAt && (resumeAt.step === 'warm' || step.index < resumeAt.step)) continue;
+        if (waitedAt?.before === 'decommission' || (waitedAt?.before === 'step' && step.index < waitedAt.step))
+          continue;
         let target: PlannedStep = step;
         const resuming = resumeAt?.step === step.index;
         if (!resuming) {
-          await operator.unpaused();
-          await windowOpen(`shift ${newColor} to ${operator.promoteRequested ? 100 : step.percent}%`);
+          position = { waiting: { before: 'step', step: step.index } };
+          // Frozen at this step's gates when the last run continued: the freeze goes on first.
+          if (!operator.frozenAtCheckpoint) {
+            await operator.unpaused();
+            await windowOpen(`shift ${newColor} to ${operator.promoteRequested ? 100 : step.percent}%`);
+          }
           await orFreeze(() => passGates('beforeStep', targetOf(step).percent));
           target = targetOf(step);
           tracker.phase(
@@ -229,17 +250,23 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
           );
           if (target.percent === 100) break;
         }
+        const holdMs = resuming ? resumeAt.remainingMs : target.waitMs;
+        position = { hold: { step: target.index, remainingMs: holdMs } };
         const held = await orFreeze(() =>
           analysis.hold(
             `step ${target.index}`,
-            resuming ? resumeAt.remainingMs : target.waitMs,
+            holdMs,
             `shift ${newColor} to ${plan.steps[target.index].percent}%`,
             { step: target.index, percent: target.percent },
             true,
           ),
         );
         if (held !== 'promoted' && held.outcome === 'continue')
-          return continueFrom({ step: target.index, remainingMs: held.remainingMs }, endpoint, analysis.state());
+          return continueFrom(
+            { hold: { step: target.index, remainingMs: held.remainingMs } },
+            endpoint,
+            analysis.state(),
+          );
         if (held === 'promoted' || held.outcome === 'promoted')
           tracker.event('promote', 'skipping the remaining steps');
       }
@@ -247,22 +274,27 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       // 5. Keep the old color warm, still judging the new one, then get approval to tear it down.
       if (liveColor !== null) {
         const resumingWarm = resumeAt?.step === 'warm';
-        if (!resumingWarm)
-          tracker.phase(
-            'baking',
-            `${newColor} serves 100%; keeping ${liveColor} warm for ${formatDuration(plan.bakeMs)}`,
+        if (waitedAt?.before !== 'decommission') {
+          if (!resumingWarm)
+            tracker.phase(
+              'baking',
+              `${newColor} serves 100%; keeping ${liveColor} warm for ${formatDuration(plan.bakeMs)}`,
+            );
+          const warmMs = resumingWarm ? resumeAt.remainingMs : plan.bakeMs;
+          position = { hold: { step: 'warm', remainingMs: warmMs } };
+          const warm = await orFreeze(() =>
+            analysis.hold(
+              'warm period',
+              warmMs,
+              `decommission ${liveColor}`,
+              { step: plan.steps.length, percent: 100 },
+              false,
+            ),
           );
-        const warm = await orFreeze(() =>
-          analysis.hold(
-            'warm period',
-            resumingWarm ? resumeAt.remainingMs : plan.bakeMs,
-            `decommission ${liveColor}`,
-            { step: plan.steps.length, percent: 100 },
-            false,
-          ),
-        );
-        if (warm !== 'promoted' && warm.outcome === 'continue')
-          return continueFrom({ step: 'warm', remainingMs: warm.remainingMs }, endpoint, analysis.state());
+          if (warm !== 'promoted' && warm.outcome === 'continue')
+            return continueFrom({ hold: { step: 'warm', remainingMs: warm.remainingMs } }, endpoint, analysis.state());
+        }
+        position = { waiting: { before: 'decommission' } };
         if (plan.gates.beforeDecommission)
           await operator.awaitApproval('beforeDecommission', plan.approvalTimeoutMs, spec.approval.onTimeout);
       }
@@ -348,6 +380,11 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
    * check again from the same step, `promote` goes on to 100%, `abort` rolls back.
    */
   async function orFreeze<T>(check: () => Promise<T>): Promise<T | 'promoted'> {
+    // A run continued from a checkpoint taken while frozen here stays frozen until resume or promote.
+    if (operator.frozenAtCheckpoint) {
+      await operator.stayFrozen();
+      if (operator.promoteRequested) return 'promoted';
+    }
     for (;;) {
       try {
         return await check();
@@ -374,31 +411,42 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
         `window ${describeWindow(spec.window)} is closed; it opens at ${new Date(opens).toISOString()}`,
       );
       tracker.next(`${nextAction} when the window opens`, opens);
-      await sleep(opens - Date.now());
+      if (!operator.checkpointAnywhere) {
+        await sleep(opens - Date.now());
+      } else if (await condition(() => operator.checkpointDue, opens - Date.now())) {
+        // The next run waits for the window again; the phase it goes back to must not be this wait.
+        tracker.status.phase = previous;
+        await operator.continueAsNew!();
+      }
       tracker.phase(previous, 'window open');
     }
   }
 
   /**
    * Ends this run and continues the release as a new one with the same state: a hold that
-   * lasts days keeps each run's history small. Handlers finish first, so no signal or update
-   * sent to this run is lost; later ones reach the new run.
+   * lasts days, or a wait flooded with signals, keeps each run's history small. Handlers finish
+   * first, so no signal or update sent to this run is lost; later ones reach the new run.
    */
-  async function continueFrom(hold: Checkpoint['hold'], endpoint: string, analysis: AnalysisState): Promise<never> {
+  async function continueFrom(at: ResumePoint, endpoint: string, analysis: AnalysisState): Promise<never> {
     const run = (resumed?.run ?? 1) + 1;
+    const info = workflowInfo();
     tracker.event(
       'continue-as-new',
-      `run ${run - 1} has ${workflowInfo().historyLength} history events; the release goes on as run ${run}, ${hold.step === 'warm' ? 'in the warm period' : `at step ${hold.step}`} with ${formatDuration(hold.remainingMs)} of it left`,
+      `run ${run - 1} has ${info.historyLength} history events${operator.checkpointAnywhere ? ` (${(info.historySize / 1048576).toFixed(1)} MiB)` : ''}; the release goes on as run ${run}, ${describeResumePoint(at)}`,
     );
     // Queued notifications go out from this run; every handler finishes, so nothing sent is lost.
     await notifier.drain();
     await condition(allHandlersFinished);
+    // An abort accepted while this run wound down rolls back now instead of being lost with the run.
+    if (operator.checkpointAnywhere && operator.abortReason !== undefined)
+      throw new CancelledFailure(operator.abortReason);
     const checkpoint: Checkpoint = {
       spec,
       liveColor,
       newColor,
       endpoint,
-      hold,
+      ...at,
+      ...(at.waiting ? { trafficMoved } : {}),
       status: tracker.status,
       operator: operator.snapshot(),
       analysis,
@@ -406,6 +454,19 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     };
     const next = makeContinueAsNewFunc<typeof release>({ typedSearchAttributes: workflowInfo().typedSearchAttributes });
     return next({ spec: input.spec, specDir, requestedBy: input.requestedBy, checkpoint });
+  }
+}
+
+function describeResumePoint(at: ResumePoint): string {
+  if (at.hold)
+    return `${at.hold.step === 'warm' ? 'in the warm period' : `at step ${at.hold.step}`} with ${formatDuration(at.hold.remainingMs)} of it left`;
+  switch (at.waiting?.before) {
+    case 'traffic':
+      return 'before any traffic moves';
+    case 'step':
+      return `before step ${at.waiting.step}`;
+    default:
+      return 'before the decommission';
   }
 }
 

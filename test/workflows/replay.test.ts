@@ -1,7 +1,8 @@
 // Replays recorded histories of each release path (first release, success, analysis breach,
 // health-check failure, a smoke test (verify.command) passing and failing, operator actions, scheduling, repairs; the older ones from before analysis
 // windows, which take the patched-out analyzeColor loop; a paused inconclusive analysis; a run
-// continued as new from a checkpoint; releases through an HAProxy router) against today's workflow code: a change that would break running
+// continued as new from a checkpoint in a hold; runs continued as new after a flood of signals, from
+// a freeze, a closed change window and a pending approval; releases through an HAProxy router) against today's workflow code: a change that would break running
 // releases fails here. Re-record with `RECORD_HISTORIES=1 npm test -- dist/test/integration/`.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -44,6 +45,9 @@ describe('replay of recorded histories', () => {
       'haproxy-repair',
       'smoke-test-release',
       'smoke-test-failure',
+      'continued-frozen-abort',
+      'continued-window-abort',
+      'continued-awaiting-decommission',
     ])
       assert.ok(files.includes(`${name}.json`), `missing ${name}.json`);
   });
