@@ -25,6 +25,7 @@ import type { release } from '../workflows/release';
 import { versionLabel } from '../workflows/plan';
 import { phaseKey, recordKey, serviceKey, versionKey } from '../workflows/search-attributes';
 import { ensureSearchAttributes, taskQueue } from './connect';
+import { withDeliveries } from './deliveries';
 import { withLiveAnalysis } from './live-analysis';
 import type { Temporal } from './library/temporal';
 import type { LoadedSpec } from './spec-file';
@@ -187,7 +188,7 @@ export async function readStatus(t: Temporal, id: string, runId?: string): Promi
         return statusFromDescription(id, description, undefined);
       return (await import('./repair')).describeUnfinished(t, description, status);
     }
-    return withLiveAnalysis(status, description.raw.pendingActivities);
+    return withLiveAnalysis(await withDeliveries(t, status), description.raw.pendingActivities);
   } catch (err) {
     if (description.status.name !== 'RUNNING') {
       const result = await endedResult(handle).catch(() => undefined);

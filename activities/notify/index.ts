@@ -9,7 +9,7 @@ import type { GatePayload, NotificationPayload } from '../../workflows/notificat
 import { parseDuration } from '../../workflows/duration';
 import type { GateSpec, NotifySinkSpec } from '../../workflows/spec';
 import { resolveEnvReferences } from '../environments/provider';
-import { describeAnswer, isSuccess, post } from './http';
+import { describeAnswer, describeAttempt, isSuccess, post } from './http';
 import { slackMessage } from './slack';
 
 export interface DeliveryRequest {
@@ -70,47 +70,102 @@ export function signature(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
-/** Sends one notification. Throws (retryably) on a failed attempt: Temporal's retry policy
- * bounds the whole delivery to about two minutes, and the workflow records a final failure. */
-export async function deliverNotification(req: DeliveryRequest): Promise<{ status: number }> {
+interface PreparedDelivery {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  /** The sink as the spec wrote it ("webhook https://…"), never with a resolved secret. */
+  where: string;
+  redact: (text: string) => string;
+}
+
+/** Resolves the sink's ${env:NAME} references and builds the POST; throws naming the field when one is missing. */
+function prepareDelivery(req: DeliveryRequest): PreparedDelivery {
   const payload: NotificationPayload = { ...req.payload, link: releaseLink(req.payload.release, req.payload.runId) };
   const field = `notify[${req.index}]`;
-  let url: string;
-  let body: string;
-  let where: string;
   const headers: Record<string, string> = {
     'x-bluegreen-delivery': req.deliveryId,
     'x-bluegreen-event': payload.event,
     // A payload queued before repairs notified has no kind: it is a release's.
     'x-bluegreen-kind': payload.kind ?? 'release',
   };
-  let redact: (t: string) => string;
   if (req.sink.webhook) {
     const w = req.sink.webhook;
     const extra = resolve(w.headers ?? {}, `${field}.webhook.headers`);
     const main = resolve({ url: w.url, secret: w.secret }, `${field}.webhook`);
-    redact = (t) => extra.redact(main.redact(t));
-    url = main.resolved.url;
-    where = `webhook ${w.url}`;
-    body = JSON.stringify(payload);
+    const body = JSON.stringify(payload);
     Object.assign(headers, extra.resolved);
     if (main.resolved.secret) headers['x-bluegreen-signature'] = signature(body, main.resolved.secret);
-  } else {
-    const main = resolve({ url: req.sink.slack!.webhookUrl }, `${field}.slack`);
-    redact = main.redact;
-    url = main.resolved.url;
-    where = `slack webhook (${field})`;
-    body = JSON.stringify(slackMessage(payload));
+    return {
+      url: main.resolved.url,
+      body,
+      headers,
+      where: `webhook ${w.url}`,
+      redact: (t) => extra.redact(main.redact(t)),
+    };
   }
-  const answer = await post(url, body, headers, ATTEMPT_TIMEOUT_MS);
+  const main = resolve({ url: req.sink.slack!.webhookUrl }, `${field}.slack`);
+  return {
+    url: main.resolved.url,
+    body: JSON.stringify(slackMessage(payload)),
+    headers,
+    where: `slack webhook (${field})`,
+    redact: main.redact,
+  };
+}
+
+/** A 4xx other than 408/429 will answer the same way next time: not worth retrying. */
+const isPermanent = (status: number | undefined): boolean =>
+  status !== undefined && status >= 400 && status < 500 && ![408, 429].includes(status);
+
+/** Sends one notification (releases started before the notifier workflow). Throws (retryably) on
+ * a failed attempt: Temporal's retry policy bounds the whole delivery, and the workflow records a
+ * final failure. */
+export async function deliverNotification(req: DeliveryRequest): Promise<{ status: number }> {
+  const d = prepareDelivery(req);
+  const answer = await post(d.url, d.body, d.headers, ATTEMPT_TIMEOUT_MS);
   if (isSuccess(answer)) return { status: answer.status! };
-  const message = redact(`${where} answered ${describeAnswer(answer)}`);
-  // A 4xx other than 408/429 will answer the same way next time: stop retrying.
-  const permanent =
-    answer.status !== undefined && answer.status >= 400 && answer.status < 500 && ![408, 429].includes(answer.status);
-  throw permanent
+  const message = d.redact(`${d.where} answered ${describeAnswer(answer)}`);
+  throw isPermanent(answer.status)
     ? ApplicationFailure.nonRetryable(message, 'NotificationRejected')
     : ApplicationFailure.retryable(message, 'NotificationFailed');
+}
+
+export interface AttemptRequest extends DeliveryRequest {
+  /** Time limit of this POST (the sink's `timeout`). */
+  timeoutMs: number;
+}
+
+/** How one POST went, worded for a person; the notifier workflow decides whether to try again. */
+export type AttemptResult =
+  | { delivered: true; status: number }
+  | {
+      delivered: false;
+      /** The sink as the spec wrote it: "webhook https://…", "slack webhook (notify[1])". */
+      where: string;
+      /** What happened, completing "the webhook … ": "did not answer within 10s", "answered HTTP 500: …". */
+      answer: string;
+      /** Trying again would get the same answer (a 4xx, a missing ${env:NAME}). */
+      permanent: boolean;
+    };
+
+/** One POST to a sink within its timeout. Never throws for the sink's answer: the result says it. */
+export async function attemptDelivery(req: AttemptRequest): Promise<AttemptResult> {
+  let d: PreparedDelivery;
+  try {
+    d = prepareDelivery(req);
+  } catch (err) {
+    const where = req.sink.webhook ? `webhook ${req.sink.webhook.url}` : `slack webhook (notify[${req.index}])`;
+    return { delivered: false, where, answer: `could not be sent: ${(err as Error).message}`, permanent: true };
+  }
+  const answer = await post(d.url, d.body, d.headers, req.timeoutMs);
+  if (isSuccess(answer)) return { delivered: true, status: answer.status! };
+  return {
+    delivered: false,
+    where: d.where,
+    answer: d.redact(describeAttempt(answer, req.timeoutMs)),
+    permanent: isPermanent(answer.status),
+  };
 }
 
 /**
