@@ -144,9 +144,9 @@ export async function releaseNotifier(input: NotifierInput): Promise<DeliveriesS
       const elapsed = Date.now() - began;
       if (last.permanent || elapsed + pause > parseDuration(retryFor)) {
         const what = `${d.type} was not delivered to notify[${index}]: the ${last.where}`;
-        if (last.permanent)
-          return `${what} ${last.answer}; not retried, as the same request would get the same answer`;
-        const times = answers.length === 1 ? 'on its only attempt' : `${answers.length} times over ${formatDuration(elapsed)}`;
+        if (last.permanent) return `${what} ${last.answer}; not retried, as the same request would get the same answer`;
+        const times =
+          answers.length === 1 ? 'on its only attempt' : `${answers.length} times over ${formatDuration(elapsed)}`;
         const same = answers.every((a) => a === last.answer);
         return same
           ? `${what} ${last.answer}, ${times} (retryFor ${retryFor})`

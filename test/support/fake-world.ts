@@ -2,13 +2,7 @@
 // server: it records every weight change and which colors run, so tests assert outcomes.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities, ColorRequest } from '../../activities';
-import type {
-  AttemptRequest,
-  AttemptResult,
-  DeliveryRequest,
-  GateRequest,
-  GateVerdict,
-} from '../../activities/notify';
+import type { AttemptRequest, AttemptResult, DeliveryRequest, GateRequest, GateVerdict } from '../../activities/notify';
 import type { WatchReport, WatchRequest } from '../../activities/watch';
 import { judgeReading, type AnalysisRequest, type Measurement } from '../../workflows/metrics';
 import type { Weights } from '../../workflows/plan';
