@@ -9,7 +9,7 @@ import type { ReleaseStatus } from '../../workflows/messages';
 import type { NotificationPayload } from '../../workflows/notifications';
 import { waitFor } from '../support/processes';
 import { startReceiver, type Receiver } from '../support/receiver';
-import { startStack, type Stack } from '../support/stack';
+import { recordHistory, startStack, type Stack } from '../support/stack';
 
 const SECRET = 'integration-hook-secret-7f3a';
 let stack: Stack;
@@ -182,6 +182,9 @@ describe('notifications, gates and freeze on real servers', () => {
     assert.ok(!failed.some((e) => /Temporal|retry policy|Not enough time/i.test(e.message)), 'no Temporal wording');
     const human = (await stack.cli('status', nextId)).stdout;
     assert.match(human, /notification-failed +completed was not delivered to notify\[0\]/);
+    // The handed-over path (patch detached-notifier), for the replay test: the release and its notifier.
+    await recordHistory(stack, 'detached-notifier-release', nextId);
+    await recordHistory(stack, 'detached-notifier', (await status(nextId)).notifier!.workflowIds[0]);
   });
 
   it('a slow sink with timeout 15s answering in 12 s gets each event exactly once', async () => {

@@ -38,6 +38,8 @@ describe('replay of recorded histories', () => {
       'repair-warm-period-v2',
       'analysis-inconclusive-pause',
       'continued-as-new',
+      'detached-notifier-release',
+      'detached-notifier',
     ])
       assert.ok(files.includes(`${name}.json`), `missing ${name}.json`);
   });
