@@ -46,7 +46,8 @@ describe('replay of recorded histories', () => {
   for (const file of files) {
     it(`replays ${file} deterministically`, async () => {
       const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
+      // Recorded under the record's release id (recordHistory): the notifier's child id is derived from it.
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, 'bluegreen-shop.example.com');
     });
   }
 });
