@@ -22,7 +22,16 @@ import { MissingEnvError, type EnvironmentProvider, type Located, type Provision
 import { checkHealth as httpHealth, measure, type HealthResult } from './probes/http';
 import { runSmoke, type SmokeRequest, type SmokeResult } from './probes/smoke';
 import { analyzeRound } from './analysis';
-import { callGate, deliverNotification, type DeliveryRequest, type GateRequest, type GateVerdict } from './notify';
+import {
+  attemptDelivery,
+  callGate,
+  deliverNotification,
+  type AttemptRequest,
+  type AttemptResult,
+  type DeliveryRequest,
+  type GateRequest,
+  type GateVerdict,
+} from './notify';
 import type { AnalysisRequest, Measurement } from '../workflows/metrics';
 import { watchAnalysis, type WatchReport, type WatchRequest } from './watch';
 import { createRoute53Activities } from './routers/route53/budgeted';
@@ -266,6 +275,24 @@ export function createActivities(deps: ActivityDeps) {
     /** One notification to one sink; failures are retried by the workflow's policy, then become an event. */
     async notify(req: DeliveryRequest): Promise<{ status: number }> {
       return deliverNotification(req);
+    },
+
+    /** One POST to a sink within its timeout, for the notifier workflow (workflows/notifier-workflow.ts),
+     * which retries by the sink's retryFor and words the final failure. */
+    async sendNotification(req: AttemptRequest): Promise<AttemptResult> {
+      return attemptDelivery(req);
+    },
+
+    /** Whether a release run is still open: a notifier workflow left idle by a release that was
+     * terminated (and so never said it was done) ends itself. Unknown counts as open. */
+    async releaseRunOpen(run: { workflowId: string; runId: string }): Promise<boolean> {
+      if (!deps.temporal) return true;
+      try {
+        const d = await deps.temporal.workflow.getHandle(run.workflowId, run.runId).describe();
+        return d.status.name === 'RUNNING';
+      } catch (err) {
+        return (err as Error).name !== 'WorkflowNotFoundError';
+      }
     },
 
     /** Asks a webhook gate; never throws for a "no": the verdict carries it. */

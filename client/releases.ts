@@ -25,6 +25,7 @@ import type { release } from '../workflows/release';
 import { versionLabel } from '../workflows/plan';
 import { phaseKey, recordKey, serviceKey, versionKey } from '../workflows/search-attributes';
 import { ensureSearchAttributes, taskQueue } from './connect';
+import { withDeliveries } from './deliveries';
 import { withLiveAnalysis } from './live-analysis';
 import { firstScheduledTimes, retryingCalls } from './retrying';
 import type { Temporal } from './library/temporal';
@@ -211,8 +212,9 @@ export async function readStatus(
         return statusFromDescription(id, description, undefined);
       return (await import('./repair')).describeUnfinished(t, description, status);
     }
-    if (status.result) return withLiveAnalysis(status, description.raw.pendingActivities);
-    return withRetries(t, description, withLiveAnalysis(status, description.raw.pendingActivities), options);
+    const shown = withLiveAnalysis(await withDeliveries(t, status), description.raw.pendingActivities);
+    if (status.result) return shown;
+    return withRetries(t, description, shown, options);
   } catch (err) {
     if (description.status.name !== 'RUNNING') {
       const result = await endedResult(handle).catch(() => undefined);

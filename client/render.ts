@@ -63,6 +63,13 @@ export function renderStatus(s: ReleaseStatus, now = Date.now(), eventCount = 8,
     for (const h of s.result.needsHuman ?? []) lines.push(`  needs a human: ${h}`);
   }
   if (s.ended) lines.push(`repair  ${bold(s.ended.repair)}`);
+  if (s.notifier?.pending) {
+    const n = s.notifier.pending;
+    lines.push(
+      `notify  ${n} ${n === 1 ? 'delivery or gate' : 'deliveries or gates'} still pending (${s.notifier.workflowIds.at(-1)})`,
+    );
+  }
+  if (s.notifier?.unavailable) lines.push(`notify  ${s.notifier.unavailable}`);
   if (s.events.length) {
     lines.push('events');
     for (const e of s.events.slice(-eventCount)) lines.push(`  ${formatEvent(e)}`);

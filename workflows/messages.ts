@@ -71,6 +71,10 @@ export interface ReleaseStatus {
   result?: ReleaseResult;
   /** Set by a `repair` run: which run of the record it repairs and how that run ended. */
   repairOf?: { runId: string; closedAs: string };
+  /** Where the deliveries and afterRelease gates of this release run: its notifier workflows (one
+   * per run, oldest first; see docs/notifications.md). `status` adds their events (notification-failed,
+   * and the afterRelease gates' gate / gate-failed) to `events`, and how many are still pending. */
+  notifier?: { workflowIds: string[]; pending?: number; unavailable?: string };
   /** Added by the client for a run that ended without running its own code (terminated, timed out). */
   ended?: EndedRun;
   /** Added by the client next to `ended`, and while a call is retrying: the weights in Route 53
@@ -191,3 +195,16 @@ export interface ReleaseInput {
   /** Set when a long hold continued as new: where the previous run stopped (workflows/checkpoint.ts). */
   checkpoint?: import('./checkpoint').Checkpoint;
 }
+
+/** What a release's notifier workflow has done with what the release handed it. */
+export interface DeliveriesStatus {
+  /** Deliveries and afterRelease gates not yet made or given up on. */
+  pending: number;
+  delivered: number;
+  /** notification-failed, gate and gate-failed events: `status` shows them among the release's. */
+  events: ReleaseEvent[];
+  /** The release has handed over everything and nothing is pending. */
+  finished: boolean;
+}
+
+export const deliveriesQuery = defineQuery<DeliveriesStatus>('deliveries');

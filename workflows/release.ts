@@ -63,7 +63,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   operator.checkpointAnywhere = patched('continue-as-new-anywhere');
   setHandler(statusQuery, () => tracker.status, { description: 'The release as `bluegreen status --json` shows it.' });
   operator.register();
-  const notifier = new Notifier({ notify: input.spec.notify ?? [] }, tracker);
+  const notifier = new Notifier({ notify: input.spec.notify ?? [], hooks: input.spec.hooks }, tracker);
 
   const act = activitiesFor(spec, (type, message) => tracker.event(type, message));
   // What moves the traffic: the Route 53 records of `dns` (exactly as before), or `router`.
@@ -349,10 +349,15 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   }
   return finish(tracker, 'completed', `${spec.version} serves 100% on ${newColor}`, [], newColor, settle);
 
-  /** Last words of every outcome: the afterRelease gates of a completed release, then every
-   * queued notification delivered (or given up on) before the workflow closes. */
+  /** Last words of every outcome: the afterRelease gates of a completed release, then the queued
+   * notifications. Today both are handed to the notifier workflow and the run closes at once, so
+   * neither a dead sink nor a dead gate holds the record; runs from before it ask the gates and
+   * deliver (or give up) before closing. */
   async function settle(outcome: Outcome): Promise<void> {
-    if (outcome === 'completed') await CancellationScope.nonCancellable(() => passGates('afterRelease'));
+    if (outcome === 'completed') {
+      if (notifier.handsOverGates) notifier.askAfterRelease(input.spec.hooks?.afterRelease ?? []);
+      else await CancellationScope.nonCancellable(() => passGates('afterRelease'));
+    }
     await notifier.drain();
   }
 

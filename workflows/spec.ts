@@ -418,6 +418,10 @@ const notifySink = z
     retryFor: duration('How long a failing delivery is retried before it becomes a notification-failed event.').default(
       '2m',
     ),
+    timeout: duration(
+      'Time limit of one POST to the sink: an answer that takes longer counts as a failed attempt (and is retried). Raise it for a receiver that answers slowly.',
+      { min: '1s', max: '5m' },
+    ).default('10s'),
     on: z
       .array(z.enum(notifyEventTypes))
       .min(1)

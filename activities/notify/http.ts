@@ -40,3 +40,23 @@ export function describeAnswer(r: PostResult): string {
 }
 
 export const isSuccess = (r: PostResult): boolean => r.status !== undefined && r.status >= 200 && r.status < 300;
+
+/** Errors of a failed POST in words, completing "the webhook … ". */
+const NETWORK_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'refused the connection (nothing listens there)',
+  ECONNRESET: 'dropped the connection before answering',
+  ENOTFOUND: 'could not be found (its host name does not resolve)',
+  EAI_AGAIN: 'could not be found (DNS did not answer)',
+  EHOSTUNREACH: 'could not be reached (no route to its host)',
+  ENETUNREACH: 'could not be reached (no route to its network)',
+  UND_ERR_SOCKET: 'dropped the connection before answering',
+  UND_ERR_CONNECT_TIMEOUT: 'could not be connected to in time',
+};
+
+export function describeAttempt(r: PostResult, timeoutMs: number): string {
+  if (r.status !== undefined) return `answered ${describeAnswer(r)}`;
+  if (r.error?.startsWith('no answer within')) return `did not answer within ${formatSeconds(timeoutMs)}`;
+  return NETWORK_ERRORS[r.error ?? ''] ?? `could not be reached (${r.error ?? 'unknown error'})`;
+}
+
+const formatSeconds = (ms: number): string => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);

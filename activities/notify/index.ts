@@ -9,7 +9,7 @@ import type { GatePayload, NotificationPayload } from '../../workflows/notificat
 import { parseDuration } from '../../workflows/duration';
 import type { GateSpec, NotifySinkSpec } from '../../workflows/spec';
 import { MissingEnvError, resolveEnvReferences } from '../environments/provider';
-import { describeAnswer, isSuccess, post } from './http';
+import { describeAnswer, describeAttempt, isSuccess, post } from './http';
 import { slackMessage } from './slack';
 
 export interface DeliveryRequest {
@@ -73,40 +73,14 @@ export function signature(body: string, secret: string): string {
 interface PreparedDelivery {
   url: string;
   body: string;
-  /** The sink as messages name it, without resolved secrets. */
+  headers: Record<string, string>;
+  /** The sink as the spec wrote it ("webhook https://…"), never with a resolved secret. */
   where: string;
   redact: (text: string) => string;
 }
 
-/** Resolves the sink's ${env:NAME} references (MissingEnvError when one is unset), builds the
- * body and adds the sink's own headers (and the signature) to `headers`. */
-function prepareDelivery(
-  req: DeliveryRequest,
-  payload: NotificationPayload,
-  field: string,
-  headers: Record<string, string>,
-): PreparedDelivery {
-  if (req.sink.webhook) {
-    const w = req.sink.webhook;
-    const extra = resolve(w.headers ?? {}, `${field}.webhook.headers`);
-    const main = resolve({ url: w.url, secret: w.secret }, `${field}.webhook`);
-    const body = JSON.stringify(payload);
-    Object.assign(headers, extra.resolved);
-    if (main.resolved.secret) headers['x-bluegreen-signature'] = signature(body, main.resolved.secret);
-    return { url: main.resolved.url, body, where: `webhook ${w.url}`, redact: (t) => extra.redact(main.redact(t)) };
-  }
-  const main = resolve({ url: req.sink.slack!.webhookUrl }, `${field}.slack`);
-  return {
-    url: main.resolved.url,
-    body: JSON.stringify(slackMessage(payload)),
-    where: `slack webhook (${field})`,
-    redact: main.redact,
-  };
-}
-
-/** Sends one notification. Throws (retryably) on a failed attempt: Temporal's retry policy
- * bounds the whole delivery to about two minutes, and the workflow records a final failure. */
-export async function deliverNotification(req: DeliveryRequest): Promise<{ status: number }> {
+/** Resolves the sink's ${env:NAME} references and builds the POST; throws naming the field when one is missing. */
+function prepareDelivery(req: DeliveryRequest): PreparedDelivery {
   const payload: NotificationPayload = { ...req.payload, link: releaseLink(req.payload.release, req.payload.runId) };
   const field = `notify[${req.index}]`;
   const headers: Record<string, string> = {
@@ -115,25 +89,91 @@ export async function deliverNotification(req: DeliveryRequest): Promise<{ statu
     // A payload queued before repairs notified has no kind: it is a release's.
     'x-bluegreen-kind': payload.kind ?? 'release',
   };
-  let prepared: PreparedDelivery;
+  if (req.sink.webhook) {
+    const w = req.sink.webhook;
+    const extra = resolve(w.headers ?? {}, `${field}.webhook.headers`);
+    const main = resolve({ url: w.url, secret: w.secret }, `${field}.webhook`);
+    const body = JSON.stringify(payload);
+    Object.assign(headers, extra.resolved);
+    if (main.resolved.secret) headers['x-bluegreen-signature'] = signature(body, main.resolved.secret);
+    return {
+      url: main.resolved.url,
+      body,
+      headers,
+      where: `webhook ${w.url}`,
+      redact: (t) => extra.redact(main.redact(t)),
+    };
+  }
+  const main = resolve({ url: req.sink.slack!.webhookUrl }, `${field}.slack`);
+  return {
+    url: main.resolved.url,
+    body: JSON.stringify(slackMessage(payload)),
+    headers,
+    where: `slack webhook (${field})`,
+    redact: main.redact,
+  };
+}
+
+/** A 4xx other than 408/429 will answer the same way next time: not worth retrying. */
+const isPermanent = (status: number | undefined): boolean =>
+  status !== undefined && status >= 400 && status < 500 && ![408, 429].includes(status);
+
+/** Sends one notification (releases started before the notifier workflow). Throws (retryably) on
+ * a failed attempt: Temporal's retry policy bounds the whole delivery, and the workflow records a
+ * final failure. */
+export async function deliverNotification(req: DeliveryRequest): Promise<{ status: number }> {
+  let d: PreparedDelivery;
   try {
-    prepared = prepareDelivery(req, payload, field, headers);
+    d = prepareDelivery(req);
   } catch (err) {
     // The worker's environment will not change between attempts: retrying for the sink's whole
     // retryFor only delays the notification-failed event that tells the operator what to set.
     if (err instanceof MissingEnvError) throw ApplicationFailure.nonRetryable(err.message, err.name);
     throw err;
   }
-  const { url, body, where, redact } = prepared;
-  const answer = await post(url, body, headers, ATTEMPT_TIMEOUT_MS);
+  const answer = await post(d.url, d.body, d.headers, ATTEMPT_TIMEOUT_MS);
   if (isSuccess(answer)) return { status: answer.status! };
-  const message = redact(`${where} answered ${describeAnswer(answer)}`);
-  // A 4xx other than 408/429 will answer the same way next time: stop retrying.
-  const permanent =
-    answer.status !== undefined && answer.status >= 400 && answer.status < 500 && ![408, 429].includes(answer.status);
-  throw permanent
+  const message = d.redact(`${d.where} answered ${describeAnswer(answer)}`);
+  throw isPermanent(answer.status)
     ? ApplicationFailure.nonRetryable(message, 'NotificationRejected')
     : ApplicationFailure.retryable(message, 'NotificationFailed');
+}
+
+export interface AttemptRequest extends DeliveryRequest {
+  /** Time limit of this POST (the sink's `timeout`). */
+  timeoutMs: number;
+}
+
+/** How one POST went, worded for a person; the notifier workflow decides whether to try again. */
+export type AttemptResult =
+  | { delivered: true; status: number }
+  | {
+      delivered: false;
+      /** The sink as the spec wrote it: "webhook https://…", "slack webhook (notify[1])". */
+      where: string;
+      /** What happened, completing "the webhook … ": "did not answer within 10s", "answered HTTP 500: …". */
+      answer: string;
+      /** Trying again would get the same answer (a 4xx, a missing ${env:NAME}). */
+      permanent: boolean;
+    };
+
+/** One POST to a sink within its timeout. Never throws for the sink's answer: the result says it. */
+export async function attemptDelivery(req: AttemptRequest): Promise<AttemptResult> {
+  let d: PreparedDelivery;
+  try {
+    d = prepareDelivery(req);
+  } catch (err) {
+    const where = req.sink.webhook ? `webhook ${req.sink.webhook.url}` : `slack webhook (notify[${req.index}])`;
+    return { delivered: false, where, answer: `could not be sent: ${(err as Error).message}`, permanent: true };
+  }
+  const answer = await post(d.url, d.body, d.headers, req.timeoutMs);
+  if (isSuccess(answer)) return { delivered: true, status: answer.status! };
+  return {
+    delivered: false,
+    where: d.where,
+    answer: d.redact(describeAttempt(answer, req.timeoutMs)),
+    permanent: isPermanent(answer.status),
+  };
 }
 
 /**

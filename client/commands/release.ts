@@ -14,9 +14,10 @@ export const help = {
 
 Starts a release of the spec's version. One release per traffic target (DNS record, ALB
 listener or rule, HAProxy backend) runs at a time: a second start for the same target is refused
-(exit 2) and names the running release. A release that
-already has its result but is still sending its last notifications or running its afterRelease
-gates is waited for, up to 30 s, before that refusal.
+(exit 2) and names the running release. A release closes when its result is known (its notifier
+workflow goes on delivering), so the next start succeeds at once; one started by an older
+bluegreen that still sends its last notifications or runs its afterRelease gates is waited for,
+up to 30 s, before that refusal.
 
   --watch      follow the release live; exit 0 completed, 3 rolled back, 4 failed (needs a human)
   --json       print {"id": "..."}; the id is the Temporal workflow id every other verb accepts

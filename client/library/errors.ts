@@ -68,7 +68,7 @@ export class ReleaseAlreadyRunningError extends BlueGreenError {
       r.phase && ENDED.includes(r.phase)
         ? `refused: the previous release of ${recordName}, ${r.id}${about}, has its result but is still ` +
             `running its afterRelease gates or delivering its last notifications (each sink retries for its ` +
-            `retryFor).\nStart again once it closes; the run's pending notify/askGate activities in the Web UI show what it waits for.`
+            `retryFor; a release started by an older bluegreen closes only after them).\nStart again once it closes; the run's pending notify/askGate activities in the Web UI show what it waits for.`
         : `refused: a release of ${recordName} is already running: ${r.id}${about}.\n` +
             `Watch it with \`bluegreen watch ${r.id}\`, or stop it with \`bluegreen abort ${r.id} --reason "..."\`.`,
       EXIT.invalid,

@@ -2,14 +2,14 @@
 // a real worker running the demo app, and a local HTTP receiver that asserts what it got.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { ReleaseStatus } from '../../workflows/messages';
 import type { NotificationPayload } from '../../workflows/notifications';
-import { connect, ReleaseAlreadyRunningError } from '../../client';
 import { waitFor } from '../support/processes';
 import { startReceiver, type Receiver } from '../support/receiver';
-import { startStack, type Stack } from '../support/stack';
+import { recordHistory, startStack, type Stack } from '../support/stack';
 
 const SECRET = 'integration-hook-secret-7f3a';
 let stack: Stack;
@@ -36,12 +36,21 @@ async function status(id: string): Promise<ReleaseStatus> {
 
 /** Starts a release of the next version with spec overrides; returns its id. */
 async function start(overrides: Record<string, unknown>, env: Record<string, string> = {}): Promise<string> {
-  // No wait for the previous run here: `watch` ends when a release has its result, its run closes
-  // once its last notifications are out, and `start` waits for that close itself.
+  // No wait for the previous run here: a release's run closes with its result, and its notifier
+  // workflow goes on delivering beside the next release.
   const file = stack.writeSpec(`v${++version}.yaml`, await stack.appSpec(`${version}.0.0`, { env, overrides }));
   const r = await stack.cli('start', file, '--json');
   assert.equal(r.code, 0, r.stderr);
   return (JSON.parse(r.stdout) as { id: string }).id;
+}
+
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
 }
 
 const bodies = (path: string) => rx.at(path).map((r) => r.body as NotificationPayload);
@@ -109,15 +118,24 @@ describe('notifications, gates and freeze on real servers', () => {
     const id = await start({ notify: [{ webhook: { url: `${rx.url}/broken` }, retryFor: '3s' }] });
     const done = await stack.cli('watch', id);
     assert.equal(done.code, 0, done.stdout);
-    const failed = (await status(id)).events.filter((e) => e.type === 'notification-failed');
-    assert.ok(failed.length >= 1);
-    assert.match(failed[0].message, /answered HTTP 500: down for maintenance/);
+    // Its notifier gives up on each event 3 s after it, possibly after the run closed.
+    const failed = await waitFor(
+      'notification-failed',
+      async () => {
+        const events = (await status(id)).events.filter((e) => e.type === 'notification-failed');
+        return events.length >= 2 ? events : undefined;
+      },
+      20_000,
+    );
+    assert.match(
+      failed[0].message,
+      /^started was not delivered to notify\[0\]: the webhook .*\/broken answered HTTP 500: down for maintenance, \d+ times over \ds \(retryFor 3s\)$/,
+    );
     assert.ok(rx.at('/broken').length >= 2, 'retried');
   });
 
-  it('the next start waits for a finished release whose last notification is still going out', async () => {
-    // The completed delivery takes 6 s to be answered: the run stays open that long after its result
-    // (room for watch to notice the result and exit on a busy machine).
+  it('a release closes with its result; its slow last delivery arrives from its notifier while the next release runs', async () => {
+    // The completed delivery takes 6 s to be answered; the run does not wait for it.
     rx.on('/slow', async (r) =>
       (r.body as NotificationPayload).event === 'completed'
         ? new Promise((answer) => setTimeout(() => answer({ status: 200 }), 6000))
@@ -125,32 +143,64 @@ describe('notifications, gates and freeze on real servers', () => {
     );
     const id = await start({ notify: [{ webhook: { url: `${rx.url}/slow` }, on: ['completed'] }] });
     assert.equal((await stack.cli('watch', id)).code, 0);
-    const open = await stack.client.workflow.getHandle(id).describe();
-    assert.equal(open.status.name, 'RUNNING', 'still delivering after watch returned');
-    const previous = stack.client.workflow.getHandle(id, open.runId);
+    const closed = await stack.client.workflow.getHandle(id).describe();
+    assert.equal(closed.status.name, 'COMPLETED', 'closed with its result, before its last delivery');
     const nextId = await start({});
-    const closed = (await previous.describe()).closeTime!;
-    const nextRun = await stack.client.workflow.getHandle(nextId).describe();
-    assert.ok(nextRun.startTime >= closed, 'the next release started after the previous run closed');
+    assert.ok((await stack.client.workflow.getHandle(nextId).describe()).runId !== closed.runId);
+    await waitFor('the completed delivery', async () => (rx.at('/slow').length ? true : undefined), 20_000);
+    assert.deepEqual(
+      bodies('/slow').map((b) => [b.event, b.runId]),
+      [['completed', closed.runId]],
+    );
     assert.equal((await stack.cli('watch', nextId)).code, 0);
   });
 
-  it('a start refused while the previous run is closing says what it waits for (library, waitForPrevious)', async () => {
-    rx.on('/hanging', { status: 200, hang: true });
-    const id = await start({ notify: [{ webhook: { url: `${rx.url}/hanging` }, on: ['completed'], retryFor: '8s' }] });
+  it('a webhook to a closed port: the next release starts at once and completes; status says why in a sentence', async () => {
+    const dead = `http://127.0.0.1:${await closedPort()}/dead`;
+    const sink = { webhook: { url: dead }, retryFor: '5s' };
+    const id = await start({ notify: [sink] });
     assert.equal((await stack.cli('watch', id)).code, 0);
-    const client = await connect({ address: stack.temporal.address, namespace: 'default', taskQueue: 'bluegreen-it' });
-    try {
-      const file = stack.writeSpec(`v${++version}.yaml`, await stack.appSpec(`${version}.0.0`));
-      await assert.rejects(client.start(file, { waitForPrevious: 500 }), (err: Error) => {
-        assert.ok(err instanceof ReleaseAlreadyRunningError, String(err));
-        assert.match(err.message, /has its result but is still running its afterRelease gates or delivering/);
-        assert.match(err.message, /completed/);
-        return true;
-      });
-    } finally {
-      await client.close();
-    }
+    const began = Date.now();
+    const nextId = await start({ notify: [sink] });
+    const startedIn = Date.now() - began;
+    // Before, this start waited 30 s for the previous run's deliveries and was refused.
+    assert.ok(startedIn < 10_000, `start took ${startedIn} ms`);
+    const done = await stack.cli('watch', nextId);
+    assert.equal(done.code, 0, done.stdout);
+    const failed = await waitFor(
+      'the failed completed delivery',
+      async () => {
+        const events = (await status(nextId)).events.filter((e) => e.type === 'notification-failed');
+        return events.some((e) => e.message.startsWith('completed')) ? events : undefined;
+      },
+      30_000,
+    );
+    const sentence = new RegExp(
+      `^completed was not delivered to notify\\[0\\]: the webhook ${dead.replace(/[.]/g, '\\.')} refused the connection \\(nothing listens there\\), \\d+ times over \\d+s \\(retryFor 5s\\)$`,
+    );
+    assert.match(failed.at(-1)!.message, sentence);
+    assert.ok(!failed.some((e) => /Temporal|retry policy|Not enough time/i.test(e.message)), 'no Temporal wording');
+    const human = (await stack.cli('status', nextId)).stdout;
+    assert.match(human, /notification-failed +completed was not delivered to notify\[0\]/);
+    // The handed-over path (patch detached-notifier), for the replay test: the release and its notifier.
+    await recordHistory(stack, 'detached-notifier-release', nextId);
+    await recordHistory(stack, 'detached-notifier', (await status(nextId)).notifier!.workflowIds[0]);
+  });
+
+  it('a slow sink with timeout 15s answering in 12 s gets each event exactly once', async () => {
+    rx.on('/slow12', () => new Promise((answer) => setTimeout(() => answer({ status: 200 }), 12_000)));
+    const id = await start({ notify: [{ webhook: { url: `${rx.url}/slow12` }, timeout: '15s', on: ['completed'] }] });
+    assert.equal((await stack.cli('watch', id)).code, 0);
+    const s = await status(id);
+    assert.equal(s.notifier?.pending, 1, 'the delivery is pending while the sink thinks');
+    const notifier = stack.client.workflow.getHandle(s.notifier!.workflowIds[0]);
+    await notifier.result();
+    assert.deepEqual(
+      bodies('/slow12').map((b) => b.event),
+      ['completed'],
+    );
+    assert.equal((await status(id)).notifier?.pending, 0);
+    assert.ok(!(await status(id)).events.some((e) => e.type === 'notification-failed'));
   });
 
   it('a 403 from beforeTraffic rolls back with no weight ever changed', async () => {

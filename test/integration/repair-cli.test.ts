@@ -233,11 +233,19 @@ describe('repair on real servers', () => {
     const r = await stack.cli('repair', RECORD);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /finish the release/);
-    // The release's sinks hear of the repair: it changes production. Delivered before the run closes.
-    const told = rx
-      .at('/hook')
-      .slice(fromRelease)
-      .map((h) => h.body as NotificationPayload);
+    // The release's sinks hear of the repair: it changes production. The repair's notifier delivers
+    // them, the last one possibly just after the repair's run closed.
+    const told = await waitFor(
+      'the repair completed delivery',
+      async () => {
+        const got = rx
+          .at('/hook')
+          .slice(fromRelease)
+          .map((h) => h.body as NotificationPayload);
+        return got.length >= 2 ? got : undefined;
+      },
+      15_000,
+    );
     assert.deepEqual(
       told.map((p) => [p.kind, p.event]),
       [

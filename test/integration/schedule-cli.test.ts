@@ -3,6 +3,7 @@
 // change window holding the weights.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ReleaseStatus } from '../../workflows/messages';
@@ -27,6 +28,15 @@ async function status(): Promise<ReleaseStatus> {
   return JSON.parse(r.stdout) as ReleaseStatus;
 }
 const weights = () => stack.colorWeights();
+
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
 
 /** A spec whose version comes from a file the test controls, as a recurring release would. */
 async function recurringSpec(
@@ -167,6 +177,43 @@ describe('scheduled releases on real servers', () => {
     assert.equal((await status()).version, '5.0.0', 'the running release is untouched');
     await stack.cli('abort', id, '--reason', 'test cleanup');
     await stack.cli('watch', id);
+    await stack.cli('schedule', 'delete', created.id);
+  });
+
+  it('a firing right after a release whose webhook is dead runs: the finished release does not hold the record', async () => {
+    const dead = `http://127.0.0.1:${await closedPort()}/dead`;
+    const overrides = { notify: [{ webhook: { url: dead } }] };
+    const released = await stack.cli(
+      'start',
+      stack.writeSpec('dead-sink.yaml', await stack.appSpec('6.5.0', { overrides })),
+      '--watch',
+    );
+    assert.equal(released.code, 0, released.stdout + released.stderr);
+    const spec = await recurringSpec('right-after', '6.6.0');
+    const created = JSON.parse(
+      (await stack.cli('schedule', 'create', spec, '--every', '24h', '--id', 'right-after-test', '--json')).stdout,
+    );
+    const triggeredAt = new Date();
+    assert.equal((await stack.cli('schedule', 'trigger', created.id)).code, 0);
+    const fired = await waitFor(
+      'the firing',
+      async () => {
+        for await (const w of stack.client.workflow.list({ query: 'WorkflowType="scheduledRelease"' })) {
+          if (w.startTime < triggeredAt || w.status.name === 'RUNNING') continue;
+          return (await stack.client.workflow.getHandle(w.workflowId, w.runId).result()) as {
+            outcome: string;
+            reason: string;
+          };
+        }
+        return undefined;
+      },
+      60_000,
+    );
+    // Before, the dead webhook's retries (2 minutes) kept the previous run open and this firing was skipped.
+    assert.equal(fired.outcome, 'started', fired.reason);
+    const s = await status();
+    assert.equal(s.version, '6.6.0');
+    assert.equal(s.result?.outcome, 'completed');
     await stack.cli('schedule', 'delete', created.id);
   });
 

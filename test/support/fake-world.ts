@@ -2,7 +2,7 @@
 // server: it records every weight change and which colors run, so tests assert outcomes.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities, ColorRequest } from '../../activities';
-import type { DeliveryRequest, GateRequest, GateVerdict } from '../../activities/notify';
+import type { AttemptRequest, AttemptResult, DeliveryRequest, GateRequest, GateVerdict } from '../../activities/notify';
 import type { WatchReport, WatchRequest } from '../../activities/watch';
 import { judgeReading, type AnalysisRequest, type Measurement } from '../../workflows/metrics';
 import type { Weights } from '../../workflows/plan';
@@ -50,6 +50,12 @@ export class FakeWorld {
   removeError?: string;
   /** Every notification delivered, in order. */
   notifications: DeliveryRequest[] = [];
+  /** How each notification attempt is answered (sendNotification); default: delivered. */
+  sink: (req: AttemptRequest) => AttemptResult = () => ({ delivered: true, status: 200 });
+  /** Every notification attempt, delivered or not. */
+  attempts: AttemptRequest[] = [];
+  /** Whether a release run is still open, as the notifier workflow asks when idle. */
+  releaseOpen = true;
   /** Every gate asked, with the weights at the moment it was asked. */
   gateCalls: { req: GateRequest; weights: Partial<Weights> }[] = [];
   /** Decides each gate; default: pass. */
@@ -148,6 +154,15 @@ export class FakeWorld {
       async notify(req: DeliveryRequest) {
         world.notifications.push(req);
         return { status: 200 };
+      },
+      async sendNotification(req: AttemptRequest) {
+        world.attempts.push(req);
+        const r = world.sink(req);
+        if (r.delivered) world.notifications.push(req);
+        return r;
+      },
+      async releaseRunOpen() {
+        return world.releaseOpen;
       },
       async askGate(req: GateRequest) {
         world.gateCalls.push({ req, weights: { ...world.records } });

@@ -6,7 +6,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import type { ReleaseResult, ReleaseStatus } from '../../workflows/messages';
+import type { DeliveriesStatus, ReleaseResult, ReleaseStatus } from '../../workflows/messages';
 import type { ReleaseSpec } from '../../workflows/spec';
 import { FakeWorld } from './fake-world';
 import { startTimeSkipping, workflowBundle } from './temporal';
@@ -28,12 +28,16 @@ export interface Harness {
   ) => Promise<T>;
 }
 
+/** The server of the running test file (notified() gives back a lock on it). */
+let currentEnv: TestWorkflowEnvironment | undefined;
+
 export function timeSkippingHarness(name: string): Harness {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   let env: TestWorkflowEnvironment;
   let counter = 0;
   before(async () => {
     env = await startTimeSkipping();
+    currentEnv = env;
   });
   after(async () => {
     await env?.teardown();
@@ -102,4 +106,28 @@ export async function until(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; status: ${JSON.stringify(s, null, 1)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Waits until the release's notifier workflows have made (or given up on) everything it handed
+ * them, and returns what they did. Call it inside withRelease's body (the worker must be up): the
+ * release's run closes before its last deliveries, which its notifier makes afterwards.
+ */
+export async function notified(handle: WorkflowHandle): Promise<DeliveriesStatus[]> {
+  const ids = (await status(handle)).notifier?.workflowIds ?? [];
+  const done: DeliveriesStatus[] = [];
+  for (const id of ids) {
+    const notifier = handle.client.getHandle(id);
+    done.push((await notifier.result()) as DeliveriesStatus);
+    // The time-skipping server keeps time locked for good once a child closes after its parent
+    // (the notifier's normal case; a real server has no such lock): give that lock back, or the
+    // next test's timers never fire.
+    const child = await notifier.describe();
+    const parent = child.parentExecution;
+    if (!parent) continue;
+    const closedParent = await handle.client.getHandle(String(parent.workflowId), parent.runId || undefined).describe();
+    if (child.closeTime && closedParent.closeTime && child.closeTime >= closedParent.closeTime)
+      await currentEnv?.connection.testService?.unlockTimeSkipping({});
+  }
+  return done;
 }

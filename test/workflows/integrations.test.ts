@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { failingRound, healthyRound, testSpec, type FakeWorld } from '../support/fake-world';
-import { ended, liveWorld, status, timeSkippingHarness, until } from '../support/time-skipping';
+import { ended, liveWorld, notified, status, timeSkippingHarness, until } from '../support/time-skipping';
 import type { ReleaseSpecInput } from '../../workflows/spec';
 
 const { env, withRelease } = timeSkippingHarness('integrations');
@@ -21,6 +21,7 @@ describe('notifications', () => {
     const s = spec({ notify: [hook, { slack: { webhookUrl: '${env:SLACK}' }, on: ['shifted', 'completed'] }] });
     await withRelease(world, s, async (handle) => {
       assert.equal((await ended(handle)).outcome, 'completed');
+      await notified(handle);
     });
     const toHook = world.notifications.filter((n) => n.index === 0).map((n) => n.payload.event);
     const toSlack = world.notifications.filter((n) => n.index === 1).map((n) => n.payload.event);
@@ -42,6 +43,7 @@ describe('notifications', () => {
     world.analysis = () => failingRound;
     await withRelease(world, spec({ notify: [hook] }), async (handle) => {
       assert.equal((await ended(handle)).outcome, 'rolled-back');
+      await notified(handle);
     });
     assert.deepEqual(events(world), ['started', 'rolled-back']);
     const last = world.notifications.at(-1)!.payload;
@@ -57,8 +59,76 @@ describe('notifications', () => {
       await until(handle, 'paused', (s) => s.paused);
       await handle.signal('resume', {});
       assert.equal((await ended(handle)).outcome, 'completed');
+      await notified(handle);
     });
     assert.deepEqual(events(world), ['started', 'paused', 'resumed', 'completed']);
+  });
+});
+
+describe('a sink never holds the release', () => {
+  const refused = () => ({
+    delivered: false as const,
+    where: 'webhook http://127.0.0.1:9/hook',
+    answer: 'refused the connection (nothing listens there)',
+    permanent: false,
+  });
+
+  it('the run closes with its result while a dead sink is still retried; the failure is a sentence', async () => {
+    const world = liveWorld();
+    world.sink = refused;
+    await withRelease(world, spec({ notify: [hook] }), async (handle) => {
+      assert.equal((await ended(handle)).outcome, 'completed');
+      const closed = await handle.describe();
+      assert.equal(closed.status.name, 'COMPLETED');
+      const [done] = await notified(handle);
+      assert.ok(done.finished);
+      assert.equal(done.pending, 0);
+      const failed = done.events.filter((e) => e.type === 'notification-failed').map((e) => e.message);
+      assert.equal(failed.length, 2, 'started and completed');
+      assert.match(
+        failed[1],
+        /^completed was not delivered to notify\[0\]: the webhook http:\/\/127\.0\.0\.1:9\/hook refused the connection \(nothing listens there\), \d+ times over (1m \d+s|2m) \(retryFor 2m\)$/,
+      );
+      assert.ok(!failed.some((m) => /Not enough time|ScheduleToClose|Activity task/i.test(m)), 'no Temporal wording');
+      // The notifier was handed over with the release's run closed long before it gave up.
+      const [notifierId] = (await status(handle)).notifier!.workflowIds;
+      assert.equal(notifierId, `${handle.workflowId}/notify/${closed.runId}`);
+      const notifier = await handle.client.getHandle(notifierId).describe();
+      assert.ok(notifier.closeTime!.getTime() - closed.closeTime!.getTime() >= 60_000, 'retried long after the close');
+    });
+    // In order per sink: every attempt of `started` came before the first of `completed`.
+    const order = world.attempts.map((a) => a.payload.event);
+    assert.ok(order.indexOf('completed') > order.lastIndexOf('started'));
+    assert.ok(
+      world.attempts.every((a) => a.timeoutMs === 10_000),
+      'the default timeout, 10s',
+    );
+  });
+
+  it("a sink's timeout reaches each attempt; a 4xx is given up at once, worded", async () => {
+    const world = liveWorld();
+    world.sink = (req) =>
+      req.payload.event === 'started'
+        ? { delivered: false, where: 'webhook http://h/x', answer: 'answered HTTP 403: nope', permanent: true }
+        : { delivered: true, status: 200 };
+    await withRelease(world, spec({ notify: [{ ...hook, timeout: '15s' }] }), async (handle) => {
+      assert.equal((await ended(handle)).outcome, 'completed');
+      const [done] = await notified(handle);
+      assert.deepEqual(
+        done.events.map((e) => e.message),
+        [
+          'started was not delivered to notify[0]: the webhook http://h/x answered HTTP 403: nope; not retried, as the same request would get the same answer',
+        ],
+      );
+      assert.equal(done.delivered, 1);
+    });
+    assert.deepEqual(
+      world.attempts.map((a) => [a.payload.event, a.timeoutMs]),
+      [
+        ['started', 15_000],
+        ['completed', 15_000],
+      ],
+    );
   });
 });
 
@@ -83,6 +153,7 @@ describe('gates', () => {
     });
     await withRelease(world, s, async (handle) => {
       assert.equal((await ended(handle)).outcome, 'completed');
+      await notified(handle);
     });
     const steps = world.gateCalls.filter((c) => c.req.payload.gate === 'beforeStep');
     assert.deepEqual(
@@ -101,7 +172,10 @@ describe('gates', () => {
     world.gate = (req) => ({ passed: req.payload.gate !== 'afterRelease', message: 'answered HTTP 500' });
     await withRelease(world, spec({ hooks: { afterRelease: [{ url: 'http://ci/done' }] } }), async (handle) => {
       assert.equal((await ended(handle)).outcome, 'completed');
-      assert.ok((await status(handle)).events.some((e) => e.type === 'gate-failed'));
+      // Asked by the release's notifier after the run closed: its events are the gate's record.
+      const [handedOver] = await notified(handle);
+      assert.ok(handedOver.events.some((e) => e.type === 'gate-failed'));
+      assert.equal((await handle.describe()).status.name, 'COMPLETED');
     });
   });
 });
@@ -134,6 +208,7 @@ describe('freeze', () => {
         'resume resets the analysis counters',
       );
       assert.equal((await ended(handle)).outcome, 'completed');
+      await notified(handle);
     });
     assert.ok(events(world).includes('frozen'));
     assert.deepEqual(world.records, { blue: 0, green: 100 });

@@ -10,7 +10,7 @@ import type { ReleaseSpec } from '../../workflows/spec';
 import { FakeWorld, testSpec } from '../support/fake-world';
 import { workflowBundle } from '../support/temporal';
 import { route53QueueFor } from '../../workflows/activity-options';
-import { ended, liveWorld, status, timeSkippingHarness, until } from '../support/time-skipping';
+import { ended, liveWorld, notified, status, timeSkippingHarness, until } from '../support/time-skipping';
 
 const { env } = timeSkippingHarness('repair');
 let counter = 0;
@@ -66,6 +66,8 @@ async function scenario<T>(
           const input: RepairInput = { spec, specDir: '/tmp', last };
           const handle = await env().client.workflow.start('repair', { taskQueue, workflowId, args: [input] });
           const result = await ended(handle);
+          // The repair's notifier delivers after its run closed.
+          await notified(handle);
           return { result, status: await status(handle) };
         },
       }),

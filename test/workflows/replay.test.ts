@@ -48,13 +48,16 @@ describe('replay of recorded histories', () => {
       'continued-frozen-abort',
       'continued-window-abort',
       'continued-awaiting-decommission',
+      'detached-notifier-release',
+      'detached-notifier',
     ])
       assert.ok(files.includes(`${name}.json`), `missing ${name}.json`);
   });
   for (const file of files) {
     it(`replays ${file} deterministically`, async () => {
       const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
+      // Recorded under the record's release id (recordHistory): the notifier's child id is derived from it.
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, 'bluegreen-shop.example.com');
     });
   }
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { callGate, deliverNotification, signature } from '../../../activities/notify';
+import { attemptDelivery, callGate, deliverNotification, signature } from '../../../activities/notify';
 import type { NotificationPayload } from '../../../workflows/notifications';
 import { startReceiver, type Receiver } from '../../support/receiver';
 
@@ -74,6 +74,49 @@ describe('notifications and gates', () => {
         return true;
       },
     );
+  });
+
+  it("one attempt waits the sink's timeout: a 1.5 s answer is delivered within 3s and is 'did not answer within 1s' under 1s", async () => {
+    rx.on('/slowish', () => new Promise((answer) => setTimeout(() => answer({ status: 200 }), 1500)));
+    const request = { sink: { webhook: { url: `${rx.url}/slowish` } }, index: 0, payload, deliveryId: 'd' };
+    assert.deepEqual(await attemptDelivery({ ...request, timeoutMs: 3000 }), { delivered: true, status: 200 });
+    assert.deepEqual(await attemptDelivery({ ...request, timeoutMs: 1000 }), {
+      delivered: false,
+      where: `webhook ${rx.url}/slowish`,
+      answer: 'did not answer within 1s',
+      permanent: false,
+    });
+    assert.equal(rx.at('/slowish').length, 2, 'one POST per attempt');
+  });
+
+  it('an attempt at a closed port or with a missing ${env:NAME} says so in words', async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise((r) => server.close(r));
+    const refused = await attemptDelivery({
+      sink: { webhook: { url: `http://127.0.0.1:${port}/x` } },
+      index: 0,
+      payload,
+      deliveryId: 'd',
+      timeoutMs: 1000,
+    });
+    assert.deepEqual(refused, {
+      delivered: false,
+      where: `webhook http://127.0.0.1:${port}/x`,
+      answer: 'refused the connection (nothing listens there)',
+      permanent: false,
+    });
+    const missing = await attemptDelivery({
+      sink: { slack: { webhookUrl: '${env:BG_TEST_NOT_SET_ANYWHERE}' } },
+      index: 2,
+      payload,
+      deliveryId: 'd',
+      timeoutMs: 1000,
+    });
+    assert.equal(missing.delivered, false);
+    assert.ok(!missing.delivered && missing.permanent);
+    assert.match(!missing.delivered ? missing.answer : '', /^could not be sent: .*BG_TEST_NOT_SET_ANYWHERE/);
   });
 
   it('a 404 is not retried', async () => {
