@@ -5,8 +5,12 @@
 import { isGrpcServiceError } from '@temporalio/client';
 import { ConnectionError } from './library/errors';
 
-/** gRPC status codes of "no answer": UNAVAILABLE and DEADLINE_EXCEEDED. */
-const NO_ANSWER = new Set([14, 4]);
+/**
+ * gRPC status codes of "no answer": UNAVAILABLE, DEADLINE_EXCEEDED, and CANCELLED — what a call
+ * under `withDeadline` reports when its deadline passes while the server still waits for a worker.
+ * A worker that answers a query with an error comes back as a query failure, never as these.
+ */
+const NO_ANSWER = new Set([14, 4, 1]);
 
 /** The words the server and SDK use when a query found no worker in time. */
 const TIMED_OUT = /deadline|timed? ?out|no poller/i;
