@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { GatePayload, NotificationPayload } from '../../workflows/notifications';
 import { parseDuration } from '../../workflows/duration';
 import type { GateSpec, NotifySinkSpec } from '../../workflows/spec';
-import { MissingEnvError, resolveEnvReferences } from '../environments/provider';
+import { MissingEnvError, resolveEnvReferences } from '../secrets';
 import { describeAnswer, describeAttempt, isSuccess, post } from './http';
 import { slackMessage } from './slack';
 
