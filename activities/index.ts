@@ -14,11 +14,15 @@ import type { Weights } from '../workflows/plan';
 import type { AnalysisMeasurement } from '../workflows/analysis-legacy';
 import { createRoute53Client } from './routers/route53/router';
 import { createRouter, type ObservedWeights, type TrafficRouter, type WeightChange } from './routers';
-import { ProcUnavailableError } from './environments/processes';
-import { redactError, redactor, referencedSecrets } from './environments/child-env';
-import { CommandProvider } from './environments/command';
-import { EnvironmentError, LocalProvider } from './environments/local';
-import { MissingEnvError, type EnvironmentProvider, type Located, type Provisioned } from './environments/provider';
+import { ProcUnavailableError } from './environments/local/processes';
+import { MissingEnvError, redactError, redactor, referencedSecrets } from './secrets';
+import {
+  createEnvironmentProvider,
+  EnvironmentError,
+  type EnvironmentProvider,
+  type Located,
+  type Provisioned,
+} from './environments';
 import { checkHealth as httpHealth, measure, type HealthResult } from './probes/http';
 import { runSmoke, type SmokeRequest, type SmokeResult } from './probes/smoke';
 import { analyzeRound } from './analysis';
@@ -158,9 +162,11 @@ export function createActivities(deps: ActivityDeps) {
   let budgetedClient: Route53Client | undefined = deps.route53;
   const route53Activities = createRoute53Activities(() => (budgetedClient ??= createRoute53Client(1)));
   const provider = (req: ColorRequest): EnvironmentProvider =>
-    req.environment.provider === 'local'
-      ? new LocalProvider(req.environment, { stateDir: deps.stateDir, specDir: req.specDir, namespace: namespace() })
-      : new CommandProvider(req.environment, req.specDir, { stateDir: deps.stateDir, namespace: namespace() });
+    createEnvironmentProvider(req.environment, {
+      stateDir: deps.stateDir,
+      specDir: req.specDir,
+      namespace: namespace(),
+    });
 
   /** Asks the router with capped exponential backoff until the change is effective, heartbeating it. */
   async function waitEffective(r: TrafficRouter, change: WeightChange, weights: Weights | null): Promise<number> {

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { NativeConnection } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
-import { restoreLocalProcesses, stopLocalProcesses } from '../activities/environments/local';
+import { restoreLocalProcesses, stopLocalProcesses } from '../activities/environments/local/provider';
 import { createWorker, type WorkerGroup } from '../worker/run';
 import { taskQueue, type Temporal } from './connect';
 import { ensureZone, restoreRoute53, snapshotRoute53 } from './route53-snapshot';

@@ -4,6 +4,7 @@
 // answering so. Callers retry the first kind and surface the second instead of hiding it.
 import { isGrpcServiceError } from '@temporalio/client';
 import { ConnectionError } from './library/errors';
+import { describeError, rootCause } from '../workflows/errors';
 
 /**
  * gRPC status codes of "no answer": UNAVAILABLE, DEADLINE_EXCEEDED, and CANCELLED — what a call
@@ -34,10 +35,9 @@ export function queryTimedOut(err: unknown): boolean {
 /** What a failed call says, from the error that caused it (the SDK's own message is generic:
  * "Failed to query Workflow"), on one line. */
 export function rootMessage(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  const e = rootCause(err);
   const details = isGrpcServiceError(e) && e.details ? e.details : undefined;
-  return (details ?? (e instanceof Error ? e.message : String(e))).split('\n')[0];
+  return (details ?? describeError(e)).split('\n')[0];
 }
 
 /** The hint a nondeterminism error needs: what it means and what to do. */

@@ -21,6 +21,7 @@ import type { Color, GateSpec, ReleaseSpec } from './spec';
 import { budgetedTraffic } from './routing/route53';
 import { routedTraffic } from './routing';
 import { targetRefOf } from './target';
+import { PERMANENT_ROUTE53_ERRORS } from './route53-errors';
 
 export { FIRST_SYNC_POLL_MS, ROUTE53_QUEUE_SUFFIX, route53QueueFor, SYNC_POLL_MAX } from './routing/route53';
 /** How long a hold's analysis activity may go without a heartbeat before another worker takes it. */
@@ -42,14 +43,8 @@ export const HOSTS_MEMO = 'bluegreenHosts';
 /** Lets the workflow show routing decisions in its status (e.g. "waits for host A's worker"). */
 export type Note = (type: string, message: string) => void;
 
-const permanent = [
-  'NoSuchHostedZone',
-  'InvalidChangeBatch',
-  'InvalidInput',
-  'AccessDenied',
-  'EnvironmentMisconfigured',
-  'MissingEnvironmentVariable',
-];
+/** Failures no retry can fix: Route 53's (one list with the router's) and a misconfigured environment. */
+const permanent = [...PERMANENT_ROUTE53_ERRORS, 'EnvironmentMisconfigured', 'MissingEnvironmentVariable'];
 
 type Environment = Pick<Activities, 'provisionColor' | 'decommissionColor' | 'locateColor'>;
 

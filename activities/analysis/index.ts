@@ -19,6 +19,11 @@ const providers: { [P in MetricProviderName]: MetricProvider<NonNullable<MetricS
   command: commandProvider,
 };
 
+/** The implementation of a provider (contract tests call it directly). */
+export function metricProvider<P extends MetricProviderName>(name: P): MetricProvider<NonNullable<MetricSpec[P]>> {
+  return providers[name];
+}
+
 /** The provider a metric names (the schema guarantees exactly one). */
 export function providerOf(metric: MetricSpec): MetricProviderName {
   const name = (Object.keys(providers) as MetricProviderName[]).find((p) => metric[p] !== undefined);

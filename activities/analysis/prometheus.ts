@@ -39,7 +39,11 @@ export const prometheusProvider: MetricProvider<PrometheusConfig> = {
     const url = `${config.address.replace(/\/+$/, '')}/api/v1/query?${new URLSearchParams({ query })}`;
     const headers = { accept: 'application/json', ...ctx.resolveHeaders(config.headers, `${name}.prometheus.headers`) };
     const timeoutMs = config.timeout ? parseDuration(config.timeout) : DEFAULT_QUERY_TIMEOUT_MS;
-    const answer = await httpWithRetries(url, { headers }, timeoutMs, ctx.signal);
+    // Unreachable is a reading too (inconclusive), in the words httpWithRetries chose.
+    const answer = await httpWithRetries(url, { headers }, timeoutMs, ctx.signal).catch((err: Error) => ({
+      unreachable: err.message,
+    }));
+    if ('unreachable' in answer) return { name, value: null, problem: answer.unreachable };
     let body: QueryAnswer;
     try {
       body = JSON.parse(answer.text) as QueryAnswer;

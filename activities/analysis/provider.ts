@@ -3,7 +3,7 @@
 // unreachable server: that is a reading with `value: null` and a `problem`, i.e. inconclusive.
 import type { MetricReading, TemplateVars } from '../../workflows/metrics';
 import { parseDuration } from '../../workflows/duration';
-import { resolveEnvReferences } from '../environments/provider';
+import { redactor, referencedSecrets, resolveEnvReferences, type Redact } from '../secrets';
 
 export interface MetricContext {
   vars: TemplateVars & ReadTimeVars;
@@ -60,36 +60,28 @@ export function fillTemplate(text: string, vars: TemplateVars | (TemplateVars & 
   );
 }
 
-const ENV_REFERENCE = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
-
 /**
  * A context whose secrets are remembered as they are resolved, so that nothing a provider says
  * (an error body that echoes a header, an exception message) carries one back to the workflow.
  */
 export function createMetricContext(vars: TemplateVars, env: NodeJS.ProcessEnv = process.env): MetricContext {
   const secrets = new Set<string>();
-  const remember = (value: string) => {
-    for (const [, name] of value.matchAll(ENV_REFERENCE)) {
-      const secret = env[name];
-      // Very short values would redact ordinary words; they are no secrets worth the name.
-      if (secret && secret.length >= 4) secrets.add(secret);
-    }
+  let redact: Redact = (text) => text;
+  const remember = (values: Record<string, string> | undefined) => {
+    for (const secret of referencedSecrets(values, env)) secrets.add(secret);
+    redact = redactor(secrets);
   };
   return {
     vars: { ...vars, ...readTimeVars(vars.every) },
     resolveEnv(value) {
-      remember(value);
+      remember({ value });
       return resolveEnvReferences({ value }, env, 'header').value;
     },
     resolveHeaders(headers, field) {
-      for (const value of Object.values(headers ?? {})) remember(value);
+      remember(headers);
       return resolveEnvReferences(headers, env, field);
     },
-    redact(text) {
-      let out = text;
-      for (const secret of secrets) out = out.split(secret).join('***');
-      return out;
-    },
+    redact: (text) => redact(text),
   };
 }
 

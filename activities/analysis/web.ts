@@ -65,7 +65,11 @@ export const webProvider: MetricProvider<WebConfig> = {
     Object.assign(headers, given);
     const timeoutMs = config.timeout ? parseDuration(config.timeout) : DEFAULT_QUERY_TIMEOUT_MS;
     const body = config.body !== undefined ? fillTemplate(config.body, ctx.vars) : undefined;
-    const answer = await httpWithRetries(url, { method: config.method, headers, body }, timeoutMs, ctx.signal);
+    // Unreachable is a reading too (inconclusive), in the words httpWithRetries chose.
+    const answer = await httpWithRetries(url, { method: config.method, headers, body }, timeoutMs, ctx.signal).catch(
+      (err: Error) => ({ unreachable: err.message }),
+    );
+    if ('unreachable' in answer) return { name, value: null, problem: answer.unreachable };
     if (answer.status < 200 || answer.status >= 300) {
       return { name, value: null, problem: `${config.method} answered HTTP ${answer.status}: ${excerpt(answer.text)}` };
     }

@@ -41,29 +41,14 @@ export interface EnvironmentProvider {
   ): Promise<{ stopped: number; detail: string }>;
 }
 
-/** Resolves ${env:NAME} references from the worker's environment, inside the activity. */
-export function resolveEnvReferences(
-  values: Record<string, string> | undefined,
-  env: NodeJS.ProcessEnv,
-  field: string,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(values ?? {})) {
-    out[key] = value.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
-      const resolved = env[name];
-      if (resolved === undefined) {
-        throw new MissingEnvError(
-          `${field}.${key} references \${env:${name}}, but ${name} is not set in the worker's environment`,
-        );
-      }
-      return resolved;
-    });
+export class EnvironmentError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = retryable ? 'EnvironmentError' : 'EnvironmentMisconfigured';
   }
-  return out;
-}
-
-export class MissingEnvError extends Error {
-  override name = 'MissingEnvironmentVariable';
 }
 
 export function standardVariables(instance: ColorInstance): Record<string, string> {

@@ -1,16 +1,21 @@
-// Deliveries and gates: the only code that talks to webhooks, Slack and gate URLs. The workflow
+// Deliveries and gates: the only code that talks to webhooks, Slack and gate URLs. Sinks are
+// made by `createSink` from one file each in sinks/. The workflow
 // builds every payload from its state at the moment of the event; these activities resolve
 // ${env:NAME} secrets, sign, send, and say what happened without ever repeating a secret.
-import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { GatePayload, NotificationPayload } from '../../workflows/notifications';
 import { parseDuration } from '../../workflows/duration';
 import type { GateSpec, NotifySinkSpec } from '../../workflows/spec';
-import { MissingEnvError, resolveEnvReferences } from '../environments/provider';
-import { describeAnswer, describeAttempt, isSuccess, post } from './http';
-import { slackMessage } from './slack';
+import { MissingEnvError } from '../secrets';
+import { describeAnswer, isSuccess, post } from './http';
+import { resolveSecrets, type NotificationSink, type SinkKind, type SinkSpecs } from './sink';
+import { SlackSink } from './sinks/slack';
+import { WebhookSink } from './sinks/webhook';
+
+export { signature } from './sinks/webhook';
+export type { NotificationSink, SinkAnswer, SinkKind } from './sink';
 
 export interface DeliveryRequest {
   sink: Pick<NotifySinkSpec, 'webhook' | 'slack'>;
@@ -48,93 +53,42 @@ export function releaseLink(release: string, runId: string): string | null {
   return `${ui}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(release)}/${runId}/history`;
 }
 
-/** Replaces every resolved secret value in a message with ***. */
-function redactor(secrets: string[]): (text: string) => string {
-  const values = secrets.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-  return (text) => values.reduce((t, v) => t.split(v).join('***'), text);
+type Makers = { [K in SinkKind]: (spec: SinkSpecs[K], field: string) => NotificationSink };
+
+/** One entry per kind of sink the schema allows: a kind without a sink is a compile error. */
+const makers: Makers = {
+  webhook: (spec, field) => new WebhookSink(spec, field),
+  slack: (spec, field) => new SlackSink(spec, field),
+};
+
+/** The sink `notify[index]` names (the schema guarantees exactly one kind). */
+export function createSink(spec: Pick<NotifySinkSpec, SinkKind>, index: number): NotificationSink {
+  const kind = (Object.keys(makers) as SinkKind[]).find((k) => spec[k] !== undefined);
+  if (!kind) throw new Error(`notify[${index}] names no sink: give webhook or slack`);
+  return (makers[kind] as (s: unknown, field: string) => NotificationSink)(spec[kind], `notify[${index}]`);
 }
 
-function resolve(values: Record<string, string | undefined>, field: string) {
-  const defined = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Record<
-    string,
-    string
-  >;
-  const resolved = resolveEnvReferences(defined, process.env, field);
-  const secrets = Object.entries(resolved)
-    .filter(([k]) => defined[k] !== resolved[k])
-    .map(([, v]) => v);
-  return { resolved, redact: redactor(secrets) };
-}
-
-export function signature(body: string, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
-
-interface PreparedDelivery {
-  url: string;
-  body: string;
-  headers: Record<string, string>;
-  /** The sink as the spec wrote it ("webhook https://…"), never with a resolved secret. */
-  where: string;
-  redact: (text: string) => string;
-}
-
-/** Resolves the sink's ${env:NAME} references and builds the POST; throws naming the field when one is missing. */
-function prepareDelivery(req: DeliveryRequest): PreparedDelivery {
-  const payload: NotificationPayload = { ...req.payload, link: releaseLink(req.payload.release, req.payload.runId) };
-  const field = `notify[${req.index}]`;
-  const headers: Record<string, string> = {
-    'x-bluegreen-delivery': req.deliveryId,
-    'x-bluegreen-event': payload.event,
-    // A payload queued before repairs notified has no kind: it is a release's.
-    'x-bluegreen-kind': payload.kind ?? 'release',
-  };
-  if (req.sink.webhook) {
-    const w = req.sink.webhook;
-    const extra = resolve(w.headers ?? {}, `${field}.webhook.headers`);
-    const main = resolve({ url: w.url, secret: w.secret }, `${field}.webhook`);
-    const body = JSON.stringify(payload);
-    Object.assign(headers, extra.resolved);
-    if (main.resolved.secret) headers['x-bluegreen-signature'] = signature(body, main.resolved.secret);
-    return {
-      url: main.resolved.url,
-      body,
-      headers,
-      where: `webhook ${w.url}`,
-      redact: (t) => extra.redact(main.redact(t)),
-    };
-  }
-  const main = resolve({ url: req.sink.slack!.webhookUrl }, `${field}.slack`);
-  return {
-    url: main.resolved.url,
-    body: JSON.stringify(slackMessage(payload)),
-    headers,
-    where: `slack webhook (${field})`,
-    redact: main.redact,
-  };
-}
-
-/** A 4xx other than 408/429 will answer the same way next time: not worth retrying. */
-const isPermanent = (status: number | undefined): boolean =>
-  status !== undefined && status >= 400 && status < 500 && ![408, 429].includes(status);
+const withLink = (payload: NotificationPayload): NotificationPayload => ({
+  ...payload,
+  link: releaseLink(payload.release, payload.runId),
+});
 
 /** Sends one notification (releases started before the notifier workflow). Throws (retryably) on
  * a failed attempt: Temporal's retry policy bounds the whole delivery, and the workflow records a
  * final failure. */
 export async function deliverNotification(req: DeliveryRequest): Promise<{ status: number }> {
-  let d: PreparedDelivery;
-  try {
-    d = prepareDelivery(req);
-  } catch (err) {
+  const sink = createSink(req.sink, req.index);
+  const answer = await sink.post(withLink(req.payload), { deliveryId: req.deliveryId, timeoutMs: ATTEMPT_TIMEOUT_MS });
+  if (answer.delivered) return { status: answer.status };
+  if (answer.unsent) {
     // The worker's environment will not change between attempts: retrying for the sink's whole
     // retryFor only delays the notification-failed event that tells the operator what to set.
-    if (err instanceof MissingEnvError) throw ApplicationFailure.nonRetryable(err.message, err.name);
-    throw err;
+    if (answer.unsent instanceof MissingEnvError)
+      throw ApplicationFailure.nonRetryable(answer.unsent.message, answer.unsent.name);
+    throw answer.unsent;
   }
-  const answer = await post(d.url, d.body, d.headers, ATTEMPT_TIMEOUT_MS);
-  if (isSuccess(answer)) return { status: answer.status! };
-  const message = d.redact(`${d.where} answered ${describeAnswer(answer)}`);
-  throw isPermanent(answer.status)
+  const message = `${sink.describe()} answered ${answer.said}`;
+  throw answer.permanent
     ? ApplicationFailure.nonRetryable(message, 'NotificationRejected')
     : ApplicationFailure.retryable(message, 'NotificationFailed');
 }
@@ -159,21 +113,10 @@ export type AttemptResult =
 
 /** One POST to a sink within its timeout. Never throws for the sink's answer: the result says it. */
 export async function attemptDelivery(req: AttemptRequest): Promise<AttemptResult> {
-  let d: PreparedDelivery;
-  try {
-    d = prepareDelivery(req);
-  } catch (err) {
-    const where = req.sink.webhook ? `webhook ${req.sink.webhook.url}` : `slack webhook (notify[${req.index}])`;
-    return { delivered: false, where, answer: `could not be sent: ${(err as Error).message}`, permanent: true };
-  }
-  const answer = await post(d.url, d.body, d.headers, req.timeoutMs);
-  if (isSuccess(answer)) return { delivered: true, status: answer.status! };
-  return {
-    delivered: false,
-    where: d.where,
-    answer: d.redact(describeAttempt(answer, req.timeoutMs)),
-    permanent: isPermanent(answer.status),
-  };
+  const sink = createSink(req.sink, req.index);
+  const answer = await sink.post(withLink(req.payload), { deliveryId: req.deliveryId, timeoutMs: req.timeoutMs });
+  if (answer.delivered) return answer;
+  return { delivered: false, where: sink.describe(), answer: answer.answer, permanent: answer.permanent };
 }
 
 /**
@@ -185,7 +128,7 @@ export async function callGate(
   heartbeat: (details: string) => void = () => undefined,
 ): Promise<GateVerdict> {
   const payload: GatePayload = { ...req.payload, link: releaseLink(req.payload.release, req.payload.runId) };
-  const { resolved, redact } = resolve({ url: req.gate.url, ...(req.gate.headers ?? {}) }, req.field);
+  const { resolved, redact } = resolveSecrets({ url: req.gate.url, ...(req.gate.headers ?? {}) }, req.field);
   const { url, ...headers } = resolved;
   const body = JSON.stringify(payload);
   const name = `gate ${req.payload.gate} (${req.gate.url})`;

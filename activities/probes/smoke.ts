@@ -4,8 +4,8 @@
 import { CancelledFailure } from '@temporalio/common';
 import { parseDuration } from '../../workflows/duration';
 import type { Color, SmokeCommandSpec } from '../../workflows/spec';
-import { redactError, redactor, referencedSecrets } from '../environments/child-env';
-import { resolveEnvReferences, type Progress } from '../environments/provider';
+import { redactError, redactor, referencedSecrets, resolveEnvReferences } from '../secrets';
+import type { Progress } from '../environments/provider';
 import { checkInvocation, describeEnd, lastLines, runOnce } from '../environments/run-once';
 
 export interface SmokeRequest {

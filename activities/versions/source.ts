@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import type { VersionSource } from '../../workflows/spec';
 import { childEnvironment } from '../environments/child-env';
-import { EnvironmentError } from '../environments/local';
+import { EnvironmentError } from '../environments/provider';
 
 const TIMEOUT_MS = 30_000;
 

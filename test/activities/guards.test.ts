@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { createActivities } from '../../activities';
-import { findMarkedProcesses } from '../../activities/environments/processes';
+import { findMarkedProcesses } from '../../activities/environments/local/processes';
 
 describe('activity guards', () => {
   it('without /proc the local provider refuses plainly (permanent), instead of a raw ENOENT', () => {

@@ -4,7 +4,7 @@
 // requests through the frontend reach, processes up or gone, and exit codes.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { LocalProvider } from '../../activities/environments/local';
+import { LocalProvider } from '../../activities/environments/local/provider';
 import type { ReleaseStatus } from '../../workflows/messages';
 import type { Color } from '../../workflows/spec';
 import { startHaproxy, type Haproxy } from '../support/haproxy';

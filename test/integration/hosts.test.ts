@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { LocalProvider, stopLocalProcesses } from '../../activities/environments/local';
+import { LocalProvider, stopLocalProcesses } from '../../activities/environments/local/provider';
 import type { ReleaseStatus } from '../../workflows/messages';
 import type { Started } from '../support/processes';
 import { waitFor } from '../support/processes';

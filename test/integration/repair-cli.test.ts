@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createActivities } from '../../activities';
 import { ActionRefusedError, connect, NotFoundError } from '../../client';
-import { LocalProvider } from '../../activities/environments/local';
+import { LocalProvider } from '../../activities/environments/local/provider';
 import type { ReleaseStatus } from '../../workflows/messages';
 import type { NotificationPayload } from '../../workflows/notifications';
 import { startIncompatibleWorker } from '../support/incompatible/worker';

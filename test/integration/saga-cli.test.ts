@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { LocalProvider } from '../../activities/environments/local';
+import { LocalProvider } from '../../activities/environments/local/provider';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { projectRoot } from '../support/binaries';
 import { waitFor } from '../support/processes';

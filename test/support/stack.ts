@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { mkdirSync } from 'node:fs';
 import YAML from 'yaml';
-import { stopLocalProcesses } from '../../activities/environments/local';
+import { stopLocalProcesses } from '../../activities/environments/local/provider';
 import { setIdentifierFor } from '../../workflows/names';
 import { binaries, projectRoot } from './binaries';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';

@@ -13,19 +13,11 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { colors, type Color, type DnsSpec } from '../../../workflows/spec';
 import { fqdn, setIdentifierFor } from '../../../workflows/names';
+import { PERMANENT_ROUTE53_ERRORS } from '../../../workflows/route53-errors';
 import type { ObservedWeights, TrafficRouter, WeightChange, Weights } from '../router';
 
-/** Errors that no retry can fix: the spec or the account needs a human. */
-const PERMANENT_ERRORS = new Set([
-  'NoSuchHostedZone',
-  'InvalidChangeBatch',
-  'InvalidInput',
-  'AccessDenied',
-  'AccessDeniedException',
-  'InvalidClientTokenId',
-  'UnrecognizedClientException',
-  'NoSuchChange',
-]);
+/** Errors that no retry can fix (one list with the workflow's retry policies). */
+const PERMANENT_ERRORS = new Set(PERMANENT_ROUTE53_ERRORS);
 
 export { fqdn, setIdentifierFor };
 

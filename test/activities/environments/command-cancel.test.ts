@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type ColorRequest } from '../../../activities';
-import { CommandProvider } from '../../../activities/environments/command';
+import { CommandProvider } from '../../../activities/environments/command/provider';
 import { groupAlive } from '../../../activities/environments/process-group';
 import { parseSpec } from '../../../client/spec-file';
 import type { CommandEnvironmentSpec } from '../../../workflows/spec';

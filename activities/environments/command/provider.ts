@@ -5,22 +5,22 @@
 // worker crash (running-command.ts).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { parseDuration } from '../../workflows/duration';
-import type { CommandEnvironmentSpec } from '../../workflows/spec';
+import { parseDuration } from '../../../workflows/duration';
+import type { CommandEnvironmentSpec } from '../../../workflows/spec';
 import { CancelledFailure } from '@temporalio/common';
-import { childEnvironment } from './child-env';
-import { EnvironmentError } from './local';
-import { superviseGroup, TERM_GRACE_MS } from './process-group';
+import { childEnvironment } from '../child-env';
+import { superviseGroup, TERM_GRACE_MS } from '../process-group';
 import { RunningCommand } from './running-command';
 import {
-  resolveEnvReferences,
+  EnvironmentError,
   standardVariables,
   type ColorInstance,
   type EnvironmentProvider,
   type Located,
   type Progress,
   type Provisioned,
-} from './provider';
+} from '../provider';
+import { resolveEnvReferences } from '../../secrets';
 
 export interface CommandProviderOptions {
   /** Where the running command of each color is recorded (BLUEGREEN_STATE_DIR); without it a

@@ -13,9 +13,9 @@
 // host cannot stop the copy on the dead worker's host (docs/production.md).
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { colorKey } from './color-key';
-import { groupAlive, processStartTime, stopGroups, TERM_GRACE_MS } from './process-group';
-import type { ColorInstance, Progress } from './provider';
+import { colorKey } from '../color-key';
+import { groupAlive, processStartTime, stopGroups, TERM_GRACE_MS } from '../process-group';
+import type { ColorInstance, Progress } from '../provider';
 
 interface RunRecord {
   /** The command's process group (its leader's pid). */

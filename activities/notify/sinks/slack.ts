@@ -1,6 +1,15 @@
-// A Slack incoming-webhook message: `text` is the notification fallback and says everything;
-// blocks lay the same facts out for people reading the channel.
-import type { NotificationPayload } from '../../workflows/notifications';
+// A Slack sink: posts to an incoming webhook, whose URL is itself the secret (so the sink is named
+// by its place in the spec, never by its URL). In the message, `text` is the notification
+// fallback and says everything; blocks lay the same facts out for people reading the channel.
+import type { NotificationPayload } from '../../../workflows/notifications';
+import {
+  resolveSecrets,
+  send,
+  standardHeaders,
+  type NotificationSink,
+  type PostOptions,
+  type SinkSpecs,
+} from '../sink';
 
 const EMOJI: Record<string, string> = {
   started: ':rocket:',
@@ -41,4 +50,31 @@ export function slackMessage(p: NotificationPayload): SlackMessage {
   if (p.link) context.push(`<${p.link}|Open in Temporal>`);
   blocks.push({ type: 'context', elements: context.map((t) => ({ type: 'mrkdwn', text: t })) });
   return { text, blocks };
+}
+
+export class SlackSink implements NotificationSink {
+  readonly kind = 'slack';
+
+  /** `field` names the sink in errors and messages: "notify[1]". */
+  constructor(
+    private readonly spec: SinkSpecs['slack'],
+    private readonly field: string,
+  ) {}
+
+  describe(): string {
+    return `slack webhook (${this.field})`;
+  }
+
+  post(payload: NotificationPayload, options: PostOptions) {
+    return send(() => {
+      const main = resolveSecrets({ url: this.spec.webhookUrl }, `${this.field}.slack`);
+      const body = JSON.stringify(slackMessage(payload));
+      return {
+        url: main.resolved.url,
+        body,
+        headers: standardHeaders(payload, options.deliveryId),
+        redact: main.redact,
+      };
+    }, options.timeoutMs);
+  }
 }

@@ -18,31 +18,22 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledFailure } from '@temporalio/common';
-import { parseDuration } from '../../workflows/duration';
-import type { Color, LocalEnvironmentSpec } from '../../workflows/spec';
-import { childEnvironment } from './child-env';
-import { colorKey } from './color-key';
-import { stopGroups } from './process-group';
+import { parseDuration } from '../../../workflows/duration';
+import type { Color, LocalEnvironmentSpec } from '../../../workflows/spec';
+import { childEnvironment } from '../child-env';
+import { colorKey } from '../color-key';
+import { stopGroups } from '../process-group';
 import { findMarkedProcesses, isRunning, MARKER_VARIABLE } from './processes';
 import {
-  resolveEnvReferences,
+  EnvironmentError,
   standardVariables,
   type ColorInstance,
   type EnvironmentProvider,
   type Located,
   type Progress,
   type Provisioned,
-} from './provider';
-
-export class EnvironmentError extends Error {
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-  ) {
-    super(message);
-    this.name = retryable ? 'EnvironmentError' : 'EnvironmentMisconfigured';
-  }
-}
+} from '../provider';
+import { resolveEnvReferences } from '../../secrets';
 
 export interface LocalProviderOptions {
   /** Where per-color state and logs live; also scopes the process markers. */
