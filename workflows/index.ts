@@ -2,3 +2,4 @@
 export { release } from './release';
 export { scheduledRelease } from './scheduled';
 export { repair, observeTraffic } from './repair';
+export { route53Batcher } from './routing/route53-batcher';
