@@ -15,6 +15,7 @@ import {
   weightsOf,
 } from '../test/support/fleet';
 import { startStack } from '../test/support/stack';
+import type { ReleaseStatus } from '../workflows/messages';
 import { DEFAULT_ROUTE53_BUDGET } from '../worker/run';
 
 function rssMb(pid: number): number {
@@ -102,7 +103,9 @@ export async function benchFleet(
     const worker = await stack.spawnWorker();
     try {
       const [target, ...others] = await startFleet(stack, specs);
-      while ((await weightsOf(stack, specs[0])).green !== 50) await new Promise((r) => setTimeout(r, 100));
+      // In its first hold: an abort waits for a shift in flight, batched or not.
+      while ((await target.query<ReleaseStatus>('status')).weights.green !== 50)
+        await new Promise((r) => setTimeout(r, 100));
       const asked = Date.now();
       await target.signal('abort', { reason: 'bench: abort under load' });
       while ((await weightsOf(stack, specs[0])).blue !== 100) await new Promise((r) => setTimeout(r, 20));

@@ -82,9 +82,11 @@ describe('batched Route 53 requests', () => {
       await seedRecords(stack, specs);
       const handles = await startFleet(stack, specs);
       const target = handles[0];
+      // Aborted in its hold (an abort waits for a shift in flight), while the others' next step
+      // gathers in the batcher's window.
       await waitFor(
-        'the first step to be in Route 53',
-        async () => ((await weightsOf(stack, specs[0])).green === 50 ? true : undefined),
+        'the first step to be in sync',
+        async () => ((await target.query<ReleaseStatus>('status')).weights.green === 50 ? true : undefined),
         60_000,
       );
       const asked = Date.now();
@@ -92,6 +94,16 @@ describe('batched Route 53 requests', () => {
       while ((await weightsOf(stack, specs[0])).blue !== 100 && Date.now() - asked < 30_000)
         await new Promise((r) => setTimeout(r, 25));
       const tookMs = Date.now() - asked;
+      if (process.env.DEBUG_FLEET)
+        console.error(
+          worker
+            .output()
+            .split('\n')
+            .filter((l) => /route53|abort|compensat|restore/i.test(l))
+            .slice(-40)
+            .join('\n'),
+          `asked at ${new Date(asked).toISOString()}`,
+        );
       assert.ok(tookMs <= 2000, `the restore took ${tookMs} ms`);
       assert.equal((await resultOf(target)).outcome, 'rolled-back');
       const others = await Promise.all(handles.slice(1).map(resultOf));
@@ -102,7 +114,7 @@ describe('batched Route 53 requests', () => {
   });
 
   it('kill -9 of the worker while a batch forms: every release still ends correct', async () => {
-    const first = await stack.spawnWorker({ BLUEGREEN_ROUTE53_BATCH_MS: '4000' });
+    const first = await stack.spawnWorker({ BLUEGREEN_ROUTE53_BATCH_MS: '8000' });
     let second: Awaited<ReturnType<Stack['spawnWorker']>> | undefined;
     try {
       const specs = Array.from({ length: 6 }, (_, i) => fleetSpec(440 + i, '2.0.0', app.endpoint, { steps: [100] }));

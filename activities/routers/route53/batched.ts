@@ -19,7 +19,15 @@ import {
 } from '../../../workflows/routing/route53-batcher';
 import { listingOrder } from '../../../workflows/routing/route53-records';
 import { fqdn } from '../../../workflows/names';
-import { cachedZoneId, classifyRoute53Error, forgetZone, THROTTLING_ERRORS, type CallObserver } from './router';
+import {
+  cachedZoneId,
+  classifyRoute53Error,
+  forgetZone,
+  Route53Router,
+  THROTTLING_ERRORS,
+  type CallObserver,
+} from './router';
+import type { DnsSpec } from '../../../workflows/spec';
 import { route53Pacer } from './pacer';
 
 export interface ListCursor {
@@ -58,10 +66,28 @@ export function createBatchedRoute53Activities(
     }
   };
 
+  /** Lookups waiting for their paced turn, so releases asking meanwhile share them. */
+  const lookups = new Map<string, Promise<string>>();
+
   return {
-    /** Local: the zone id this worker already knows for the name, or null (no request either way). */
+    /**
+     * Local: the zone id for the name from this worker's cache. A worker's first release of a zone
+     * looks it up (one paced request, shared by every release that asks meanwhile); none after.
+     */
     async route53CachedZone(zoneName: string): Promise<string | null> {
-      return (await cachedZoneId(client(), zoneName)) ?? null;
+      const cached = await cachedZoneId(client(), zoneName);
+      if (cached) return cached;
+      let lookup = lookups.get(zoneName);
+      if (!lookup) {
+        lookup = (async () => {
+          await route53Pacer.turn(false);
+          return new Route53Router({ zoneName } as DnsSpec, client(), observe).hostedZoneId();
+        })();
+        lookups.set(zoneName, lookup);
+        // Settled either way: the router's cache answers from now on, or the next release asks again.
+        void lookup.finally(() => lookups.delete(zoneName)).catch(() => undefined);
+      }
+      return lookup;
     },
 
     /** Local: forgets a zone id Route 53 no longer knows (the zone was recreated under its name). */
