@@ -1,7 +1,7 @@
 // An in-memory world behind the release activities, for workflow tests on the time-skipping
 // server: it records every weight change and which colors run, so tests assert outcomes.
 import { ApplicationFailure } from '@temporalio/common';
-import type { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import type { Activities, ColorRequest } from '../../activities';
 import type { DeliveryRequest, GateRequest, GateVerdict } from '../../activities/notify';
 import type { WatchReport, WatchRequest } from '../../activities/watch';
@@ -35,8 +35,8 @@ export function emptyResult(name = 'error-ratio'): Measurement {
 
 export class FakeWorld {
   records: Partial<Weights> = {};
-  /** The client the zone batcher is started with (the harness sets it). */
-  temporal?: Client;
+  /** The Temporal server the zone batcher is started on (the harness sets it). */
+  temporalAddress?: string;
   running = new Map<Color, string>();
   shifts: Weights[] = [];
   provisions: string[] = [];
@@ -109,13 +109,20 @@ export class FakeWorld {
       },
       async route53ForgetZone(_zoneName: string) {},
       async route53Enqueue(args: { batcherId: string; zoneId: string; taskQueue: string; request: unknown }) {
-        await world.temporal!.workflow.signalWithStart('route53Batcher', {
-          workflowId: args.batcherId,
-          taskQueue: args.taskQueue,
-          args: [{ zoneId: args.zoneId }],
-          signal: 'route53Request',
-          signalArgs: [args.request],
-        });
+        // A connection per request: a long-lived one sits idle through skipped time, and the
+        // test server then refuses its keepalive pings ("excess pings") until it reconnects.
+        const connection = await Connection.connect({ address: world.temporalAddress! });
+        try {
+          await new Client({ connection }).workflow.signalWithStart('route53Batcher', {
+            workflowId: args.batcherId,
+            taskQueue: args.taskQueue,
+            args: [{ zoneId: args.zoneId }],
+            signal: 'route53Request',
+            signalArgs: [args.request],
+          });
+        } finally {
+          await connection.close();
+        }
       },
       async route53SubmitBatch(
         _zoneId: string,

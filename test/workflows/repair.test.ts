@@ -38,7 +38,7 @@ async function scenario<T>(
     activities: world.activities(),
   });
   // Route 53 requests run on their own (rate-limited) queue: see workflows/activity-options.ts.
-  world.temporal = env().client;
+  world.temporalAddress = env().address;
   const route53 = await Worker.create({
     connection: env().nativeConnection,
     taskQueue: route53QueueFor(taskQueue),
