@@ -49,17 +49,11 @@ async function scenario<T>(
     taskQueue: `${taskQueue}${ROUTE53_UNDO_QUEUE_SUFFIX}`,
     activities: world.activities(),
   });
-  const thenEndBatcher = async <R>(run: () => Promise<R>): Promise<R> => {
-    try {
-      return await run();
-    } finally {
-      await endBatcher(env(), taskQueue);
-    }
-  };
-  return worker.runUntil(() =>
-    route53Undo.runUntil(() =>
-      route53.runUntil(() =>
-        thenEndBatcher(() =>
+  // The test's batcher is ended after its workers stop (never with a task in flight).
+  return worker
+    .runUntil(() =>
+      route53Undo.runUntil(() =>
+        route53.runUntil(() =>
           body({
             async terminateWhen(spec, when, promote) {
               const handle = await env().client.workflow.start('release', {
@@ -87,8 +81,8 @@ async function scenario<T>(
           }),
         ),
       ),
-    ),
-  );
+    )
+    .finally(() => endBatcher(env(), taskQueue));
 }
 
 const types = (s: ReleaseStatus) => s.events.map((e) => e.type);
