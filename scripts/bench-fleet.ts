@@ -42,7 +42,12 @@ export async function benchFleet(
   sizes: number[],
   budget = DEFAULT_ROUTE53_BUDGET,
   abortUnder: number[] = [],
+  cachedWorkflows?: number,
 ): Promise<void> {
+  // BLUEGREEN_MAX_CACHED_WORKFLOWS for every worker of the run (the worker's default when unset).
+  const workerEnv: Record<string, string> = cachedWorkflows
+    ? { BLUEGREEN_MAX_CACHED_WORKFLOWS: String(cachedWorkflows) }
+    : {};
   const timings = { steps: [50, 100], interval: '30s', bake: '30s', analysisEvery: '10s' };
   const [stack, app] = await Promise.all([
     startStack({
@@ -61,7 +66,7 @@ export async function benchFleet(
     const specs = Array.from({ length: n }, (_, i) => fleetSpec(base + i, `${round}.0.0`, app.endpoint, timings));
     base += n;
     await seedRecords(stack, specs);
-    const worker = await stack.spawnWorker();
+    const worker = await stack.spawnWorker(workerEnv);
     let peakRss = rssMb(worker.child.pid!);
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(worker.child.pid!))), 250);
     stack.proxy!.reset();
@@ -100,7 +105,7 @@ export async function benchFleet(
     const specs = Array.from({ length: n + 1 }, (_, i) => fleetSpec(base + i, `${round}.0.0`, app.endpoint, timings));
     base += n + 1;
     await seedRecords(stack, specs);
-    const worker = await stack.spawnWorker();
+    const worker = await stack.spawnWorker(workerEnv);
     try {
       const [target, ...others] = await startFleet(stack, specs);
       // In its first hold: an abort waits for a shift in flight, batched or not.
@@ -141,7 +146,7 @@ export async function benchFleet(
   ];
   console.log(
     `Fleet (command provider, 2 steps, 30 s hold, 30 s warm, one shared app, one worker, Route 53 budget ${budget} req/s; ` +
-      `a lone release: ${lone.wallS.toFixed(0)} s, ${lone.requests} requests; load average ${loadavg()
+      `workflow cache ${cachedWorkflows ?? 'default'}; a lone release: ${lone.wallS.toFixed(0)} s, ${lone.requests} requests; load average ${loadavg()
         .map((l) => l.toFixed(1))
         .join(' ')}):`,
   );

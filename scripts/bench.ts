@@ -3,7 +3,7 @@
 // one weight shift through the Route 53 API, and one analysis round with five metrics. Runs on the
 // real local servers. Last, history events per hour of a hold (time-skipping server).
 //   node dist/scripts/bench.js [--runs 5] [analysis|history|cli]     (runs only that part)
-//   node dist/scripts/bench.js fleet [--sizes 100,300,1000] [--abort 100,300] [--budget 5]   (see bench-fleet.ts)
+//   node dist/scripts/bench.js fleet [--sizes 100,300,1000] [--abort 100,300] [--budget 5] [--cache N]   (see bench-fleet.ts)
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       runs: { type: 'string', default: '5' },
       sizes: { type: 'string', default: '100' },
       abort: { type: 'string', default: '100' },
+      cache: { type: 'string' },
       budget: { type: 'string', default: '5' },
     },
     allowPositionals: true,
@@ -48,7 +49,8 @@ async function main(): Promise<void> {
   if (unknown.length) throw new Error(`unknown bench part ${unknown.join(', ')}; parts: ${parts.join(', ')}`);
   if (positionals.includes('fleet')) {
     const list = (v: string) => (v ? v.split(',').map(Number) : []);
-    await benchFleet(list(values.sizes), Number(values.budget), list(values.abort));
+    const cache = values.cache ? Number(values.cache) : undefined;
+    await benchFleet(list(values.sizes), Number(values.budget), list(values.abort), cache);
     return;
   }
   if (positionals.includes('cli')) {

@@ -78,8 +78,12 @@ export const ROUTE53_UNDO_QUEUE_SUFFIX = '-route53-undo';
 export const DEFAULT_BATCH_WINDOW_MS = 500;
 /** A quiet batcher ends; the next request starts it again (signal-with-start). */
 const IDLE_MS = 10 * 60_000;
-/** Continue as new past this many events (each request costs about three). */
-const MAX_EVENTS = 4000;
+/**
+ * Continue as new past this many events (each request costs about three). Kept low: a batcher
+ * evicted from a busy worker's cache replays its whole run on its next task, and requests that
+ * arrive while a run drains are carried in the next run's input.
+ */
+const MAX_EVENTS = 2000;
 const LIST_PAGE_LIMIT = 50;
 
 /** One batcher per zone and task queue (a task queue is a fleet with its own budget). */

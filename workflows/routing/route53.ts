@@ -164,14 +164,15 @@ export function batchedTraffic(lookupRetry: RetryPolicy): { dns: Route53Traffic;
     const id = `${info.runId}/${++seq}`;
     const zone = await zoneOf(dns);
     const full = { ...request, id, from: info.workflowId, record: recordKey(dns) } as BatchRequest;
-    for (;;) {
+    // Waits longer after each resend: a batcher that is slow, not lost, must not be flooded.
+    for (let wait = RESEND_MS[request.lane]; ; wait = Math.min(2 * wait, 10 * 60_000)) {
       await local.route53Enqueue({
         batcherId: batcherIdFor(info.taskQueue, zone),
         zoneId: zone,
         taskQueue: info.taskQueue,
         request: full,
       });
-      if (await condition(() => replies.has(id), RESEND_MS[request.lane])) break;
+      if (await condition(() => replies.has(id), wait)) break;
       log.warn('no answer from the Route 53 batcher; sending the request again', { id, lane: request.lane });
     }
     const reply = replies.get(id)!;
