@@ -95,7 +95,12 @@ export async function benchFleet(
       events: events.reduce((a, b) => a + b, 0) / n,
       hits: JSON.stringify(stack.proxy!.hits),
     };
-    console.error(`fleet of ${n}: done in ${wallS.toFixed(0)} s; Route 53 requests ${row.hits}`);
+    // Each row as soon as it is known: a long run stopped later keeps what it measured.
+    console.error(
+      `fleet of ${n}: ${correct}/${n} correct in ${wallS.toFixed(0)} s; ${(row.requests / n).toFixed(2)} Route 53 ` +
+        `requests/release (${row.hits}), peak ${row.peak} in 1 s, worker peak RSS ${peakRss.toFixed(0)} MB, ` +
+        `${row.events.toFixed(0)} history events/release`,
+    );
     return row;
   };
 
