@@ -126,7 +126,9 @@ export function budgetedTraffic(
 }
 
 /** How long a release waits for the batcher's answer before it sends the request again. */
-const RESEND_MS: Record<Lane, number> = { do: 2 * 60_000, undo: 20_000 };
+// Short enough that a request lost as the batcher continued as new (a signal that arrives during
+// that last task) costs seconds, not minutes; a resend of a request still pending is ignored.
+const RESEND_MS: Record<Lane, number> = { do: 30_000, undo: 10_000 };
 
 /**
  * readTraffic / shiftTraffic / removeTraffic through the zone's batcher (route53-batcher.ts).
