@@ -131,7 +131,8 @@ export async function route53Batcher(input: BatcherInput): Promise<void> {
   /** Records in a ChangeResourceRecordSets request right now: a later change of one waits for it. */
   const busyRecords = new Set<string>();
   let submitting = 0;
-  let stopping = false;
+  /** Lanes told to stop taking work: the do lane first, the undo lane last (see the end). */
+  const stopping: Record<Lane, boolean> = { do: false, undo: false };
 
   setHandler(batchRequestSignal, (req) => {
     if (known.has(req.id)) return; // a resend of a request still pending or in flight
@@ -273,8 +274,8 @@ export async function route53Batcher(input: BatcherInput): Promise<void> {
   /** One lane: gather (do: for the window; undo: not at all), then reads, then changes. */
   const runLane = async (lane: Lane): Promise<void> => {
     for (;;) {
-      await condition(() => stopping || ready(lane));
-      if (stopping) return;
+      await condition(() => stopping[lane] || ready(lane));
+      if (stopping[lane]) return;
       if (lane === 'do' && windowMs > 0) await sleep(windowMs);
       const reads = pending.filter((r): r is ReadRequest => r.kind === 'read' && r.lane === lane);
       for (const r of reads) pending.splice(pending.indexOf(r), 1);
@@ -303,8 +304,12 @@ export async function route53Batcher(input: BatcherInput): Promise<void> {
     if (tooLong()) break;
     await condition(() => (pending.length === 0 && submitting === 0 && polling.size === 0) || tooLong());
   }
-  stopping = true;
-  await Promise.all(lanes);
+  // The do lane drains first (its window and batch); compensations keep going out meanwhile, so
+  // an abort never waits for a run to end. Then the undo lane, whose batches go at once.
+  stopping.do = true;
+  await lanes[1];
+  stopping.undo = true;
+  await lanes[0];
   await condition(() => submitting === 0);
   if (idle && pending.length === 0 && polling.size === 0) return;
   // Requests not sent yet and GetChange loops still running go on in the next run.
