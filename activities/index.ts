@@ -38,7 +38,8 @@ import {
 } from './notify';
 import type { AnalysisRequest, Measurement } from '../workflows/metrics';
 import { watchAnalysis, type WatchReport, type WatchRequest } from './watch';
-import { createRoute53Activities } from './routers/route53/budgeted';
+import { createRoute53Activities, observe as observeRoute53 } from './routers/route53/budgeted';
+import { createBatchedRoute53Activities } from './routers/route53/batched';
 import { countVerdict } from './metrics';
 import type { ColorHosts } from '../workflows/activity-options';
 
@@ -161,6 +162,11 @@ export function createActivities(deps: ActivityDeps) {
   // Budgeted calls make exactly one request each: no SDK-internal retries (see routers/route53/budgeted.ts).
   let budgetedClient: Route53Client | undefined = deps.route53;
   const route53Activities = createRoute53Activities(() => (budgetedClient ??= createRoute53Client(1)));
+  const batchedRoute53 = createBatchedRoute53Activities(
+    () => (budgetedClient ??= createRoute53Client(1)),
+    () => deps.temporal,
+    observeRoute53,
+  );
   const provider = (req: ColorRequest): EnvironmentProvider =>
     createEnvironmentProvider(req.environment, {
       stateDir: deps.stateDir,
@@ -183,6 +189,7 @@ export function createActivities(deps: ActivityDeps) {
 
   return {
     ...route53Activities,
+    ...batchedRoute53,
 
     async readTraffic(spec: RouterSpec): Promise<ObservedWeights> {
       return router(spec).readWeights();

@@ -1,8 +1,10 @@
 // `npm run bench -- fleet`: many releases at once through one worker, against the real dev server
 // and moto behind a counting proxy. Prints, per fleet size: wall time against the planned waits,
-// Route 53 requests per second (peak in any 1-second window, and mean), calls per release, the
-// worker's peak RSS and history events per release. Numbers, not pass/fail.
+// Route 53 requests per release, the peak in any 1-second window, the worker's peak RSS and
+// history events per release; then how long an abort takes to put the old color back in Route 53
+// while a fleet runs. Numbers, not pass/fail.
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import {
   fleetSpec,
   historyLength,
@@ -13,6 +15,7 @@ import {
   weightsOf,
 } from '../test/support/fleet';
 import { startStack } from '../test/support/stack';
+import type { ReleaseStatus } from '../workflows/messages';
 import { DEFAULT_ROUTE53_BUDGET } from '../worker/run';
 
 function rssMb(pid: number): number {
@@ -24,9 +27,28 @@ function rssMb(pid: number): number {
   }
 }
 
-export async function benchFleet(sizes: number[], budget = DEFAULT_ROUTE53_BUDGET): Promise<void> {
+interface Row {
+  n: number;
+  correct: number;
+  wallS: number;
+  requests: number;
+  peak: number;
+  rssMb: number;
+  events: number;
+  hits: string;
+}
+
+export async function benchFleet(
+  sizes: number[],
+  budget = DEFAULT_ROUTE53_BUDGET,
+  abortUnder: number[] = [],
+  cachedWorkflows?: number,
+): Promise<void> {
+  // BLUEGREEN_MAX_CACHED_WORKFLOWS for every worker of the run (the worker's default when unset).
+  const workerEnv: Record<string, string> = cachedWorkflows
+    ? { BLUEGREEN_MAX_CACHED_WORKFLOWS: String(cachedWorkflows) }
+    : {};
   const timings = { steps: [50, 100], interval: '30s', bake: '30s', analysisEvery: '10s' };
-  const plannedS = 60; // one 30 s hold between the steps, then the 30 s warm period
   const [stack, app] = await Promise.all([
     startStack({
       proxy: true,
@@ -36,48 +58,84 @@ export async function benchFleet(sizes: number[], budget = DEFAULT_ROUTE53_BUDGE
     }),
     startSharedApp(),
   ]);
-  const rows: string[][] = [];
-  try {
-    let round = 0;
-    for (const n of sizes) {
-      round++;
-      const specs = Array.from({ length: n }, (_, i) => fleetSpec(i, `${round}.0.0`, app.endpoint, timings));
-      await seedRecords(stack, specs);
-      // A fresh worker per size, so its peak RSS is this fleet's.
-      const worker = await stack.spawnWorker();
-      let peakRss = rssMb(worker.child.pid!);
-      const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(worker.child.pid!))), 250);
-      stack.proxy!.reset();
-      const started = Date.now();
-      const handles = await startFleet(stack, specs);
-      const results = await Promise.all(handles.map(resultOf));
-      const wallS = (Date.now() - started) / 1000;
-      clearInterval(sampler);
-      let correct = 0;
-      for (const [i, r] of results.entries()) {
-        const w = await weightsOf(stack, specs[i]);
-        if (r.outcome === 'completed' && w.blue === 0 && w.green === 100) correct++;
-        else console.error(`  svc-${i}: ${r.outcome}: ${r.reason} (weights ${JSON.stringify(w)})`);
-      }
-      const log = stack.proxy!.log;
-      const calls = log.length;
-      const activeS = log.length > 1 ? (log[log.length - 1].at - log[0].at) / 1000 : 1;
-      const events = await Promise.all(handles.map((h) => historyLength(stack, h)));
-      rows.push([
-        String(n),
-        `${correct}/${n}`,
-        `${wallS.toFixed(0)} s / ${plannedS} s`,
-        String(stack.proxy!.maxInWindow(1000)),
-        (calls / activeS).toFixed(2),
-        (calls / n).toFixed(1),
-        `${peakRss.toFixed(0)} MB`,
-        (events.reduce((a, b) => a + b, 0) / n).toFixed(0),
-      ]);
-      await worker.stop();
-      console.error(
-        `fleet of ${n}: done in ${wallS.toFixed(0)} s; Route 53 requests ${JSON.stringify(stack.proxy!.hits)}`,
-      );
+  let round = 0;
+  let base = 0;
+  /** n releases of records base..base+n-1 through a fresh worker (its peak RSS is this fleet's). */
+  const runFleet = async (n: number): Promise<Row> => {
+    round++;
+    const specs = Array.from({ length: n }, (_, i) => fleetSpec(base + i, `${round}.0.0`, app.endpoint, timings));
+    base += n;
+    await seedRecords(stack, specs);
+    const worker = await stack.spawnWorker(workerEnv);
+    let peakRss = rssMb(worker.child.pid!);
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(worker.child.pid!))), 250);
+    stack.proxy!.reset();
+    const started = Date.now();
+    const handles = await startFleet(stack, specs);
+    const results = await Promise.all(handles.map(resultOf));
+    const wallS = (Date.now() - started) / 1000;
+    clearInterval(sampler);
+    let correct = 0;
+    for (const [i, r] of results.entries()) {
+      const w = await weightsOf(stack, specs[i]);
+      if (r.outcome === 'completed' && w.blue === 0 && w.green === 100) correct++;
+      else console.error(`  ${specs[i].service}: ${r.outcome}: ${r.reason} (weights ${JSON.stringify(w)})`);
     }
+    const events: number[] = [];
+    for (let i = 0; i < handles.length; i += 50)
+      events.push(...(await Promise.all(handles.slice(i, i + 50).map((h) => historyLength(stack, h)))));
+    await worker.stop();
+    const row = {
+      n,
+      correct,
+      wallS,
+      requests: stack.proxy!.total(),
+      peak: stack.proxy!.maxInWindow(1000),
+      rssMb: peakRss,
+      events: events.reduce((a, b) => a + b, 0) / n,
+      hits: JSON.stringify(stack.proxy!.hits),
+    };
+    // Each row as soon as it is known: a long run stopped later keeps what it measured.
+    console.error(
+      `fleet of ${n}: ${correct}/${n} correct in ${wallS.toFixed(0)} s; ${(row.requests / n).toFixed(2)} Route 53 ` +
+        `requests/release (${row.hits}), peak ${row.peak} in 1 s, worker peak RSS ${peakRss.toFixed(0)} MB, ` +
+        `${row.events.toFixed(0)} history events/release`,
+    );
+    return row;
+  };
+
+  /** n releases run while one more is aborted after its first step: ms until Route 53 has blue back. */
+  const abortUnderLoad = async (n: number): Promise<{ n: number; restoreMs: number; outcome: string }> => {
+    round++;
+    const specs = Array.from({ length: n + 1 }, (_, i) => fleetSpec(base + i, `${round}.0.0`, app.endpoint, timings));
+    base += n + 1;
+    await seedRecords(stack, specs);
+    const worker = await stack.spawnWorker(workerEnv);
+    try {
+      const [target, ...others] = await startFleet(stack, specs);
+      // In its first hold: an abort waits for a shift in flight, batched or not.
+      while ((await target.query<ReleaseStatus>('status')).weights.green !== 50)
+        await new Promise((r) => setTimeout(r, 100));
+      const asked = Date.now();
+      await target.signal('abort', { reason: 'bench: abort under load' });
+      while ((await weightsOf(stack, specs[0])).blue !== 100) await new Promise((r) => setTimeout(r, 20));
+      const restoreMs = Date.now() - asked;
+      const outcome = (await resultOf(target)).outcome;
+      await Promise.all(others.map(resultOf));
+      console.error(`abort under ${n}: Route 53 had blue back after ${restoreMs} ms (${outcome})`);
+      return { n, restoreMs, outcome };
+    } finally {
+      await worker.stop();
+    }
+  };
+
+  const rows: Row[] = [];
+  const aborts: Awaited<ReturnType<typeof abortUnderLoad>>[] = [];
+  let lone: Row;
+  try {
+    lone = await runFleet(1);
+    for (const n of sizes) rows.push(await runFleet(n));
+    for (const n of abortUnder) aborts.push(await abortUnderLoad(n));
   } finally {
     await stack.stop();
     await app.close();
@@ -85,17 +143,34 @@ export async function benchFleet(sizes: number[], budget = DEFAULT_ROUTE53_BUDGE
   const header = [
     'releases',
     'correct',
-    'wall / planned waits',
-    'R53 peak req/s',
-    'R53 mean req/s',
-    'calls/release',
+    'wall (× lone)',
+    'R53 requests/release',
+    'R53 peak in 1 s',
     'worker peak RSS',
     'history events/release',
   ];
-  console.log(`Fleet (command provider, one shared app, one worker, Route 53 budget ${budget} req/s):`);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log(
+    `Fleet (command provider, 2 steps, 30 s hold, 30 s warm, one shared app, one worker, Route 53 budget ${budget} req/s; ` +
+      `workflow cache ${cachedWorkflows ?? 'default'}; a lone release: ${lone.wallS.toFixed(0)} s, ${lone.requests} requests; load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}):`,
+  );
+  const cells = rows.map((r) => [
+    String(r.n),
+    `${r.correct}/${r.n}`,
+    `${r.wallS.toFixed(0)} s (${(r.wallS / lone.wallS).toFixed(1)}×)`,
+    (r.requests / r.n).toFixed(2),
+    String(r.peak),
+    `${r.rssMb.toFixed(0)} MB`,
+    r.events.toFixed(0),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
+  const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i])).join(' | ')} |`;
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const r of rows) console.log(line(r));
+  for (const c of cells) console.log(line(c));
+  for (const a of aborts)
+    console.log(
+      `abort of one release while ${a.n} others run: Route 53 had the old color back after ${a.restoreMs} ms`,
+    );
 }

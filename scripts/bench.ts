@@ -2,8 +2,8 @@
 // adds on top of its planned waits, how fast an abort puts the old color back, and the cost of
 // one weight shift through the Route 53 API, and one analysis round with five metrics. Runs on the
 // real local servers. Last, history events per hour of a hold (time-skipping server).
-//   node dist/scripts/bench.js [--runs 5] [analysis|history]     (runs only that part)
-//   node dist/scripts/bench.js fleet [--sizes 20,50,100] [--budget 5]   (see bench-fleet.ts)
+//   node dist/scripts/bench.js [--runs 5] [analysis|history|cli]     (runs only that part)
+//   node dist/scripts/bench.js fleet [--sizes 100,300,1000] [--abort 100,300] [--budget 5] [--cache N]   (see bench-fleet.ts)
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,6 +14,7 @@ import { startStack } from '../test/support/stack';
 import { benchAnalysisRound } from './bench-analysis';
 import { benchHistory } from './bench-history';
 import { benchFleet } from './bench-fleet';
+import { benchCli } from './bench-cli';
 
 const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'bin', 'bluegreen.js');
@@ -34,18 +35,26 @@ async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     options: {
       runs: { type: 'string', default: '5' },
-      sizes: { type: 'string', default: '20,50,100' },
+      sizes: { type: 'string', default: '100' },
+      abort: { type: 'string', default: '100' },
+      cache: { type: 'string' },
       budget: { type: 'string', default: '5' },
     },
     allowPositionals: true,
   });
   const runs = Number(values.runs);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const parts = ['analysis', 'history', 'fleet'];
+  const parts = ['analysis', 'history', 'fleet', 'cli'];
   const unknown = positionals.filter((p) => !parts.includes(p));
   if (unknown.length) throw new Error(`unknown bench part ${unknown.join(', ')}; parts: ${parts.join(', ')}`);
   if (positionals.includes('fleet')) {
-    await benchFleet(values.sizes.split(',').map(Number), Number(values.budget));
+    const list = (v: string) => (v ? v.split(',').map(Number) : []);
+    const cache = values.cache ? Number(values.cache) : undefined;
+    await benchFleet(list(values.sizes), Number(values.budget), list(values.abort), cache);
+    return;
+  }
+  if (positionals.includes('cli')) {
+    await benchCli(runs, stats);
     return;
   }
   if (positionals.includes('analysis')) {

@@ -9,6 +9,8 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities, type ActivityDeps } from '../activities';
 import { connectionConfig, ensureSearchAttributes, taskQueue, unreachable } from '../client/connect';
 import { hostQueueFor, route53QueueFor } from '../workflows/activity-options';
+import { ROUTE53_UNDO_QUEUE_SUFFIX } from '../workflows/routing/route53-batcher';
+import { route53Pacer } from '../activities/routers/route53/pacer';
 import { workflowCodeOption } from './bundle';
 import { activityOutcomeLogging, installRuntime, logFormatFromEnv, serveMetrics } from './observability';
 
@@ -37,7 +39,7 @@ export interface WorkerGroup {
   run(): Promise<void>;
   shutdown(): void;
   getState(): ReturnType<Worker['getState']>;
-  queues: { shared: string; route53: string; host: string };
+  queues: { shared: string; route53: string; route53Undo: string; host: string };
 }
 
 export function fleetOptionsFromEnv(): FleetOptions {
@@ -69,6 +71,7 @@ export async function createWorker(
   const queues = {
     shared,
     route53: route53QueueFor(shared),
+    route53Undo: `${shared}${ROUTE53_UNDO_QUEUE_SUFFIX}`,
     host: hostQueueFor(shared, sanitizeHostId(fleet.hostId ?? os.hostname())),
   };
   const activities = createActivities({
@@ -98,16 +101,29 @@ export async function createWorker(
     maxCachedWorkflows: fleet.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     ...options,
   });
+  const budget = fleet.route53Budget ?? DEFAULT_ROUTE53_BUDGET;
+  const rates = route53Rates(budget);
+  // This worker spaces its own requests at the whole budget (compensations first), so the
+  // server's bucket may be given the whole budget without a burst past it (see pacer.ts).
+  route53Pacer.setBudget(budget);
   const route53 = await Worker.create({
     ...common,
     taskQueue: queues.route53,
     // Enforced by the Temporal server for the whole queue, whichever worker polls it.
-    maxTaskQueueActivitiesPerSecond: serverRateFor(fleet.route53Budget ?? DEFAULT_ROUTE53_BUDGET),
+    maxTaskQueueActivitiesPerSecond: rates.ordinary,
     // Each activity is one short request; a few slots keep the budget busy without a backlog here.
     maxConcurrentActivityTaskExecutions: 20,
   });
+  // The way back: compensations and their GetChange polls, on a queue of their own with a
+  // reserved slice of the budget, so they never wait behind the fleet's ordinary changes.
+  const route53Undo = await Worker.create({
+    ...common,
+    taskQueue: queues.route53Undo,
+    maxTaskQueueActivitiesPerSecond: rates.undo,
+    maxConcurrentActivityTaskExecutions: 10,
+  });
   const host = await Worker.create({ ...common, taskQueue: queues.host });
-  const workers = [main, route53, host];
+  const workers = [main, route53, route53Undo, host];
   return {
     queues,
     getState: () => main.getState(),
@@ -129,13 +145,13 @@ export async function createWorker(
 }
 
 /**
- * The rate to ask the Temporal server for. Its limiter is a token bucket whose burst equals its
- * rate, so after a quiet moment one second can see a full bucket plus a second's refill: twice
- * the rate. Asking for (budget − 1) / 2 keeps that under the budget with a request to spare for
- * timing between the server's dispatch and the request reaching Route 53.
+ * The server-side rates of the two Route 53 queues: together the whole budget, of which the undo
+ * queue keeps a fifth (at least one request per second) for compensations. Each worker's pacer
+ * smooths the token bucket's bursts (activities/routers/route53/pacer.ts).
  */
-export function serverRateFor(budget: number): number {
-  return budget > 2 ? (budget - 1) / 2 : budget / 2;
+export function route53Rates(budget: number): { ordinary: number; undo: number } {
+  const undo = Math.min(budget / 2, Math.max(1, budget / 5));
+  return { ordinary: budget - undo, undo };
 }
 
 /** Task queue names allow most characters; keep host ids readable and free of separators. */
@@ -166,7 +182,7 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
   const worker = await createWorker(connection, namespace, {}, {}, fleet);
   console.log(
     `bluegreen worker on ${options.address}, namespace ${namespace}, task queues ${worker.queues.shared} ` +
-      `(Route 53: ${worker.queues.route53} at ${fleet.route53Budget ?? DEFAULT_ROUTE53_BUDGET} requests/s; ` +
+      `(Route 53: ${worker.queues.route53} and ${worker.queues.route53Undo} at ${fleet.route53Budget ?? DEFAULT_ROUTE53_BUDGET} requests/s together; ` +
       `this host: ${worker.queues.host}); state in ${defaultStateDir()}` +
       (metricsPort !== undefined ? `; metrics on :${metricsPort}/metrics` : ''),
   );

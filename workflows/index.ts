@@ -3,3 +3,4 @@ export { release } from './release';
 export { scheduledRelease } from './scheduled';
 export { repair, observeTraffic } from './repair';
 export { releaseNotifier } from './notifier-workflow';
+export { route53Batcher } from './routing/route53-batcher';

@@ -8,9 +8,11 @@ Runs release workflows and activities until SIGINT/SIGTERM. Connection from TEMP
 a TOML profile (TEMPORAL_PROFILE); task queue BLUEGREEN_TASK_QUEUE (default bluegreen); AWS from the
 default credential chain. Registers the BlueGreen* search attributes when the namespace lacks them.
 
-Each worker polls three task queues: <queue> (workflows and most activities), <queue>-route53 (one
-activity per Route 53 request, rate-limited by the Temporal server across all workers) and
-<queue>-host-<id> (local-provider colors, pinned to the host that runs their processes).
+Each worker polls four task queues: <queue> (workflows and most activities), <queue>-route53 and
+<queue>-route53-undo (one activity per Route 53 request, rate-limited by the Temporal server across
+all workers; the undo queue keeps a fifth of the budget for rollbacks) and <queue>-host-<id>
+(local-provider colors, pinned to the host that runs their processes). Route 53 changes of one
+hosted zone are batched by a workflow per zone (bluegreen-route53-<zone id>).
 
   --route53-budget N   Route 53 requests per second for the whole fleet (default 5;
                        BLUEGREEN_ROUTE53_BUDGET). Give every worker the same value.
@@ -21,7 +23,8 @@ activity per Route 53 request, rate-limited by the Temporal server across all wo
                        default 0.0.0.0)
 
 Environment: BLUEGREEN_LOG_FORMAT=json prints one JSON object per log line (default text);
-BLUEGREEN_MAX_CACHED_WORKFLOWS (default 100) bounds the workflows kept in memory.
+BLUEGREEN_MAX_CACHED_WORKFLOWS (default 100) bounds the workflows kept in memory;
+BLUEGREEN_ROUTE53_BATCH_MS (default 500) is how long Route 53 changes gather before a batch goes out.
 
 Workflow code comes from dist/workflow-bundle.js, which \`npm run build\` writes. A worker whose bundle
 is missing or not built from the compiled workflows says so and bundles them itself (a second more to

@@ -1,6 +1,7 @@
 // An in-memory world behind the release activities, for workflow tests on the time-skipping
 // server: it records every weight change and which colors run, so tests assert outcomes.
 import { ApplicationFailure } from '@temporalio/common';
+import { Client, Connection } from '@temporalio/client';
 import type { Activities, ColorRequest } from '../../activities';
 import type { AttemptRequest, AttemptResult, DeliveryRequest, GateRequest, GateVerdict } from '../../activities/notify';
 import type { WatchReport, WatchRequest } from '../../activities/watch';
@@ -34,6 +35,8 @@ export function emptyResult(name = 'error-ratio'): Measurement {
 
 export class FakeWorld {
   records: Partial<Weights> = {};
+  /** The Temporal server the zone batcher is started on (the harness sets it). */
+  temporalAddress?: string;
   running = new Map<Color, string>();
   shifts: Weights[] = [];
   provisions: string[] = [];
@@ -110,6 +113,52 @@ export class FakeWorld {
       },
       async route53AwaitChange(_changeId: string) {
         return { polls: 1 };
+      },
+      // The zone batcher's activities (workflows/routing/route53-batcher.ts).
+      async route53CachedZone(_zoneName: string) {
+        return 'Z1';
+      },
+      async route53ForgetZone(_zoneName: string) {},
+      async route53Enqueue(args: { batcherId: string; zoneId: string; taskQueue: string; request: unknown }) {
+        // A connection per request: a long-lived one sits idle through skipped time, and the
+        // test server then refuses its keepalive pings ("excess pings") until it reconnects.
+        const connection = await Connection.connect({ address: world.temporalAddress! });
+        try {
+          await new Client({ connection }).workflow.signalWithStart('route53Batcher', {
+            workflowId: args.batcherId,
+            taskQueue: args.taskQueue,
+            args: [{ zoneId: args.zoneId }],
+            signal: 'route53Request',
+            signalArgs: [args.request],
+          });
+        } finally {
+          await connection.close();
+        }
+      },
+      async route53SubmitBatch(
+        _zoneId: string,
+        changes: { Action?: string; ResourceRecordSet?: { SetIdentifier?: string; Weight?: number } }[],
+      ) {
+        if (changes.every((c) => c.Action === 'DELETE')) {
+          world.records = {};
+          return 'C-delete';
+        }
+        const weight = (color: string) =>
+          changes.find((c) => c.ResourceRecordSet?.SetIdentifier?.startsWith(`bluegreen-${color}-`))?.ResourceRecordSet
+            ?.Weight ?? 0;
+        return impl.route53ChangeWeights({} as DnsSpec, { blue: weight('blue'), green: weight('green') });
+      },
+      async route53ListPage(_zoneId: string, _start: unknown, wanted: { name: string; type: string }[]) {
+        const name = wanted[0]?.name ?? '';
+        const records = (['blue', 'green'] as const)
+          .filter((c) => world.records[c] !== undefined)
+          .map((c) => ({
+            Name: name,
+            Type: wanted[0]?.type,
+            SetIdentifier: `bluegreen-${c}-${name.replace(/\.$/, '')}`,
+            Weight: world.records[c],
+          }));
+        return { records };
       },
       async route53ReadRecords(_dns: DnsSpec) {
         return (['blue', 'green'] as const).filter((c) => world.records[c] !== undefined).map((c) => ({ color: c }));

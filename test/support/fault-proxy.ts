@@ -28,14 +28,19 @@ export function actionOf(method: string, url: string): Route53Action {
   return 'Other';
 }
 
-function errorBody(code: string): string {
-  return `<?xml version="1.0"?>\n<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>${code}</Code><Message>injected by the test proxy</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`;
+function errorBody(code: string, message = 'injected by the test proxy'): string {
+  return `<?xml version="1.0"?>\n<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`;
 }
 
 export interface FaultProxy {
   endpoint: string;
   /** Makes the next `times` requests of `action` fail or report PENDING. */
   inject(action: Route53Action, fault: Fault, times: number): void;
+  /**
+   * Rejects the next `times` ChangeResourceRecordSets whose batch names `recordName` with
+   * InvalidChangeBatch, worded as Route 53 words a bad record (it names the record).
+   */
+  rejectRecord(recordName: string, times: number): void;
   /** Requests seen per action, faulted or not. */
   hits: Record<Route53Action, number>;
   injected: Record<Route53Action, number>;
@@ -61,6 +66,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const hits: Record<Route53Action, number> = zero();
   const injected: Record<Route53Action, number> = zero();
   const log: { at: number; action: Route53Action }[] = [];
+  const rejections: { name: string; remaining: number }[] = [];
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const action = actionOf(req.method ?? 'GET', req.url ?? '/');
@@ -68,6 +74,22 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     log.push({ at: Date.now(), action });
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
+    const sent = Buffer.concat(chunks).toString();
+    const rejection =
+      action === 'ChangeResourceRecordSets' &&
+      rejections.find((r) => r.remaining > 0 && sent.includes(`<Name>${r.name}`));
+    if (rejection) {
+      rejection.remaining--;
+      injected[action]++;
+      res.writeHead(400, { 'content-type': 'text/xml' });
+      res.end(
+        errorBody(
+          'InvalidChangeBatch',
+          `[RRSet with DNS name ${rejection.name}. is not permitted in zone example.com.]`,
+        ),
+      );
+      return;
+    }
     const rule = rules.find((r) => r.action === action && r.remaining > 0);
     if (rule && rule.fault.kind === 'error') {
       rule.remaining--;
@@ -110,6 +132,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     inject(action, fault, times) {
       rules.push({ action, fault, remaining: times });
     },
+    rejectRecord(recordName, times) {
+      rejections.push({ name: recordName.replace(/\.$/, ''), remaining: times });
+    },
     hits,
     injected,
     log,
@@ -124,6 +149,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     total: () => log.length,
     reset() {
       rules.length = 0;
+      rejections.length = 0;
       log.length = 0;
       Object.assign(hits, zero());
       Object.assign(injected, zero());

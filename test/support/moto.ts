@@ -49,7 +49,10 @@ async function startMotoOn(port: number): Promise<Moto> {
       return out.HostedZone!.Id!.replace('/hostedzone/', '');
     },
     async weights(zoneId, recordName) {
-      const out = await client().send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
+      // From the record's own name: a zone of a large fleet holds more than one page.
+      const out = await client().send(
+        new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: recordName, MaxItems: 10 }),
+      );
       const found: Record<string, number> = {};
       for (const rr of out.ResourceRecordSets ?? []) {
         if (rr.Name === `${recordName}.` && rr.SetIdentifier) found[rr.SetIdentifier] = rr.Weight ?? 0;

@@ -11,10 +11,12 @@ import type { ReleaseSpec } from '../../workflows/spec';
 import { FakeWorld } from './fake-world';
 import { startTimeSkipping, workflowBundle } from './temporal';
 import { route53QueueFor } from '../../workflows/activity-options';
+import { batcherIdFor, ROUTE53_UNDO_QUEUE_SUFFIX } from '../../workflows/routing/route53-batcher';
 
 /** Runs the release worker and its Route 53 worker until `body` settles. */
-async function runBoth<T>(worker: Worker, route53: Worker, body: () => Promise<T>): Promise<T> {
-  return worker.runUntil(() => route53.runUntil(body));
+async function runBoth<T>(worker: Worker, route53: Worker[], body: () => Promise<T>): Promise<T> {
+  const [first, ...rest] = route53;
+  return worker.runUntil(() => (rest.length ? runBoth(first, rest, body) : first.runUntil(body)));
 }
 
 export interface Harness {
@@ -53,11 +55,13 @@ export function timeSkippingHarness(name: string): Harness {
         activities: world.activities(),
       });
       // Route 53 requests run on their own (rate-limited) queue: see workflows/activity-options.ts.
-      const route53 = await Worker.create({
-        connection: env.nativeConnection,
-        taskQueue: route53QueueFor(taskQueue),
-        activities: world.activities(),
-      });
+      world.temporalAddress = env.address;
+      const route53 = await Promise.all(
+        [route53QueueFor(taskQueue), `${taskQueue}${ROUTE53_UNDO_QUEUE_SUFFIX}`].map((q) =>
+          Worker.create({ connection: env.nativeConnection, taskQueue: q, activities: world.activities() }),
+        ),
+      );
+      // The test's batcher is ended after its workers stop (never with a task in flight).
       return runBoth(worker, route53, async () => {
         const handle = await env.client.workflow.start('release', {
           taskQueue,
@@ -66,9 +70,24 @@ export function timeSkippingHarness(name: string): Harness {
           ...(startDelayMs ? { startDelay: startDelayMs } : {}),
         });
         return body(handle);
-      });
+      }).finally(() => endBatcher(env, taskQueue));
     },
   };
+}
+
+/**
+ * Ends the test's zone batcher after its workers: a batcher left without a worker would hold the
+ * time-skipping server's clock for every later test of the file.
+ */
+export async function endBatcher(env: TestWorkflowEnvironment, taskQueue: string): Promise<void> {
+  const handle = env.client.workflow.getHandle(batcherIdFor(taskQueue, 'Z1'));
+  try {
+    // Called once the test's workers have stopped: terminated while one of its tasks is in flight,
+    // the test server would never release that task's hold on the clock.
+    await handle.terminate('test over');
+  } catch {
+    /* never started, or already ended */
+  }
 }
 
 /** A world where blue runs 1.0.0 at 100 %. */

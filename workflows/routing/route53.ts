@@ -5,17 +5,33 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  condition,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
+  setHandler,
   sleep,
   workflowInfo,
   type ActivityOptions,
   type RetryPolicy,
 } from '@temporalio/workflow';
+import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import type { Activities } from '../../activities';
-import type { DnsSpec } from '../spec';
+import type { Color, DnsSpec } from '../spec';
 import type { Weights } from '../plan';
 import type { ObservedWeights } from '../../activities/routers';
+import { fqdn, setIdentifierFor } from '../names';
+import {
+  batcherIdFor,
+  batchReplySignal,
+  type BatchReply,
+  type BatchRequest,
+  type ChangeRequest,
+  type Lane,
+  type ReadRequest,
+} from './route53-batcher';
+import { COLORS as colors, recordKey, weightChanges } from './route53-records';
 
 export const ROUTE53_QUEUE_SUFFIX = '-route53';
 /** GetChange: first poll about 1 s after the change, then 2 s, 4 s, capped at 5 s (activity retries). */
@@ -42,6 +58,9 @@ export function budgetedTraffic(
   undoRetry: RetryPolicy,
   permanent: string[],
 ): { dns: Route53Traffic; undo: Route53Traffic } {
+  // Releases since per-zone batching hand their requests to the zone's batcher workflow; histories
+  // recorded before it replay on one activity per request.
+  if (patched('route53-batching')) return batchedTraffic(doRetry);
   const taskQueue = route53QueueFor(workflowInfo().taskQueue);
   // One request per attempt: 30 s is generous; a throttled attempt is retried with backoff.
   const callOptions = (retry: RetryPolicy): ActivityOptions => ({ taskQueue, startToCloseTimeout: '30s', retry });
@@ -104,4 +123,100 @@ export function budgetedTraffic(
     };
   };
   return { dns: build(doRetry), undo: build(undoRetry) };
+}
+
+/** How long a release waits for the batcher's answer before it sends the request again. */
+// Short enough that a request lost as the batcher continued as new (a signal that arrives during
+// that last task) costs seconds, not minutes; a resend of a request still pending is ignored.
+const RESEND_MS: Record<Lane, number> = { do: 30_000, undo: 10_000 };
+
+/**
+ * readTraffic / shiftTraffic / removeTraffic through the zone's batcher (route53-batcher.ts).
+ * A request is handed over by signal-with-start from a local activity (no task queue to wait in)
+ * and answered by signal; one that gets no answer in time is sent again with the same id, so a
+ * batcher lost in any way never loses a release's change. The zone id comes from the worker's
+ * cache (a local activity, no budget slot); only a miss asks Route 53, on the rate-limited queue.
+ */
+export function batchedTraffic(lookupRetry: RetryPolicy): { dns: Route53Traffic; undo: Route53Traffic } {
+  const info = workflowInfo();
+  const route53Queue = route53QueueFor(info.taskQueue);
+  const local = proxyLocalActivities<Activities>({
+    startToCloseTimeout: '10s',
+    retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 10 },
+  });
+  const lookup = proxyActivities<Activities>({
+    taskQueue: route53Queue,
+    startToCloseTimeout: '30s',
+    retry: lookupRetry,
+  });
+  const replies = new Map<string, BatchReply>();
+  setHandler(batchReplySignal, (r) => void replies.set(r.id, r));
+  let seq = 0;
+  let zoneId: string | undefined;
+
+  const zoneOf = async (dns: DnsSpec): Promise<string> => {
+    if (dns.hostedZoneId) return dns.hostedZoneId;
+    zoneId ??= (await local.route53CachedZone(dns.zoneName!)) ?? (await lookup.route53HostedZone(dns));
+    return zoneId;
+  };
+  const ask = async (
+    dns: DnsSpec,
+    request: Omit<ChangeRequest, 'id' | 'from' | 'record'> | Omit<ReadRequest, 'id' | 'from' | 'record'>,
+  ): Promise<BatchReply> => {
+    const id = `${info.runId}/${++seq}`;
+    const zone = await zoneOf(dns);
+    const full = { ...request, id, from: info.workflowId, record: recordKey(dns) } as BatchRequest;
+    // Waits longer after each resend: a batcher that is slow, not lost, must not be flooded.
+    for (let wait = RESEND_MS[request.lane]; ; wait = Math.min(2 * wait, 10 * 60_000)) {
+      await local.route53Enqueue({
+        batcherId: batcherIdFor(info.taskQueue, zone),
+        zoneId: zone,
+        taskQueue: info.taskQueue,
+        request: full,
+      });
+      if (await condition(() => replies.has(id), wait)) break;
+      log.warn('no answer from the Route 53 batcher; sending the request again', { id, lane: request.lane });
+    }
+    const reply = replies.get(id)!;
+    replies.delete(id);
+    if (!reply.error) return reply;
+    // A zone found by name and since recreated: look it up again, once.
+    if (reply.error.type === 'NoSuchHostedZone' && !dns.hostedZoneId && zoneId !== undefined) {
+      await local.route53ForgetZone(dns.zoneName!);
+      zoneId = undefined;
+      return ask(dns, request);
+    }
+    throw ApplicationFailure.create({ message: reply.error.message, type: reply.error.type, nonRetryable: true });
+  };
+  const readRecords = async (dns: DnsSpec, lane: Lane): Promise<Partial<Record<Color, ResourceRecordSet>>> => {
+    const { records = [] } = await ask(dns, { kind: 'read', lane, name: fqdn(dns.recordName), type: dns.recordType });
+    const out: Partial<Record<Color, ResourceRecordSet>> = {};
+    for (const c of colors) {
+      const rr = records.find((r) => r.SetIdentifier === setIdentifierFor(dns.recordName, c));
+      if (rr) out[c] = rr;
+    }
+    return out;
+  };
+
+  const build = (lane: Lane): Route53Traffic => ({
+    readTraffic: async (dns) => {
+      const records = await readRecords(dns, lane);
+      const weights: ObservedWeights = {};
+      for (const c of colors) if (records[c]) weights[c] = records[c].Weight ?? 0;
+      return weights;
+    },
+    shiftTraffic: async (dns, weights) => {
+      const r = await ask(dns, { kind: 'change', lane, changes: weightChanges(dns, weights) });
+      log.info('route53 weights in sync', { changeId: r.changeId, weights, polls: r.polls });
+      return { changeId: r.changeId!, polls: r.polls ?? 0 };
+    },
+    removeTraffic: async (dns) => {
+      const found = Object.values(await readRecords(dns, lane));
+      if (found.length === 0) return { removed: false };
+      const changes = found.map((rr) => ({ Action: 'DELETE' as const, ResourceRecordSet: rr }));
+      const r = await ask(dns, { kind: 'change', lane, changes });
+      return { removed: r.changeId !== null };
+    },
+  });
+  return { dns: build('do'), undo: build('undo') };
 }

@@ -10,7 +10,9 @@ import type { ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53'
 import { colors, type DnsSpec } from '../../../workflows/spec';
 import { countRoute53Call } from '../../metrics';
 import type { ObservedWeights, Weights } from '../router';
-import { forgetZone, Route53Router, type CallObserver } from './router';
+import { cachedZoneId, forgetZone, Route53Router, type CallObserver } from './router';
+import { ROUTE53_UNDO_QUEUE_SUFFIX } from '../../../workflows/routing/route53-batcher';
+import { route53Pacer } from './pacer';
 
 /** Error type of a poll that found the change still PENDING: retried by the activity's policy. */
 export const CHANGE_PENDING = 'ChangePending';
@@ -23,7 +25,18 @@ function attempt(): number {
   }
 }
 
-const observe: CallObserver = (action, outcome, error) => {
+/** Waits for this worker's next Route 53 request slot; compensations (the undo queue) go first. */
+async function paced(): Promise<void> {
+  let urgent = false;
+  try {
+    urgent = Context.current().info.taskQueue.endsWith(ROUTE53_UNDO_QUEUE_SUFFIX);
+  } catch {
+    /* called outside an activity */
+  }
+  await route53Pacer.turn(urgent);
+}
+
+export const observe: CallObserver = (action, outcome, error) => {
   countRoute53Call(action, outcome);
   try {
     // The activity logger carries the workflow id (the release id) and the attempt.
@@ -49,16 +62,19 @@ export function createRoute53Activities(client: () => Route53Client) {
   return {
     /** The zone id for dns.zoneName; each worker asks Route 53 once per zone name. */
     async route53HostedZone(dns: DnsSpec): Promise<string> {
+      if (!dns.hostedZoneId && !(await cachedZoneId(client(), dns.zoneName!))) await paced();
       return router(dns).hostedZoneId();
     },
 
     /** Current weights of the two colors' records (dns.hostedZoneId must be set). */
     async route53ReadWeights(dns: DnsSpec): Promise<ObservedWeights> {
+      await paced();
       return zoned(dns, () => router(dns).readWeights());
     },
 
     /** One UPSERT batch of both weights; returns the change id. Weights are absolute: a retry is harmless. */
     async route53ChangeWeights(dns: DnsSpec, weights: Weights): Promise<string> {
+      await paced();
       return zoned(dns, () => router(dns).changeWeights(weights));
     },
 
@@ -66,12 +82,14 @@ export function createRoute53Activities(client: () => Route53Client) {
     async route53AwaitChange(changeId: string): Promise<{ polls: number }> {
       // The router needs a spec only for record operations; GetChange takes the id alone.
       const r = new Route53Router({} as DnsSpec, client(), observe);
+      await paced();
       if (await r.isInSync(changeId)) return { polls: attempt() };
       throw ApplicationFailure.retryable(`Route 53 change ${changeId} is still PENDING`, CHANGE_PENDING);
     },
 
     /** The colors' record sets as Route 53 has them (for removal, which must name them exactly). */
     async route53ReadRecords(dns: DnsSpec): Promise<ResourceRecordSet[]> {
+      await paced();
       const records = await zoned(dns, () => router(dns).readRecords());
       return colors.map((c) => records[c]).filter((r): r is ResourceRecordSet => r !== undefined);
     },
@@ -79,6 +97,7 @@ export function createRoute53Activities(client: () => Route53Client) {
     /** One DELETE batch of the record sets read before; null when there was nothing to delete. */
     async route53DeleteRecords(dns: DnsSpec, records: ResourceRecordSet[]): Promise<string | null> {
       try {
+        await paced();
         return await zoned(dns, () => router(dns).deleteRecords(records));
       } catch (err) {
         // A retry after a delete that went through (the reply was lost) finds nothing to delete.

@@ -54,6 +54,12 @@ export function forgetZone(client: Route53Client, zoneName: string): void {
   zoneIds.get(client)?.delete(fqdn(zoneName));
 }
 
+/** The zone id this process already has for the name (no request), or undefined. */
+export async function cachedZoneId(client: Route53Client, zoneName: string): Promise<string | undefined> {
+  const lookup = zoneIds.get(client)?.get(fqdn(zoneName));
+  return lookup ? lookup.catch(() => undefined) : undefined;
+}
+
 /** Translates an SDK error into one Temporal retries (throttling, 5xx) or one it must not. */
 export function classifyRoute53Error(err: unknown, action: string): Error {
   const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };

@@ -1,0 +1,170 @@
+// The activities behind the zone batcher (workflows/routing/route53-batcher.ts). Those that make a
+// Route 53 request make exactly one and run on the rate-limited Route 53 queues; the two local
+// activities a release runs (the zone id from this worker's cache, handing a request to the
+// batcher) make none and never wait in a task queue. See docs/architecture.md.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import {
+  ChangeResourceRecordSetsCommand,
+  ListResourceRecordSetsCommand,
+  type Change,
+  type ResourceRecordSet,
+  type Route53Client,
+} from '@aws-sdk/client-route-53';
+import {
+  batchRequestSignal,
+  type BatchRequest,
+  ROUTE53_UNDO_QUEUE_SUFFIX,
+} from '../../../workflows/routing/route53-batcher';
+import { listingOrder } from '../../../workflows/routing/route53-records';
+import { fqdn } from '../../../workflows/names';
+import {
+  cachedZoneId,
+  classifyRoute53Error,
+  forgetZone,
+  Route53Router,
+  THROTTLING_ERRORS,
+  type CallObserver,
+} from './router';
+import type { DnsSpec } from '../../../workflows/spec';
+import { route53Pacer } from './pacer';
+
+export interface ListCursor {
+  name: string;
+  type: string;
+  id?: string;
+}
+
+/** Records per ListResourceRecordSets page: Route 53's maximum. */
+const PAGE_SIZE = 300;
+
+function onUndoLane(): boolean {
+  try {
+    return Context.current().info.taskQueue.endsWith(ROUTE53_UNDO_QUEUE_SUFFIX);
+  } catch {
+    return false;
+  }
+}
+
+export function createBatchedRoute53Activities(
+  client: () => Route53Client,
+  temporal: () => Client | undefined,
+  observe: CallObserver,
+) {
+  /** One request, paced (compensations first), counted and classified like every budgeted call. */
+  const request = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
+    await route53Pacer.turn(onUndoLane());
+    try {
+      const out = await fn();
+      observe(action, 'ok');
+      return out;
+    } catch (err) {
+      const failure = classifyRoute53Error(err, action) as ApplicationFailure;
+      observe(action, THROTTLING_ERRORS.has(failure.type ?? '') ? 'throttled' : 'error', failure.message);
+      throw failure;
+    }
+  };
+
+  /** Lookups waiting for their paced turn, so releases asking meanwhile share them. */
+  const lookups = new Map<string, Promise<string>>();
+
+  return {
+    /**
+     * Local: the zone id for the name from this worker's cache. A worker's first release of a zone
+     * looks it up (one paced request, shared by every release that asks meanwhile); none after.
+     */
+    async route53CachedZone(zoneName: string): Promise<string | null> {
+      const cached = await cachedZoneId(client(), zoneName);
+      if (cached) return cached;
+      let lookup = lookups.get(zoneName);
+      if (!lookup) {
+        lookup = (async () => {
+          await route53Pacer.turn(false);
+          return new Route53Router({ zoneName } as DnsSpec, client(), observe).hostedZoneId();
+        })();
+        lookups.set(zoneName, lookup);
+        // Settled either way: the router's cache answers from now on, or the next release asks again.
+        void lookup.finally(() => lookups.delete(zoneName)).catch(() => undefined);
+      }
+      return lookup;
+    },
+
+    /** Local: forgets a zone id Route 53 no longer knows (the zone was recreated under its name). */
+    async route53ForgetZone(zoneName: string): Promise<void> {
+      forgetZone(client(), zoneName);
+    },
+
+    /** Local: hands a request to the zone's batcher, starting the batcher if it is not running. */
+    async route53Enqueue(args: { batcherId: string; zoneId: string; taskQueue: string; request: BatchRequest }) {
+      const t = temporal();
+      if (!t) throw ApplicationFailure.nonRetryable('no Temporal client in this worker', 'Misconfigured');
+      await t.workflow.signalWithStart('route53Batcher', {
+        workflowId: args.batcherId,
+        taskQueue: args.taskQueue,
+        args: [{ zoneId: args.zoneId, windowMs: batchWindowMs() }],
+        signal: batchRequestSignal,
+        signalArgs: [args.request],
+      });
+    },
+
+    /** One ChangeResourceRecordSets carrying several releases' changes; returns the change id. */
+    async route53SubmitBatch(zoneId: string, changes: Change[], comment: string): Promise<string> {
+      const out = await request('ChangeResourceRecordSets', () =>
+        client().send(
+          new ChangeResourceRecordSetsCommand({
+            HostedZoneId: zoneId,
+            ChangeBatch: { Comment: comment, Changes: changes },
+          }),
+        ),
+      );
+      return out.ChangeInfo!.Id!;
+    },
+
+    /**
+     * One ListResourceRecordSets page from `start`, filtered to the wanted records' bluegreen record
+     * sets. `next` is where the following page starts, or absent once the listing is past the last
+     * wanted name (Route 53 lists names with their labels reversed) or at its end.
+     */
+    async route53ListPage(
+      zoneId: string,
+      start: ListCursor,
+      wanted: { name: string; type: string }[],
+    ): Promise<{ records: ResourceRecordSet[]; next?: ListCursor }> {
+      const out = await request('ListResourceRecordSets', () =>
+        client().send(
+          new ListResourceRecordSetsCommand({
+            HostedZoneId: zoneId,
+            StartRecordName: start.name,
+            StartRecordType: start.type as 'CNAME',
+            StartRecordIdentifier: start.id,
+            MaxItems: PAGE_SIZE,
+          }),
+        ),
+      );
+      const keys = new Set(wanted.map((w) => `${fqdn(w.name)}|${w.type}`));
+      const last =
+        wanted
+          .map((w) => listingOrder(w.name))
+          .sort()
+          .pop() ?? '';
+      const records = (out.ResourceRecordSets ?? []).filter(
+        (rr) => keys.has(`${fqdn(rr.Name ?? '')}|${rr.Type}`) && rr.SetIdentifier?.startsWith('bluegreen-'),
+      );
+      const seen = out.ResourceRecordSets ?? [];
+      const lastSeen = seen.length ? listingOrder(seen[seen.length - 1].Name ?? '') : '';
+      if (!out.IsTruncated || !out.NextRecordName || lastSeen > last) return { records };
+      return {
+        records,
+        next: { name: out.NextRecordName, type: out.NextRecordType ?? start.type, id: out.NextRecordIdentifier },
+      };
+    },
+  };
+}
+
+/** The do lane's batch window (BLUEGREEN_ROUTE53_BATCH_MS, default 500 ms). */
+export function batchWindowMs(): number {
+  const raw = process.env.BLUEGREEN_ROUTE53_BATCH_MS;
+  const n = raw === undefined || raw === '' ? NaN : Number(raw);
+  return Number.isFinite(n) && n >= 0 ? n : 500;
+}
