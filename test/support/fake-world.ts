@@ -140,6 +140,7 @@ export class FakeWorld {
         changes: { Action?: string; ResourceRecordSet?: { SetIdentifier?: string; Weight?: number } }[],
       ) {
         if (changes.every((c) => c.Action === 'DELETE')) {
+          if (world.removeError) throw ApplicationFailure.nonRetryable(world.removeError, 'AccessDenied');
           world.records = {};
           return 'C-delete';
         }
