@@ -48,7 +48,7 @@ export class FakeWorld {
   lastCompletedVersion: string | null = null;
   provisionError?: string;
   /** Every shift after the first `afterShifts` fails; `retryable` lets Temporal retry it (Throttling). */
-  shiftError?: { type: string; message: string; afterShifts: number; retryable?: boolean };
+  shiftError?: { type: string; message: string; afterShifts: number; retryable?: boolean; landed?: boolean };
   /** Makes every removal of the records fail permanently with this message. */
   removeError?: string;
   /** Every notification delivered, in order. */
@@ -102,6 +102,8 @@ export class FakeWorld {
       },
       async route53ChangeWeights(_dns: DnsSpec, weights: Weights) {
         if (world.shiftError && world.shifts.length >= world.shiftError.afterShifts) {
+          // A change Route 53 applied whose answer never came back looks like a failure too.
+          if (world.shiftError.landed) world.records = { ...weights };
           throw world.shiftError.retryable
             ? ApplicationFailure.retryable(world.shiftError.message, world.shiftError.type)
             : ApplicationFailure.nonRetryable(world.shiftError.message, world.shiftError.type);

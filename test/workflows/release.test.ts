@@ -169,7 +169,7 @@ describe('release workflow', () => {
     const world = new FakeWorld();
     // The shift to 100 % fails as far as the workflow knows (a change that lands but never
     // reports in sync looks the same), and so does removing the records.
-    world.shiftError = { type: 'InvalidChangeBatch', message: 'bad target', afterShifts: 0 };
+    world.shiftError = { type: 'InvalidChangeBatch', message: 'bad target', afterShifts: 0, landed: true };
     world.removeError = 'not allowed to delete records';
     const run = await runRelease(world, testSpec());
     assert.equal(run.failure?.outcome, 'failed');
