@@ -3,6 +3,7 @@
 // one weight shift through the Route 53 API, and one analysis round with five metrics. Runs on the
 // real local servers. Last, history events per hour of a hold (time-skipping server).
 //   node dist/scripts/bench.js [--runs 5] [analysis|history]     (runs only that part)
+//   node dist/scripts/bench.js downtime [--rate 30]     (see bench-downtime.ts)
 //   node dist/scripts/bench.js fleet [--sizes 20,50,100] [--budget 5]   (see bench-fleet.ts)
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { startStack } from '../test/support/stack';
 import { benchAnalysisRound } from './bench-analysis';
 import { benchHistory } from './bench-history';
 import { benchFleet } from './bench-fleet';
+import { measureDowntime, printDowntime } from './bench-downtime';
 
 const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'bin', 'bluegreen.js');
@@ -36,16 +38,21 @@ async function main(): Promise<void> {
       runs: { type: 'string', default: '5' },
       sizes: { type: 'string', default: '20,50,100' },
       budget: { type: 'string', default: '5' },
+      rate: { type: 'string', default: '30' },
     },
     allowPositionals: true,
   });
   const runs = Number(values.runs);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const parts = ['analysis', 'history', 'fleet'];
+  const parts = ['analysis', 'history', 'fleet', 'downtime'];
   const unknown = positionals.filter((p) => !parts.includes(p));
   if (unknown.length) throw new Error(`unknown bench part ${unknown.join(', ')}; parts: ${parts.join(', ')}`);
   if (positionals.includes('fleet')) {
     await benchFleet(values.sizes.split(',').map(Number), Number(values.budget));
+    return;
+  }
+  if (positionals.includes('downtime')) {
+    printDowntime(await measureDowntime({ rate: Number(values.rate), route53: true }));
     return;
   }
   if (positionals.includes('analysis')) {
