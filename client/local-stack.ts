@@ -13,6 +13,8 @@ import { restoreLocalProcesses, stopLocalProcesses } from '../activities/environ
 import { createWorker, type WorkerGroup } from '../worker/run';
 import { taskQueue, type Temporal } from './connect';
 import { ensureZone, restoreRoute53, snapshotRoute53 } from './route53-snapshot';
+import { RuntimeApi } from '../activities/routers/haproxy/runtime-api';
+import { FRONT_DOOR_APP_PORTS, findHaproxy, frontDoorConfig, HAPROXY_INSTALL } from './front-door';
 import { findPrometheus, localAppTargets, prometheusConfig, writeTargets, PROMETHEUS_INSTALL } from './prometheus';
 
 export const projectRoot = path.resolve(__dirname, '../..');
@@ -23,6 +25,9 @@ export interface LocalStackOptions {
   route53Port: number;
   /** Prometheus listens here when it is installed; it scrapes the apps releases start. */
   prometheusPort: number;
+  /** The HAProxy front door listens here when haproxy is installed (and its Runtime API on frontDoorApiPort). */
+  frontDoorPort?: number;
+  frontDoorApiPort?: number;
   stateDir: string;
   /** Zones to create when missing (the demo specs use example.com). */
   zones: string[];
@@ -38,6 +43,10 @@ export interface LocalStack {
   prometheusUrl?: string;
   /** Why there is no Prometheus, for banners. */
   prometheusMissing?: string;
+  /** Undefined when haproxy is not installed. */
+  frontDoor?: { url: string; runtimeApi: string };
+  /** Why there is no front door, for banners. */
+  frontDoorMissing?: string;
   zones: Record<string, string>;
   restored: string[];
   /** Recorded apps that could not be started again, each with why. */
@@ -131,11 +140,18 @@ function tailOf(file: string): string {
 
 export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
   const prometheusBin = findPrometheus();
+  const haproxyBin = o.frontDoorPort && o.frontDoorApiPort ? findHaproxy() : undefined;
   for (const [flag, port] of [
     ['--temporal-port', o.temporalPort],
     ['--ui-port', o.uiPort],
     ['--route53-port', o.route53Port],
     ...(prometheusBin ? ([['--prometheus-port', o.prometheusPort]] as const) : []),
+    ...(haproxyBin
+      ? ([
+          ['--front-door-port', o.frontDoorPort!],
+          ['--front-door-api-port', o.frontDoorApiPort!],
+        ] as const)
+      : []),
   ] as const) {
     if (await portInUse(port))
       throw new Error(
@@ -230,7 +246,35 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         }
       }, 1000);
     }
+    // The front door: HAProxy in front of the demo app's colors, moved through its Runtime API.
+    let frontDoor: LocalStack['frontDoor'];
+    let haproxy: ChildProcess | undefined;
+    const haproxyLog = path.join(o.stateDir, 'haproxy.log');
+    if (haproxyBin) {
+      const dir = path.join(o.stateDir, 'haproxy');
+      mkdirSync(dir, { recursive: true });
+      const config = path.join(dir, 'haproxy.cfg');
+      writeFileSync(
+        config,
+        frontDoorConfig({
+          port: o.frontDoorPort!,
+          apiPort: o.frontDoorApiPort!,
+          servers: FRONT_DOOR_APP_PORTS,
+          stateFile: path.join(dir, 'server-state'),
+        }),
+      );
+      haproxy = startChild(haproxyBin, ['-f', config, '-db'], haproxyLog);
+      children.push(haproxy);
+      frontDoor = { url: `http://127.0.0.1:${o.frontDoorPort}`, runtimeApi: `127.0.0.1:${o.frontDoorApiPort}` };
+    }
     await Promise.all([
+      ...(haproxy && frontDoor
+        ? [
+            until('haproxy', haproxy, haproxyLog, async () =>
+              (await new RuntimeApi(frontDoor!.runtimeApi).run('show info')).includes('Name:'),
+            ),
+          ]
+        : []),
       ...(prometheus
         ? [
             until(
@@ -296,6 +340,12 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       prometheusMissing: prometheusBin
         ? undefined
         : `Prometheus is not installed (${PROMETHEUS_INSTALL}); analysis uses the built-in HTTP probe only`,
+      frontDoor,
+      frontDoorMissing: haproxyBin
+        ? undefined
+        : o.frontDoorPort
+          ? `HAProxy is not installed (${HAPROXY_INSTALL}); no front door`
+          : 'no front door asked for',
       zones,
       restored,
       notRestored,

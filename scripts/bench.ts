@@ -3,6 +3,7 @@
 // one weight shift through the Route 53 API, and one analysis round with five metrics. Runs on the
 // real local servers. Last, history events per hour of a hold (time-skipping server).
 //   node dist/scripts/bench.js [--runs 5] [analysis|history|cli]     (runs only that part)
+//   node dist/scripts/bench.js downtime [--rate 30]     (see bench-downtime.ts)
 //   node dist/scripts/bench.js fleet [--sizes 100,300,1000] [--abort 100,300] [--budget 5] [--cache N]   (see bench-fleet.ts)
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { benchAnalysisRound } from './bench-analysis';
 import { benchHistory } from './bench-history';
 import { benchFleet } from './bench-fleet';
 import { benchCli } from './bench-cli';
+import { measureDowntime, printDowntime } from './bench-downtime';
 
 const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'bin', 'bluegreen.js');
@@ -39,12 +41,13 @@ async function main(): Promise<void> {
       abort: { type: 'string', default: '100' },
       cache: { type: 'string' },
       budget: { type: 'string', default: '5' },
+      rate: { type: 'string', default: '30' },
     },
     allowPositionals: true,
   });
   const runs = Number(values.runs);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const parts = ['analysis', 'history', 'fleet', 'cli'];
+  const parts = ['analysis', 'history', 'fleet', 'cli', 'downtime'];
   const unknown = positionals.filter((p) => !parts.includes(p));
   if (unknown.length) throw new Error(`unknown bench part ${unknown.join(', ')}; parts: ${parts.join(', ')}`);
   if (positionals.includes('fleet')) {
@@ -55,6 +58,10 @@ async function main(): Promise<void> {
   }
   if (positionals.includes('cli')) {
     await benchCli(runs, stats);
+    return;
+  }
+  if (positionals.includes('downtime')) {
+    printDowntime(await measureDowntime({ rate: Number(values.rate), route53: true }));
     return;
   }
   if (positionals.includes('analysis')) {

@@ -1,5 +1,6 @@
 // The demo: the local stack, the demo app at v1, a healthy v2 released step by step with the
-// live view, then a broken v3 that analysis rolls back on its own. Stays up for exploring until
+// live view, then a broken v3 that analysis rolls back on its own; then, when HAProxy is
+// installed, the same app released through the front door under a steady stream of requests. Stays up for exploring until
 // Ctrl-C; with CI=true (or --ci) it stops and exits 0 only if both outcomes were as expected.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { pointPrometheusMetricsAt } from '../client/prometheus';
 import { bold } from '../client/render';
 import { loadSpecFile } from '../client/spec-file';
 import type { Outcome } from '../workflows/messages';
+import { frontDoorDemo, type FrontDoorRun } from './demo-front-door';
 const steps: { spec: string; expect: Outcome; title: string }[] = [
   { spec: 'examples/shop.yaml', expect: 'completed', title: 'v1: the first release puts the demo app live on blue' },
   {
@@ -66,6 +68,11 @@ async function main(): Promise<number> {
         link: `${stack.uiUrl}/namespaces/default/workflows/${encodeURIComponent(release.id)}/${release.runId}/history`,
       });
     }
+    let frontDoor: FrontDoorRun[] = [];
+    if (stack.frontDoor) {
+      console.log(`\n${bold('== The same app through the HAProxy front door, under a steady request stream')}\n`);
+      frontDoor = await frontDoorDemo(stack, (l) => console.log(l));
+    } else console.log(`\n${stack.frontDoorMissing}: the front door part is left out.`);
     const live = await fetch('http://127.0.0.1:18082/')
       .then((r) => r.text())
       .catch((e: Error) => `(no answer: ${e.message})`);
@@ -75,7 +82,13 @@ async function main(): Promise<number> {
       console.log(`  shop ${r.version.padEnd(6)} ${String(r.outcome).padEnd(12)} ${ok}: ${r.reason}\n    ${r.link}`);
     }
     console.log(`  live now: green answers ${live.trim()}`);
-    const passed = outcomes.every((r) => r.outcome === r.expect);
+    for (const r of frontDoor) {
+      const ok = r.outcome === r.expect && r.failed === 0 ? 'as expected' : `EXPECTED ${r.expect}, no failed request`;
+      const stream = r.sent ? `; ${r.sent} requests sent, ${r.failed} failed` : '';
+      console.log(`  front door shop ${r.version.padEnd(6)} ${String(r.outcome).padEnd(12)} ${ok}${stream}`);
+    }
+    const passed =
+      outcomes.every((r) => r.outcome === r.expect) && frontDoor.every((r) => r.outcome === r.expect && r.failed === 0);
     if (ci) {
       console.log(passed ? '\ndemo: both outcomes as expected' : '\ndemo: an outcome was not as expected');
       return passed ? 0 : 1;

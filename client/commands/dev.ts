@@ -7,7 +7,8 @@ import { startLocalStack, type LocalStack } from '../local-stack';
 import { bold, dim } from '../render';
 
 export const devHelp = `Usage: bluegreen dev [--temporal-port 7233] [--ui-port 8233] [--route53-port 5055]
-                    [--prometheus-port 9090] [--state-dir .bluegreen]
+                    [--prometheus-port 9090] [--front-door-port 18080]
+                    [--front-door-api-port 18099] [--state-dir .bluegreen]
 
 Starts the embedded local stack in the foreground:
   - a Temporal dev server (SQLite in the state folder) with its Web UI,
@@ -15,6 +16,11 @@ Starts the embedded local stack in the foreground:
   - Prometheus, when it is installed (sudo apt-get install prometheus), scraping /metrics of
     every app a release starts, labelled service, color and version (PROMETHEUS_BIN picks the
     binary; PROMETHEUS_BIN=none leaves it off),
+  - an HAProxy front door, when it is installed (sudo apt-get install haproxy): requests to
+    --front-door-port go to backend shop, whose servers blue and green are the demo app on
+    ports 18091 and 18092, both at weight 0 until a release with router.provider haproxy and
+    runtimeApi 127.0.0.1:<--front-door-api-port> (its Runtime API) moves them
+    (examples/shop-frontdoor.yaml; HAPROXY_BIN picks the binary, HAPROXY_BIN=none leaves it off),
   - a bluegreen worker.
 Ctrl-C (or SIGTERM) stops all of it, including the app processes releases started; running
 \`bluegreen dev\` again starts them again and resumes releases that were in flight.
@@ -33,6 +39,8 @@ export interface DevOptions {
   uiPort: number;
   route53Port: number;
   prometheusPort: number;
+  frontDoorPort: number;
+  frontDoorApiPort: number;
   stateDir: string;
 }
 
@@ -42,6 +50,8 @@ export function devOptions(values: Record<string, string | undefined>): DevOptio
     uiPort: port(values['ui-port'], 8233, '--ui-port'),
     route53Port: port(values['route53-port'], 5055, '--route53-port'),
     prometheusPort: port(values['prometheus-port'], 9090, '--prometheus-port'),
+    frontDoorPort: port(values['front-door-port'], 18080, '--front-door-port'),
+    frontDoorApiPort: port(values['front-door-api-port'], 18099, '--front-door-api-port'),
     stateDir: path.resolve(values['state-dir'] ?? process.env.BLUEGREEN_STATE_DIR ?? '.bluegreen'),
   };
 }
@@ -51,6 +61,8 @@ export const devFlags = {
   'ui-port': { type: 'string' as const },
   'route53-port': { type: 'string' as const },
   'prometheus-port': { type: 'string' as const },
+  'front-door-port': { type: 'string' as const },
+  'front-door-api-port': { type: 'string' as const },
   'state-dir': { type: 'string' as const },
 };
 
@@ -67,6 +79,9 @@ export function banner(stack: LocalStack, o: DevOptions): string {
     stack.prometheusUrl
       ? `  Prometheus     ${stack.prometheusUrl}   scrapes the apps releases start (labels service, color, version)`
       : `  Prometheus     ${dim(stack.prometheusMissing ?? 'not running')}`,
+    stack.frontDoor
+      ? `  Front door     ${stack.frontDoor.url}   HAProxy, Runtime API ${stack.frontDoor.runtimeApi} (backend shop)`
+      : `  Front door     ${dim(stack.frontDoorMissing ?? 'not running')}`,
     `  State          ${o.stateDir}`,
     ...(stack.restored.length ? [`  Restarted      ${stack.restored.join('; ')}`] : []),
     ...stack.notRestored.map((why) => `  Not restarted  ${why}`),

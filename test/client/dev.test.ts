@@ -31,7 +31,14 @@ after(async () => {
   }
 });
 
-function startDev(ports: { temporal: number; ui: number; route53: number; prometheus: number }) {
+function startDev(ports: {
+  temporal: number;
+  ui: number;
+  route53: number;
+  prometheus: number;
+  frontDoor: number;
+  frontDoorApi: number;
+}) {
   const child = spawn(
     process.execPath,
     [
@@ -45,6 +52,10 @@ function startDev(ports: { temporal: number; ui: number; route53: number; promet
       String(ports.route53),
       '--prometheus-port',
       String(ports.prometheus),
+      '--front-door-port',
+      String(ports.frontDoor),
+      '--front-door-api-port',
+      String(ports.frontDoorApi),
       '--state-dir',
       stateDir,
     ],
@@ -90,6 +101,8 @@ describe('bluegreen dev', () => {
       ui: await freePort(),
       route53: await freePort(),
       prometheus: await freePort(),
+      frontDoor: await freePort(),
+      frontDoorApi: await freePort(),
     };
     const appPorts = { blue: await freePort(), green: await freePort() };
     const started = Date.now();
@@ -98,6 +111,14 @@ describe('bluegreen dev', () => {
     const readyMs = Date.now() - started;
     assert.ok(readyMs < 60_000, `ready after ${readyMs}ms`);
     assert.match(dev.output(), new RegExp(`Web UI\\s+http://127.0.0.1:${ports.ui}`));
+    // HAProxy is installed here: the front door listens, its backend not yet released (both at 0).
+    assert.match(
+      dev.output(),
+      new RegExp(
+        `Front door\\s+http://127.0.0.1:${ports.frontDoor}\\s+HAProxy, Runtime API 127.0.0.1:${ports.frontDoorApi}`,
+      ),
+    );
+    assert.equal((await fetch(`http://127.0.0.1:${ports.frontDoor}/`)).status, 503);
 
     assert.equal((await fetch(`http://127.0.0.1:${ports.ui}/`)).status, 200);
     const conn = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });

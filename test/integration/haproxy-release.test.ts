@@ -4,24 +4,28 @@
 // requests through the frontend reach, processes up or gone, and exit codes.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { LocalProvider } from '../../activities/environments/local/provider';
-import type { ReleaseStatus } from '../../workflows/messages';
 import type { Color } from '../../workflows/spec';
 import { startHaproxy, type Haproxy } from '../support/haproxy';
-import { waitFor } from '../support/processes';
+import { routerRelease, type RouterRelease } from '../support/router-release';
 import { recordHistory, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 let haproxy: Haproxy;
 let id: string;
-let version = 0;
+let release: RouterRelease;
 
 before(async () => {
   stack = await startStack();
   const { environment } = (await stack.appSpec('x')) as { environment: { ports: Record<Color, number> } };
   // With its server state saved across restarts, as docs/routers.md recommends.
   haproxy = await startHaproxy({ ports: environment.ports, serverStateFile: true });
-  id = `bluegreen-${haproxy.runtimeApi}/shop`;
+  release = routerRelease(stack, {
+    key: `${haproxy.runtimeApi}/shop`,
+    router: () => haproxy.router('shop'),
+    weights: () => haproxy.weights('shop'),
+    name: 'haproxy',
+  });
+  id = release.id;
 });
 after(async () => {
   await stack?.stop();
@@ -30,12 +34,10 @@ after(async () => {
 
 const weights = () => haproxy.weights('shop');
 
-/** The demo app's spec with HAProxy instead of Route 53 records. */
-async function specFile(overrides: Record<string, unknown> = {}, router = haproxy.router('shop')): Promise<string> {
-  const v = `${++version}.0.0`;
-  const { dns: _dns, ...spec } = (await stack.appSpec(v, { overrides })) as Record<string, unknown>;
-  return stack.writeSpec(`haproxy-v${v}.yaml`, { ...spec, router });
-}
+const specFile = (overrides?: Record<string, unknown>, router?: object) => release.specFile(overrides, router);
+const status = () => release.status();
+const running = () => release.running();
+const startShifting = (overrides: Record<string, unknown>) => release.startShifting(overrides);
 
 /** Who answers requests through HAProxy's frontend: color@version → count. */
 async function served(requests = 10): Promise<Record<string, number>> {
@@ -47,37 +49,6 @@ async function served(requests = 10): Promise<Record<string, number>> {
     seen[who] = (seen[who] ?? 0) + 1;
   }
   return seen;
-}
-
-async function status(): Promise<ReleaseStatus> {
-  return JSON.parse((await stack.cli('status', id, '--json')).stdout) as ReleaseStatus;
-}
-
-async function running(): Promise<Record<Color, string | undefined>> {
-  const spec = (await stack.appSpec('x')) as { environment: never };
-  const provider = new LocalProvider(spec.environment, {
-    stateDir: stack.stateDir,
-    specDir: '/',
-    namespace: 'default',
-  });
-  const out: Record<string, string | undefined> = {};
-  for (const color of ['blue', 'green'] as const) {
-    const l = await provider.locate({ service: 'shop', color, version: 'x', recordName: `${haproxy.runtimeApi}/shop` });
-    out[color] = l.running ? l.version : undefined;
-  }
-  return out as Record<Color, string | undefined>;
-}
-
-/** Starts a release with a long step and waits until its first weight change is in HAProxy. */
-async function startShifting(overrides: Record<string, unknown>): Promise<{ live: Color; next: Color; v: string }> {
-  const before = await weights();
-  const live: Color = before.blue === 100 ? 'blue' : 'green';
-  const next: Color = live === 'blue' ? 'green' : 'blue';
-  const r = await stack.cli('start', await specFile(overrides), '--json');
-  assert.equal(r.code, 0, r.stderr);
-  assert.equal(JSON.parse(r.stdout).id, id);
-  await waitFor('first step', async () => ((await weights())[next] > 0 ? true : undefined), 60_000);
-  return { live, next, v: `${version}.0.0` };
 }
 
 describe('releases through HAProxy on real servers', () => {

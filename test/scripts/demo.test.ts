@@ -22,6 +22,10 @@ describe('demo', () => {
       String(await freePort()),
       '--prometheus-port',
       String(await freePort()),
+      '--front-door-port',
+      String(await freePort()),
+      '--front-door-api-port',
+      String(await freePort()),
       '--state-dir',
       stateDir,
     ];
@@ -43,6 +47,10 @@ describe('demo', () => {
       /http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/bluegreen-shop\.example\.com\/[0-9a-f-]+\/history/,
     );
     assert.match(result.out, /demo: both outcomes as expected/);
+    // HAProxy is installed here too: the same app through the front door, no request lost.
+    assert.match(result.out, /step blue 90% \/ green 10%: HAProxy sent blue \d+, green \d+ request\(s\)/);
+    assert.match(result.out, /step blue 0% \/ green 100%: HAProxy sent blue 0, green \d+/);
+    assert.match(result.out, /front door shop 2\.0\.0\s+completed\s+as expected; \d+ requests sent, 0 failed/);
     // Prometheus is installed here (npm test installs it): the demo says it judges by it.
     assert.match(result.out, /v2 and v3 are judged by a Prometheus error-ratio query \(http:\/\/127\.0\.0\.1:\d+\)/);
   });

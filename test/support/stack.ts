@@ -85,6 +85,8 @@ export async function startStack(
     AWS_ENDPOINT_URL_ROUTE_53: proxy?.endpoint ?? moto.endpoint,
     // moto is the stack's CloudWatch too: metric and alarm providers in the worker reach it.
     AWS_ENDPOINT_URL_CLOUDWATCH: moto.endpoint,
+    // And its ELBv2: ALB routers in the worker move listeners made in moto (test/support/elbv2.ts).
+    AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: moto.endpoint,
     BLUEGREEN_STATE_DIR: stateDir,
     BLUEGREEN_TASK_QUEUE: 'bluegreen-it',
     BLUEGREEN_IDENTITY: 'tester@ci',

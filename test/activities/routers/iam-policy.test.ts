@@ -29,4 +29,10 @@ describe('IAM policy in docs/iam-policy.json', () => {
     assert.ok(called.length >= 4, `found only ${called.join(', ')}: did the router's source move?`);
     assert.deepEqual(granted('elasticloadbalancing'), called);
   });
+
+  it('is the one copy: production.md points at it instead of repeating it', () => {
+    const production = readFileSync(path.join(projectRoot, 'docs', 'production.md'), 'utf8');
+    assert.match(production, /\(iam-policy\.json\)/);
+    assert.doesNotMatch(production, /"Statement"/);
+  });
 });
