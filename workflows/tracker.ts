@@ -1,6 +1,7 @@
 // The release's observable state: one object serves the `status` query, the CLI, the Web UI's
 // current details and the BlueGreenPhase search attribute, so they never disagree.
 import { log, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { ObservedShare } from './observed-share';
 import { formatDuration } from './duration';
 import type { MetricStatus, Phase, ReleaseEvent, ReleaseInput, ReleaseStatus } from './messages';
 import { formatMetricValue } from './metrics-format';
@@ -89,6 +90,11 @@ export class ReleaseTracker {
   }
 
   /** The analysis table: one line per metric, latest measurement and counters. */
+  observedShare(share: ObservedShare): void {
+    this.status.observedShare = share;
+    this.publish();
+  }
+
   analysis(metrics: MetricStatus[]): void {
     this.status.analysis = { metrics };
     this.publish();
