@@ -107,6 +107,13 @@ export class ReleaseTracker {
       `**${s.phase}**${s.paused ? ' · ⏸ paused' : ''} · ${s.service} ${s.version} on ${s.recordName}`,
       `Weights: blue ${s.weights.blue}% · green ${s.weights.green}% (step ${s.step.index}/${s.step.total})`,
     ];
+    if (s.observedShare) {
+      const o = s.observedShare;
+      const pct = (f: number) => Math.round(f * 1000) / 10;
+      lines.push(
+        `Observed: blue ${pct(o.blue)}% · green ${pct(o.green)}% of ${o.requests} requests over ${o.window} (${o.source}, ${o.at.slice(11, 19)})`,
+      );
+    }
     if (s.next) {
       const when = s.next.at ? ` in ${formatDuration(Date.parse(s.next.at) - Date.now())} (${s.next.at})` : '';
       lines.push(`Next: ${s.next.action}${when}`);
