@@ -127,6 +127,6 @@ describe('observed share in status', () => {
       /\x1b\[[0-9;]*m/g,
       '',
     );
-    assert.match(text, /seen .* blue 90% \/ green 10%  of 120 requests over 4s \(haproxy show stat, 10:00:00\)/);
+    assert.match(text, /seen .* blue 90% \/ green 10% {2}of 120 requests over 4s \(haproxy show stat, 10:00:00\)/);
   });
 });
