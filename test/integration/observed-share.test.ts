@@ -9,7 +9,7 @@ import type { ReleaseStatus } from '../../workflows/messages';
 import type { Color } from '../../workflows/spec';
 import { startHaproxy, type Haproxy } from '../support/haproxy';
 import { waitFor } from '../support/processes';
-import { startStack, type Stack } from '../support/stack';
+import { recordHistory, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 let haproxy: Haproxy;
@@ -178,6 +178,7 @@ describe('observed traffic share', () => {
     const events = (await status(id)).events.filter((e) => e.type === 'settled');
     assert.equal(events.length, 2, 'after the 50% shift and after the 100% shift');
     assert.match(events[0].message, /observed share settled after \d+(\.\d+)?s: \w+ 50% /);
+    await recordHistory(stack, 'observe-settle-release', id);
   });
 
   it('Route 53 with traffic.observe: a share that never follows pauses the release after settle.timeout', async () => {
@@ -205,5 +206,6 @@ describe('observed traffic share', () => {
     assert.equal((await stack.cli('abort', id, '--reason', 'test over')).code, 0);
     assert.equal((await stack.cli('watch', id)).code, 3);
     assert.equal(await weightOf(live), 100);
+    await recordHistory(stack, 'observe-settle-timeout', id);
   });
 });
