@@ -141,13 +141,13 @@ describe('observed traffic share', () => {
 
   const id = 'bluegreen-shop.example.com';
   const observe = { web: { url: '', jsonPath: '$.rps' } };
-  const settled = (timeout: string) => ({
+  const settled = (timeout: string, onTimeout = 'pause') => ({
     traffic: {
       steps: [50, 100],
       interval: '1s',
       analysis: { requests: 2, every: '500ms' },
       observe: { web: { ...observe.web, url: ratesUrl } },
-      settle: { tolerance: 0.1, timeout, every: '200ms', onTimeout: 'pause' },
+      settle: { tolerance: 0.1, timeout, every: '200ms', onTimeout },
     },
   });
   const weightOf = async (c: Color) => (await stack.colorWeights())[c] ?? 0;
@@ -207,5 +207,19 @@ describe('observed traffic share', () => {
     assert.equal((await stack.cli('watch', id)).code, 3);
     assert.equal(await weightOf(live), 100);
     await recordHistory(stack, 'observe-settle-timeout', id);
+  });
+
+  it('Route 53 with traffic.observe: onTimeout rollback puts the old color back at 100%', async () => {
+    const w = await stack.colorWeights();
+    const live: Color = w.blue === 100 ? 'blue' : 'green';
+    const next: Color = live === 'blue' ? 'green' : 'blue';
+    mode = 'lag';
+    laggingOn = live;
+    assert.equal((await stack.cli('start', await spec(settled('1s', 'rollback')))).code, 0);
+    const watched = await stack.cli('watch', id);
+    assert.equal(watched.code, 3, watched.stdout + watched.stderr);
+    assert.match(watched.stdout, new RegExp(`${next}'s observed share did not come within 10 points of 50% in 1s`));
+    assert.equal(await weightOf(live), 100);
+    assert.equal(await weightOf(next), 0);
   });
 });
