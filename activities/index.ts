@@ -38,6 +38,8 @@ import {
 } from './notify';
 import type { AnalysisRequest, Measurement } from '../workflows/metrics';
 import { watchAnalysis, type WatchReport, type WatchRequest } from './watch';
+import { settleTraffic, type SettleRequest, type SettleResult } from './observe/settle';
+import { shareReader } from './observe/share';
 import { createRoute53Activities, observe as observeRoute53 } from './routers/route53/budgeted';
 import { createBatchedRoute53Activities } from './routers/route53/batched';
 import { countVerdict } from './metrics';
@@ -322,6 +324,18 @@ export function createActivities(deps: ActivityDeps) {
           sleep: (ms) => (ms > 0 ? Context.current().sleep(ms) : Promise.resolve()),
           heartbeat: progress,
           cancelled,
+          ...(req.observe ? { observeShare: shareReader(req.observe, req.vars, cancellationSignal()) } : {}),
+        }),
+      );
+    },
+
+    /** Reads the observed share every `everyMs` until it is near the new color's weight, or the timeout; see activities/observe/settle.ts. */
+    async settleTraffic(req: SettleRequest): Promise<SettleResult> {
+      return keepAlive(keepAliveMs, (progress) =>
+        settleTraffic(req, {
+          reader: shareReader(req.source, req.vars, cancellationSignal()),
+          sleep: (ms) => (ms > 0 ? Context.current().sleep(ms) : Promise.resolve()),
+          heartbeat: progress,
         }),
       );
     },

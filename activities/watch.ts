@@ -7,11 +7,14 @@
 // around this activity (activities/index.ts) repeats it every 5 s, well inside the 20 s heartbeat
 // timeout that lets a lost worker be noticed quickly during holds (workflows/activity-options.ts).
 import type { AnalysisRequest, Measurement } from '../workflows/metrics';
+import type { ObservedShare, ShareSource } from '../workflows/observed-share';
 
 export interface WatchRequest extends AnalysisRequest {
   everyMs: number;
   /** How long this window lasts; its first round starts at once. */
   windowMs: number;
+  /** Where the observed traffic share is read, each round before the metrics; absent: not observed. */
+  observe?: ShareSource;
 }
 
 export interface WatchReport {
@@ -20,6 +23,8 @@ export interface WatchReport {
   /** When the last round was taken (ISO time), and its measurements. */
   at: string;
   measurements: Measurement[];
+  /** The latest observed share (absent when the release observes nothing or nothing was counted yet). */
+  observedShare?: ObservedShare;
 }
 
 export interface WatchContext {
@@ -28,17 +33,24 @@ export interface WatchContext {
   sleep: (ms: number) => Promise<void>;
   heartbeat: (details: unknown) => void;
   cancelled: () => boolean;
+  /** Reads the observed share; null until there is something to say (a counter needs two reads). */
+  observeShare?: () => Promise<ObservedShare | null>;
 }
 
 export async function watchAnalysis(req: WatchRequest, ctx: WatchContext): Promise<WatchReport> {
   const started = Date.now();
   const windowEnds = started + req.windowMs;
   let rounds = 0;
+  let observedShare: ObservedShare | undefined;
   for (;;) {
     const at = new Date().toISOString();
-    const measurements = await ctx.round(req);
+    // The share comes first so that this round's metrics can use it as {{observedShare}}.
+    if (ctx.observeShare) observedShare = (await ctx.observeShare().catch(() => null)) ?? observedShare; // unreadable: keep the last
+    const color = req.vars.color as 'blue' | 'green';
+    const vars = { ...req.vars, observedShare: observedShare ? String(observedShare[color]) : '' };
+    const measurements = await ctx.round({ ...req, vars });
     rounds++;
-    const report: WatchReport = { rounds, at, measurements };
+    const report: WatchReport = { rounds, at, measurements, ...(observedShare ? { observedShare } : {}) };
     // The latest round rides on the heartbeat: the Web UI shows it under pending activities.
     ctx.heartbeat(report);
     if (measurements.some((m) => m.verdict !== 'passed') || ctx.cancelled()) return report;

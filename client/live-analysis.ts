@@ -6,11 +6,30 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { WatchReport } from '../activities/watch';
 import type { ReleaseStatus } from '../workflows/messages';
+import type { ObservedShare } from '../workflows/observed-share';
 
 type PendingActivity = temporal.api.workflow.v1.IPendingActivityInfo;
 
 /** `status` with its analysis lines replaced by a newer round from a pending watchAnalysis heartbeat. */
 export function withLiveAnalysis(status: ReleaseStatus, pending: PendingActivity[] | null | undefined): ReleaseStatus {
+  return withLiveShare(withLiveMetrics(status, pending), pending);
+}
+
+/**
+ * `observedShare` replaced by a newer one from a pending watchAnalysis or settleTraffic
+ * heartbeat: both read the share at every round.
+ */
+export function withLiveShare(status: ReleaseStatus, pending: PendingActivity[] | null | undefined): ReleaseStatus {
+  const known = status.observedShare ?? null;
+  const live = (pending ?? [])
+    .filter((a) => a.activityType?.name === 'watchAnalysis' || a.activityType?.name === 'settleTraffic')
+    .map((a) => heartbeatOf<{ observedShare?: ObservedShare }>(a)?.observedShare)
+    .find((s) => s?.at !== undefined);
+  const newer = live && (!known || Date.parse(live.at) > Date.parse(known.at));
+  return newer ? { ...status, observedShare: live } : status;
+}
+
+function withLiveMetrics(status: ReleaseStatus, pending: PendingActivity[] | null | undefined): ReleaseStatus {
   const report = latestWatchReport(pending ?? []);
   if (!report?.measurements?.length) return status;
   const lines = status.analysis?.metrics ?? [];
@@ -37,12 +56,14 @@ export function withLiveAnalysis(status: ReleaseStatus, pending: PendingActivity
 
 function latestWatchReport(pending: PendingActivity[]): WatchReport | undefined {
   const watch = pending.find((a) => a.activityType?.name === 'watchAnalysis');
-  const payload = watch?.heartbeatDetails?.payloads?.[0];
+  return watch && heartbeatOf<WatchReport>(watch);
+}
+
+function heartbeatOf<T>(activity: PendingActivity): T | undefined {
+  const payload = activity.heartbeatDetails?.payloads?.[0];
   if (!payload) return undefined;
   try {
-    return defaultPayloadConverter.fromPayload<WatchReport>(
-      payload as Parameters<typeof defaultPayloadConverter.fromPayload>[0],
-    );
+    return defaultPayloadConverter.fromPayload<T>(payload as Parameters<typeof defaultPayloadConverter.fromPayload>[0]);
   } catch {
     return undefined; // an unreadable heartbeat is no reason to fail a status read
   }

@@ -47,6 +47,14 @@ export function renderStatus(s: ReleaseStatus, now = Date.now(), eventCount = 8,
         : `${label} ${s.route53Now.error}`,
     );
   }
+  if (s.observedShare) {
+    const o = s.observedShare;
+    const pct = (f: number) => Math.round(f * 1000) / 10;
+    const shown = { blue: pct(o.blue), green: pct(o.green) };
+    lines.push(
+      `seen    ${weightBar(shown)}  ${blueText(`blue ${shown.blue}%`)} / ${greenText(`green ${shown.green}%`)}  of ${o.requests} requests over ${o.window} (${o.source}, ${o.at.slice(11, 19)})`,
+    );
+  }
   for (const r of s.retrying ?? []) lines.push(`retry   ${bold(retryLine(r, now))}`);
   if (s.step.total) lines.push(`step    ${s.step.index}/${s.step.total}`);
   if (s.next) {

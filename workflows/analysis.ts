@@ -21,6 +21,7 @@ import { RollbackReason, type OperatorControl } from './operator';
 import type { AnalysisSpec, Color, ResolvedSpec } from './spec';
 import type { ReleaseTracker } from './tracker';
 import { trafficTarget } from './target';
+import { shareSourceOf, type ShareSource } from './observed-share';
 
 /** A window reports at least this often, so status and the Web UI show recent values. */
 export const REPORT_EVERY_MS = 15 * 60_000;
@@ -55,6 +56,7 @@ export class AnalysisLoop {
   private checkpointDue = false;
   private window: { endsAt: number; cancel: () => void } | undefined;
   pausedByAnalysis: boolean;
+  private readonly shareSource: ShareSource | null;
 
   constructor(
     private readonly watch: Activities['watchAnalysis'],
@@ -66,6 +68,7 @@ export class AnalysisLoop {
   ) {
     this.analysis = spec.traffic.analysis;
     this.everyMs = parseDuration(this.analysis.every);
+    this.shareSource = shareSourceOf(spec);
     this.pausedByAnalysis = restored?.pausedByAnalysis ?? false;
     for (const m of tracker.status.analysis?.metrics ?? []) this.metrics.set(m.name, m);
     operator.onResume = () => this.resumed();
@@ -178,6 +181,8 @@ export class AnalysisLoop {
               : {}),
             everyMs: this.everyMs,
             windowMs,
+            // Only releases with a share source send one: other requests stay as they were.
+            ...(this.shareSource ? { observe: this.shareSource } : {}),
           }),
         );
       } catch (err) {
@@ -201,6 +206,7 @@ export class AnalysisLoop {
   /** Counts and records one round; decides what an exceeded limit means. */
   private record(report: WatchReport): void {
     const a = this.analysis;
+    if (report.observedShare) this.tracker.observedShare(report.observedShare);
     for (const m of report.measurements) {
       const before = this.metrics.get(m.name);
       const failures = (before?.failures ?? 0) + (m.verdict === 'failed' ? 1 : 0);
@@ -260,17 +266,26 @@ export class AnalysisLoop {
   }
 
   private vars(at: { step: number; percent: number }): TemplateVars {
-    return {
-      service: this.spec.service,
-      version: this.spec.version,
-      color: this.colors.newColor,
-      liveColor: this.colors.liveColor ?? '',
-      record: trafficTarget(this.spec).name,
-      step: String(at.step),
-      percent: String(at.percent),
-      every: prometheusDuration(this.everyMs),
-    };
+    return analysisVars(this.spec, this.colors, at);
   }
+}
+
+/** The template variables of metrics (and of traffic.observe) while the new color holds at `at`. */
+export function analysisVars(
+  spec: ResolvedSpec,
+  colors: { newColor: Color; liveColor: Color | null },
+  at: { step: number; percent: number },
+): TemplateVars {
+  return {
+    service: spec.service,
+    version: spec.version,
+    color: colors.newColor,
+    liveColor: colors.liveColor ?? '',
+    record: trafficTarget(spec).name,
+    step: String(at.step),
+    percent: String(at.percent),
+    every: prometheusDuration(parseDuration(spec.traffic.analysis.every)),
+  };
 }
 
 function describe(m: Measurement): string {

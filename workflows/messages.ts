@@ -1,6 +1,7 @@
 // Everything the outside world can say to a release, and what it can ask. Shared by the
 // workflow and the client so the names cannot drift.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ObservedShare } from './observed-share';
 import type { Color } from './spec';
 import type { Measurement } from './metrics';
 import type { Weights } from './plan';
@@ -64,6 +65,9 @@ export interface ReleaseStatus {
   /** Every metric's latest measurement and its counters since the release started (or since a
    * `resume` accepted an inconclusive pause). */
   analysis?: { metrics: MetricStatus[] };
+  /** What share of real requests each color got lately (docs/routers.md); null: nothing observed
+   * yet, or the release has no source (Route 53 without traffic.observe). */
+  observedShare?: ObservedShare | null;
   /** The latest events (at most 200). */
   events: ReleaseEvent[];
   /** How many events were ever recorded, including those no longer in `events`. */

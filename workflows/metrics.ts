@@ -20,6 +20,8 @@ export interface TemplateVars {
   percent: string;
   /** `traffic.analysis.every` as a Prometheus duration, e.g. "30s", "1m". */
   every: string;
+  /** The judged color's observed traffic share (0–1) at this round; '' when nothing is observed. Set by the activity. */
+  observedShare?: string;
 }
 
 /**

@@ -12,12 +12,13 @@ import {
   isCancellation,
   makeContinueAsNewFunc,
   patched,
+  proxyActivities,
   setHandler,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ColorRequest } from '../activities';
-import { AnalysisLoop, type AnalysisState } from './analysis';
+import { AnalysisLoop, analysisVars, type AnalysisState } from './analysis';
 import { legacyAnalysisWatcher } from './analysis-legacy';
 import type { Checkpoint, ResumePoint } from './checkpoint';
 import { formatDuration } from './duration';
@@ -33,7 +34,12 @@ import {
   type ReleasePlan,
   type Weights,
 } from './plan';
-import type { Color, HookName, ResolvedSpec } from './spec';
+import type { Color, HookName, ResolvedSpec, SettleSpec } from './spec';
+import type { Activities } from '../activities';
+import { ANALYSIS_HEARTBEAT_TIMEOUT } from './activity-options';
+import { parseDuration } from './duration';
+import type { TemplateVars } from './metrics';
+import { describeShare, shareSourceOf } from './observed-share';
 import { activitiesFor } from './activity-options';
 import { describeWindow, nextWindowOpening } from './window';
 import { ReleaseTracker } from './tracker';
@@ -248,6 +254,13 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
             'shifted',
             `blue ${target.weights.blue}% / green ${target.weights.green}% ${shiftedWords(routing.provider, shifted.polls)}`,
           );
+          // Only specs with traffic.settle wait here: every other history keeps its commands.
+          if (spec.traffic.settle)
+            await settleShare(
+              spec.traffic.settle,
+              newColor,
+              analysisVars(spec, { newColor, liveColor }, { step: target.index, percent: target.percent }),
+            );
           if (target.percent === 100) break;
         }
         const holdMs = resuming ? resumeAt.remainingMs : target.waitMs;
@@ -400,6 +413,47 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
         if (operator.promoteRequested) return 'promoted';
       }
     }
+  }
+
+  /**
+   * After a shift, waits (one activity that polls and heartbeats) until the new color's observed
+   * share is within tolerance of its weight; a share that never settles applies onTimeout.
+   */
+  async function settleShare(settle: SettleSpec, newColor: Color, vars: TemplateVars): Promise<void> {
+    const source = shareSourceOf(spec);
+    if (!source) return; // the schema refuses settle without a source; old input cannot have one
+    const percent = Number(vars.percent);
+    const timeoutMs = parseDuration(settle.timeout);
+    const tolerance = `${Math.round(settle.tolerance * 100)} points`;
+    tracker.next(
+      `start the hold once ${newColor}'s observed share is within ${tolerance} of ${percent}%`,
+      Date.now() + timeoutMs,
+    );
+    const { settleTraffic } = proxyActivities<Activities>({
+      startToCloseTimeout: timeoutMs + 2 * 60_000,
+      heartbeatTimeout: ANALYSIS_HEARTBEAT_TIMEOUT,
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+    });
+    const result = await settleTraffic({
+      source,
+      vars,
+      newColor,
+      percent,
+      tolerance: settle.tolerance,
+      timeoutMs,
+      everyMs: parseDuration(settle.every),
+    });
+    if (result.share) tracker.observedShare(result.share);
+    const seen = result.share ? describeShare(result.share, newColor) : 'no requests observed';
+    if (result.settled) {
+      tracker.event('settled', `observed share settled after ${formatDuration(result.tookMs)}: ${seen}`);
+      return;
+    }
+    const why = `${newColor}'s observed share did not come within ${tolerance} of ${percent}% in ${settle.timeout} (last: ${seen})`;
+    tracker.event('settle-timeout', `${why}; onTimeout: ${settle.onTimeout}`);
+    if (settle.onTimeout === 'rollback') throw new RollbackReason(why);
+    if (settle.onTimeout === 'pause')
+      operator.pauseFor(`${why}; resume starts the hold anyway, abort rolls back`, 'settle');
   }
 
   /** Outside the change window, waits on a durable timer until it opens; weights never change outside it. */

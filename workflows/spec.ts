@@ -355,6 +355,49 @@ const analysis = z
   })
   .describe('Judges the new color during every step and the warm period; a failed metric rolls the release back.');
 
+// Where the observed traffic share comes from when the router cannot say (Route 53): one source
+// giving requests per second for `{{color}}`, read through the analysis metric providers.
+const observe = z
+  .strictObject({
+    prometheus: metricProviders.prometheus.optional(),
+    cloudwatch: metricProviders.cloudwatch.optional(),
+    web: metricProviders.web.optional(),
+  })
+  .superRefine((o, ctx) => {
+    const given = observeProviderNames.filter((p) => o[p] !== undefined);
+    if (given.length !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: `give exactly one source: ${observeProviderNames.join(', ')}${given.length ? ` (got ${given.join(', ')})` : ''}`,
+        path: [],
+      });
+  })
+  .describe(
+    'Requests per second reaching {{color}}, read for each color: the observed traffic share. HAProxy and ALB routers observe it themselves; give this for Route 53.',
+  );
+export const observeProviderNames = ['prometheus', 'cloudwatch', 'web'] as const;
+
+const settle = z
+  .strictObject({
+    tolerance: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.1)
+      .describe("How close (as a fraction, 0.1 = 10 points) the new color's observed share must come to its weight."),
+    timeout: duration('Longest wait for the share to settle after a shift.', { min: '1s', max: '24h' }).default('10m'),
+    onTimeout: z
+      .enum(['pause', 'proceed', 'rollback'])
+      .default('pause')
+      .describe(
+        'When the share never settles: pause (resume holds anyway, abort rolls back), proceed to the hold, or rollback.',
+      ),
+    every: duration('How often the share is read while waiting.', { min: '100ms', max: '5m' }).default('5s'),
+  })
+  .describe(
+    "After each shift, the step's hold (and its analysis) starts only once the new color's observed share is within tolerance of its weight.",
+  );
+
 const steps = z
   .array(z.number().int().min(1).max(100))
   .min(1)
@@ -519,6 +562,8 @@ export const releaseSpecSchema = z
         steps: steps.default([10, 50, 100]),
         interval: duration('Wait at each step; with Route 53, never shorter than dns.ttl.').default('5m'),
         analysis: analysis.prefault({}),
+        observe: observe.optional(),
+        settle: settle.optional(),
       })
       .prefault({}),
     decommission: z
@@ -551,6 +596,14 @@ export const releaseSpecSchema = z
         path: spec.dns === undefined ? ['dns'] : ['router'],
       });
     }
+    const observesNatively = spec.router?.provider === 'haproxy' || spec.router?.provider === 'alb';
+    if (spec.traffic.settle && !spec.traffic.observe && !observesNatively)
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'settle needs an observed share: Route 53 cannot count requests, so give traffic.observe (a prometheus, cloudwatch or web source of requests per second for {{color}})',
+        path: ['traffic', 'settle'],
+      });
   })
   .describe('A bluegreen release.');
 
@@ -573,6 +626,8 @@ export type SmokeCommandSpec = NonNullable<ReleaseSpec['verify']['command']>;
 export type CommandMetricSpec = NonNullable<MetricSpec['command']>;
 export type AnalysisSpec = ReleaseSpec['traffic']['analysis'];
 export type MetricSpec = AnalysisSpec['metrics'][number];
+export type ObserveSpec = NonNullable<ReleaseSpec['traffic']['observe']>;
+export type SettleSpec = NonNullable<ReleaseSpec['traffic']['settle']>;
 export type WindowSpec = NonNullable<ReleaseSpec['window']>;
 export type VersionSource = NonNullable<ReleaseSpec['versionFrom']>;
 export type NotifySinkSpec = ReleaseSpec['notify'][number];

@@ -1,6 +1,7 @@
 // The release's observable state: one object serves the `status` query, the CLI, the Web UI's
 // current details and the BlueGreenPhase search attribute, so they never disagree.
 import { log, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { ObservedShare } from './observed-share';
 import { formatDuration } from './duration';
 import type { MetricStatus, Phase, ReleaseEvent, ReleaseInput, ReleaseStatus } from './messages';
 import { formatMetricValue } from './metrics-format';
@@ -89,6 +90,11 @@ export class ReleaseTracker {
   }
 
   /** The analysis table: one line per metric, latest measurement and counters. */
+  observedShare(share: ObservedShare): void {
+    this.status.observedShare = share;
+    this.publish();
+  }
+
   analysis(metrics: MetricStatus[]): void {
     this.status.analysis = { metrics };
     this.publish();
@@ -101,6 +107,13 @@ export class ReleaseTracker {
       `**${s.phase}**${s.paused ? ' · ⏸ paused' : ''} · ${s.service} ${s.version} on ${s.recordName}`,
       `Weights: blue ${s.weights.blue}% · green ${s.weights.green}% (step ${s.step.index}/${s.step.total})`,
     ];
+    if (s.observedShare) {
+      const o = s.observedShare;
+      const pct = (f: number) => Math.round(f * 1000) / 10;
+      lines.push(
+        `Observed: blue ${pct(o.blue)}% · green ${pct(o.green)}% of ${o.requests} requests over ${o.window} (${o.source}, ${o.at.slice(11, 19)})`,
+      );
+    }
     if (s.next) {
       const when = s.next.at ? ` in ${formatDuration(Date.parse(s.next.at) - Date.now())} (${s.next.at})` : '';
       lines.push(`Next: ${s.next.action}${when}`);

@@ -69,7 +69,12 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const bg = await connect();
   try {
     const status = await bg.getHandle(positionals[0]).status();
-    console.log(values.json ? JSON.stringify(status, null, 2) : renderStatus(status));
+    // observedShare is always in the JSON: null until something is observed (or nothing can be).
+    console.log(
+      values.json
+        ? JSON.stringify({ ...status, observedShare: status.observedShare ?? null }, null, 2)
+        : renderStatus(status),
+    );
     return EXIT.completed;
   } finally {
     await bg.close();
