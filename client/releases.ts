@@ -20,6 +20,7 @@ import {
   type ReleaseInput,
   type ReleaseResult,
   type ReleaseStatus,
+  type RetryingCall,
 } from '../workflows/messages';
 import type { release } from '../workflows/release';
 import { versionLabel } from '../workflows/plan';
@@ -241,9 +242,14 @@ async function withRetries(
   options: ReadStatusOptions,
 ): Promise<ReleaseStatus> {
   const pending = d.raw.pendingActivities;
-  if (!pending?.some((a) => (a.attempt ?? 1) > 1)) return status;
-  const scheduled = await firstScheduledTimes(t, d.workflowId, d.runId).catch(() => new Map<string, string>());
-  const retrying = retryingCalls(pending, (activityId) => scheduled.get(activityId));
+  let retrying: RetryingCall[] = [];
+  if (pending?.some((a) => (a.attempt ?? 1) > 1)) {
+    const scheduled = await firstScheduledTimes(t, d.workflowId, d.runId).catch(() => new Map<string, string>());
+    retrying = retryingCalls(pending, (activityId) => scheduled.get(activityId));
+  } else if (['shifting', 'rolling-back'].includes(status.phase) && status.target?.provider !== 'alb') {
+    // With batching, a release's Route 53 changes are its zone batcher's activities.
+    retrying = await batcherRetries(t, d.taskQueue).catch(() => []);
+  }
   if (!retrying.length) return status;
   if (!options.routerNow) return { ...status, retrying };
   const { readTrafficNow, startInput } = await import('./repair');
@@ -252,6 +258,26 @@ async function withRetries(
     ? await readTrafficNow(t, input.spec, d.taskQueue, 5000)
     : { at: new Date().toISOString(), error: 'the run has no spec to read Route 53 with' };
   return { ...status, retrying, route53Now };
+}
+
+/**
+ * The retrying calls of the Route 53 batchers serving a task queue (`<queue>-route53-<zone>`): a
+ * batched release waits for its batcher's answer, so an outage shows there, not in its own
+ * pending activities.
+ */
+async function batcherRetries(t: Temporal, taskQueue: string): Promise<RetryingCall[]> {
+  const prefix = `${taskQueue}-route53-`;
+  const out: RetryingCall[] = [];
+  const query = `WorkflowType = "route53Batcher" AND ExecutionStatus = "Running"`;
+  for await (const w of t.client.workflow.list({ query, pageSize: 20 })) {
+    if (!w.workflowId.startsWith(prefix)) continue;
+    const b = await t.client.workflow.getHandle(w.workflowId, w.runId).describe();
+    const pending = b.raw.pendingActivities;
+    if (!pending?.some((a) => (a.attempt ?? 1) > 1)) continue;
+    const scheduled = await firstScheduledTimes(t, w.workflowId, w.runId).catch(() => new Map<string, string>());
+    for (const call of retryingCalls(pending, (id) => scheduled.get(id))) out.push({ ...call, batcher: w.workflowId });
+  }
+  return out;
 }
 
 /** The start time of a release started with --delay/--at that has not begun yet. */

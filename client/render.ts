@@ -92,7 +92,8 @@ export function retryLine(r: RetryingCall, now = Date.now()): string {
   const next = r.nextAttemptAt
     ? `; next attempt in ${formatDuration(Math.max(0, Date.parse(r.nextAttemptAt) - now))}`
     : '';
-  return `${r.call}: attempt ${r.attempt}${of}, ${since}; last error: ${r.lastError}${next}`;
+  const via = r.batcher ? ` (by ${r.batcher})` : '';
+  return `${r.call}${via}: attempt ${r.attempt}${of}, ${since}; last error: ${r.lastError}${next}`;
 }
 
 /** One line per metric: name, value against its range, verdict, counters, when measured. */

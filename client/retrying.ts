@@ -16,6 +16,8 @@ interface LongLike {
 const CALLS: Record<string, string> = {
   route53ChangeWeights: 'changing the weights in Route 53 (ChangeResourceRecordSets)',
   route53AwaitChange: 'waiting for Route 53 to apply a change (GetChange)',
+  route53SubmitBatch: "changing Route 53 weights (one batch for the zone's releases)",
+  route53ListPage: "reading Route 53 records (one read for the zone's releases)",
   route53ReadWeights: 'reading the weights from Route 53 (ListResourceRecordSets)',
   route53ReadRecords: 'reading the records from Route 53 (ListResourceRecordSets)',
   route53DeleteRecords: 'deleting the records in Route 53 (ChangeResourceRecordSets)',

@@ -103,6 +103,8 @@ export interface RetryingCall {
   since: string;
   lastAttemptAt?: string;
   nextAttemptAt?: string;
+  /** Set when the call is the zone's Route 53 batcher's, made for this release among others: its workflow id. */
+  batcher?: string;
 }
 
 export interface EndedRun {

@@ -4,8 +4,8 @@
 // the same `status` query, events saying what it found and what it did. Read it as the plan:
 // read Route 53, decide (repair-plan.ts), act with the release's own idempotent activities,
 // read Route 53 again to prove the record is consistent.
-import { ApplicationFailure, patched, setHandler, upsertMemo } from '@temporalio/workflow';
-import type { ColorRequest } from '../activities';
+import { ApplicationFailure, patched, proxyActivities, setHandler, upsertMemo } from '@temporalio/workflow';
+import type { Activities, ColorRequest } from '../activities';
 import { statusQuery, type Outcome, type ReleaseResult } from './messages';
 import { Notifier } from './notifier';
 import { OperatorControl } from './operator';
@@ -146,6 +146,12 @@ export async function repair(input: RepairInput): Promise<ReleaseResult> {
 
 /** Route 53's weights now, read by a worker: `bluegreen status` of a terminated release shows them. */
 export async function observeTraffic(spec: ReleaseSpec): Promise<ObservedWeights> {
+  // One direct read of the router (for `status` while a call retries): through the zone's batcher
+  // it would queue behind the very change that is being retried for the same record.
+  if (patched('observe-direct'))
+    return proxyActivities<Activities>({ startToCloseTimeout: '20s', retry: { maximumAttempts: 2 } }).readTraffic(
+      routerOf(spec),
+    );
   return activitiesFor(spec).dns.readTraffic(routerOf(spec));
 }
 

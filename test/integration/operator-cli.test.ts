@@ -154,13 +154,15 @@ describe('operator control on real servers', () => {
     assert.equal((await stack.cli('watch', id)).code, 0);
   });
 
-  it('the metadata query lists all five signals with descriptions', async () => {
+  it('the metadata query lists all five operator signals with descriptions, and marks the batcher reply internal', async () => {
     const handle = stack.client.workflow.getHandle('bluegreen-shop.example.com');
     const meta = (await handle.query('__temporal_workflow_metadata')) as {
       definition: { signalDefinitions: { name: string; description: string }[] };
     };
     const names = meta.definition.signalDefinitions.map((d) => d.name).sort();
-    assert.deepEqual(names, ['abort', 'approve', 'pause', 'promote', 'resume']);
+    assert.deepEqual(names, ['abort', 'approve', 'pause', 'promote', 'resume', 'route53Reply']);
     assert.ok(meta.definition.signalDefinitions.every((d) => d.description.length > 20));
+    const reply = meta.definition.signalDefinitions.find((d) => d.name === 'route53Reply')!;
+    assert.match(reply.description, /^Internal, not for operators/);
   });
 });
