@@ -246,8 +246,14 @@ async function withRetries(
   if (pending?.some((a) => (a.attempt ?? 1) > 1)) {
     const scheduled = await firstScheduledTimes(t, d.workflowId, d.runId).catch(() => new Map<string, string>());
     retrying = retryingCalls(pending, (activityId) => scheduled.get(activityId));
-  } else if (['shifting', 'rolling-back'].includes(status.phase) && status.target?.provider !== 'alb') {
-    // With batching, a release's Route 53 changes are its zone batcher's activities.
+  } else if (
+    !pending?.length &&
+    ['shifting', 'rolling-back'].includes(status.phase) &&
+    status.target?.provider !== 'alb'
+  ) {
+    // With batching, a release's Route 53 changes are its zone batcher's activities. Only while
+    // the release has no activity of its own (it waits for the batcher's answer): during a hold
+    // its analysis is pending, and watch() would otherwise list the batchers every second.
     retrying = await batcherRetries(t, d.taskQueue).catch(() => []);
   }
   if (!retrying.length) return status;
