@@ -5,13 +5,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Color, EnvironmentSpec, HttpCheckSpec, AnalysisSpec, RouterSpec, VersionSource } from '../workflows/spec';
-import { recordKey, versionKey } from '../workflows/search-attributes';
-import { SERVES_VERSION_MEMO } from '../workflows/names';
-import { searchValueOfRef, type TargetRef } from '../workflows/target';
+import type { HttpCheckSpec, AnalysisSpec, RouterSpec, VersionSource } from '../contract/spec';
+import { recordKey, versionKey } from '../contract/search-attributes';
+import { SERVES_VERSION_MEMO } from '../contract/names';
+import { searchValueOfRef, type TargetRef } from '../contract/target';
 import { readVersion } from './versions/source';
-import type { Weights } from '../workflows/plan';
-import type { AnalysisMeasurement } from '../workflows/analysis-legacy';
+import type { Weights } from '../contract/weights';
 import { createRoute53Client } from './routers/route53/router';
 import { createRouter, type ObservedWeights, type TrafficRouter, type WeightChange } from './routers';
 import { ProcUnavailableError } from './environments/local/processes';
@@ -36,14 +35,15 @@ import {
   type GateRequest,
   type GateVerdict,
 } from './notify';
-import type { AnalysisRequest, Measurement } from '../workflows/metrics';
+import type { AnalysisRequest, Measurement } from '../contract/metrics';
 import { watchAnalysis, type WatchReport, type WatchRequest } from './watch';
 import { settleTraffic, type SettleRequest, type SettleResult } from './observe/settle';
 import { shareReader } from './observe/share';
 import { createRoute53Activities, observe as observeRoute53 } from './routers/route53/budgeted';
 import { createBatchedRoute53Activities } from './routers/route53/batched';
 import { countVerdict } from './metrics';
-import type { ColorHosts } from '../workflows/activity-options';
+import type { Activities, AnalysisMeasurement, ColorHosts, ColorRequest } from '../contract/activities';
+export type { ColorRequest };
 
 export interface ActivityDeps {
   /** Visibility queries (the version a record last completed with); absent in unit tests. */
@@ -57,17 +57,6 @@ export interface ActivityDeps {
   keepAliveMs?: number;
   /** This worker's host-specific task queue (local-provider colors are pinned to it). */
   hostQueue?: string;
-}
-
-export interface ColorRequest {
-  environment: EnvironmentSpec;
-  specDir: string;
-  service: string;
-  color: Color;
-  version: string;
-  /** Keys the local provider's state (the record name, or the traffic target's key); optional
-   * for releases started before it was sent. */
-  recordName?: string;
 }
 
 function heartbeat(details?: unknown): void {
@@ -150,7 +139,7 @@ async function countedRound(req: AnalysisRequest, signal?: AbortSignal): Promise
   return measurements;
 }
 
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: ActivityDeps): Activities {
   let route53: Route53Client | undefined = deps.route53;
   const poll = deps.syncPollMs ?? { initial: 500, max: 10_000 };
   // Well inside the 30s heartbeat timeout the workflow gives these activities.
@@ -418,4 +407,4 @@ function safeHeartbeatDetails<T>(): T | undefined {
   }
 }
 
-export type Activities = ReturnType<typeof createActivities>;
+export type { Activities };

@@ -3,7 +3,7 @@
 // and phases through a sink (workflows/observe.ts), which the SDK never calls during replay, so
 // nothing is counted twice when a workflow is replayed on another worker.
 import { Counter, Registry } from 'prom-client';
-import type { Verdict } from '../workflows/metrics';
+import type { Verdict } from '../contract/metrics';
 
 export const registry = new Registry();
 

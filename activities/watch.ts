@@ -6,26 +6,10 @@
 // Heartbeats: each round's report, and between rounds (however long `every` is) the keep-alive
 // around this activity (activities/index.ts) repeats it every 5 s, well inside the 20 s heartbeat
 // timeout that lets a lost worker be noticed quickly during holds (workflows/activity-options.ts).
-import type { AnalysisRequest, Measurement } from '../workflows/metrics';
-import type { ObservedShare, ShareSource } from '../workflows/observed-share';
-
-export interface WatchRequest extends AnalysisRequest {
-  everyMs: number;
-  /** How long this window lasts; its first round starts at once. */
-  windowMs: number;
-  /** Where the observed traffic share is read, each round before the metrics; absent: not observed. */
-  observe?: ShareSource;
-}
-
-export interface WatchReport {
-  /** Rounds measured in this window; the next is due `rounds × every` after the window began. */
-  rounds: number;
-  /** When the last round was taken (ISO time), and its measurements. */
-  at: string;
-  measurements: Measurement[];
-  /** The latest observed share (absent when the release observes nothing or nothing was counted yet). */
-  observedShare?: ObservedShare;
-}
+import type { AnalysisRequest, Measurement } from '../contract/metrics';
+import type { ObservedShare } from '../contract/observed-share';
+import type { WatchRequest, WatchReport } from '../contract/activities';
+export type { WatchRequest, WatchReport };
 
 export interface WatchContext {
   round: (req: AnalysisRequest) => Promise<Measurement[]>;

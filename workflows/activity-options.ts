@@ -14,7 +14,7 @@ import {
   type ActivityOptions,
   type RetryPolicy,
 } from '@temporalio/workflow';
-import type { Activities, ColorRequest } from '../activities';
+import type { Activities, ColorHosts, ColorRequest } from '../contract/activities';
 import { REPORT_EVERY_MS } from './analysis';
 import { parseDuration } from './duration';
 import type { Color, GateSpec, ReleaseSpec } from './spec';
@@ -24,17 +24,13 @@ import { targetRefOf } from './target';
 import { PERMANENT_ROUTE53_ERRORS } from './route53-errors';
 
 export { FIRST_SYNC_POLL_MS, ROUTE53_QUEUE_SUFFIX, route53QueueFor, SYNC_POLL_MAX } from './routing/route53';
+export type { ColorHosts };
+
 /** How long a hold's analysis activity may go without a heartbeat before another worker takes it. */
 export const ANALYSIS_HEARTBEAT_TIMEOUT = '20s';
 
 export function hostQueueFor(taskQueue: string, hostId: string): string {
   return `${taskQueue}-host-${hostId}`;
-}
-
-/** Which host queue runs each color's process, and the host queue of the worker that answered. */
-export interface ColorHosts {
-  owners: Partial<Record<Color, string>>;
-  here: string | null;
 }
 
 /** Memo key holding ColorHosts.owners; the next release of the record reads it back. */

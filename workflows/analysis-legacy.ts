@@ -3,7 +3,6 @@
 // patched('analysis-watch') in release.ts, only so that releases recorded or still running with it
 // replay unchanged; new releases never take this path. Delete with deprecatePatch once none remain.
 import { condition, isCancellation } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import { parseDuration } from './duration';
 import type { AnalysisState, HoldResult } from './analysis';
 import { describeError } from './errors';
@@ -12,15 +11,8 @@ import type { OperatorControl } from './operator';
 import { RollbackReason } from './operator';
 import type { AnalysisSpec, ResolvedSpec } from './spec';
 import type { ReleaseTracker } from './tracker';
-
-/** What `analyzeColor` returns: the built-in probe's round. */
-export interface AnalysisMeasurement {
-  requests: number;
-  errors: number;
-  errorRate: number;
-  p95Ms: number;
-  lastError?: string;
-}
+import type { Activities, AnalysisMeasurement } from '../contract/activities';
+export type { AnalysisMeasurement };
 
 /** null when the round passes; otherwise the breach, worded for the operator. */
 export function judgeAnalysis(m: AnalysisMeasurement, analysis: AnalysisSpec): string | null {

@@ -9,8 +9,7 @@
 // the run's history grows past its budget, the hold ends with 'continue' and the release continues
 // as new from a checkpoint (workflows/checkpoint.ts).
 import { CancellationScope, condition, isCancellation, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { WatchReport } from '../activities/watch';
+import type { Activities, WatchReport } from '../contract/activities';
 import { formatDuration, parseDuration } from './duration';
 import { describeError } from './errors';
 import { HISTORY_BUDGET } from './history-budget';

@@ -15,8 +15,7 @@ import {
   TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { AttemptResult } from '../activities/notify';
+import type { Activities, AttemptResult } from '../contract/activities';
 import { formatDuration, parseDuration } from './duration';
 import { describeError } from './errors';
 import { deliveriesQuery, type DeliveriesStatus, type ReleaseEvent } from './messages';

@@ -17,7 +17,7 @@ import {
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '../contract/activities';
 import { parseDuration } from './duration';
 import { describeError } from './errors';
 import type { ReleaseEvent } from './messages';

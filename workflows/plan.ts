@@ -2,8 +2,9 @@
 // No I/O: safe in the workflow, easy to test. Judging analysis lives in workflows/analysis.ts.
 import { formatDuration, parseDuration } from './duration';
 import type { Color, ReleaseSpec } from './spec';
+import type { Weights } from '../contract/weights';
 
-export type Weights = Record<Color, number>;
+export type { Weights };
 
 export function otherColor(color: Color): Color {
   return color === 'blue' ? 'green' : 'blue';

@@ -17,7 +17,7 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ColorRequest } from '../activities';
+import type { Activities, ColorRequest } from '../contract/activities';
 import { AnalysisLoop, analysisVars, type AnalysisState } from './analysis';
 import { legacyAnalysisWatcher } from './analysis-legacy';
 import type { Checkpoint, ResumePoint } from './checkpoint';
@@ -35,7 +35,6 @@ import {
   type Weights,
 } from './plan';
 import type { Color, HookName, ResolvedSpec, SettleSpec } from './spec';
-import type { Activities } from '../activities';
 import { ANALYSIS_HEARTBEAT_TIMEOUT } from './activity-options';
 import { parseDuration } from './duration';
 import type { TemplateVars } from './metrics';

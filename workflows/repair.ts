@@ -5,7 +5,7 @@
 // read Route 53, decide (repair-plan.ts), act with the release's own idempotent activities,
 // read Route 53 again to prove the record is consistent.
 import { ApplicationFailure, patched, proxyActivities, setHandler, upsertMemo } from '@temporalio/workflow';
-import type { Activities, ColorRequest } from '../activities';
+import type { Activities, ColorRequest } from '../contract/activities';
 import { statusQuery, type Outcome, type ReleaseResult } from './messages';
 import { Notifier } from './notifier';
 import { OperatorControl } from './operator';
@@ -16,7 +16,7 @@ import { describeWeights, planRepair, sameWeights, type RepairInput } from './re
 import type { Color, ReleaseSpec } from './spec';
 import { ReleaseTracker } from './tracker';
 import { routerOf, routerWords, shiftedWords, stateKeyOf, trafficTarget } from './target';
-import type { ObservedWeights } from '../activities/routers';
+import type { ObservedWeights } from '../contract/weights';
 
 export async function repair(input: RepairInput): Promise<ReleaseResult> {
   const { spec, specDir, last } = input;

@@ -1,8 +1,8 @@
 // CloudWatch alarms as a metric: the team's own alarms (on the load balancer, the error budget)
 // decide. Any alarm in ALARM fails the measurement; INSUFFICIENT_DATA or an alarm that does not
 // exist makes it inconclusive; all OK passes. The value is how many alarms are in ALARM.
-import { parseDuration } from '../../workflows/duration';
-import type { MetricSpec } from '../../workflows/spec';
+import { parseDuration } from '../../contract/duration';
+import type { MetricSpec } from '../../contract/spec';
 import { cloudWatchClient, describeAwsError, loadCloudWatch, regionOf } from './aws';
 import { DEFAULT_QUERY_TIMEOUT_MS, fillTemplate, type MetricProvider } from './provider';
 

@@ -1,7 +1,7 @@
 // One CloudWatch metric through GetMetricData (a MetricStat query): the latest datapoint of the
 // statistic over the period. Dimensions may use template variables ("targetgroup/shop-{{color}}").
-import { parseDuration } from '../../workflows/duration';
-import type { MetricSpec } from '../../workflows/spec';
+import { parseDuration } from '../../contract/duration';
+import type { MetricSpec } from '../../contract/spec';
 import { cloudWatchClient, describeAwsError, loadCloudWatch, regionOf } from './aws';
 import { DEFAULT_QUERY_TIMEOUT_MS, fillTemplate, type MetricProvider } from './provider';
 

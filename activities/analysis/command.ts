@@ -2,8 +2,8 @@
 // depth): run once per round, the number read from the last line of its standard output. It
 // runs like verify.command: minimal environment, in the spec's folder, its process group
 // stopped on its timeout or when the round is cancelled.
-import { parseDuration } from '../../workflows/duration';
-import type { CommandMetricSpec } from '../../workflows/spec';
+import { parseDuration } from '../../contract/duration';
+import type { CommandMetricSpec } from '../../contract/spec';
 import { checkInvocation, describeEnd, lastLines, runOnce } from '../environments/run-once';
 import { excerpt, type MetricProvider } from './provider';
 

@@ -1,8 +1,8 @@
 // One analysis round: every metric of the spec measured once and judged. All metrics are read at
 // the same time; the probe comes first in the output when it is on. Each provider of
 // traffic.analysis.metrics is one file in this folder and one entry in `providers` below.
-import { judgeReading, type AnalysisRequest, type Measurement, type MetricReading } from '../../workflows/metrics';
-import type { MetricProviderName, MetricSpec } from '../../workflows/spec';
+import { judgeReading, type AnalysisRequest, type Measurement, type MetricReading } from '../../contract/metrics';
+import type { MetricProviderName, MetricSpec } from '../../contract/spec';
 import { cloudWatchProvider } from './cloudwatch';
 import { commandProvider } from './command';
 import { cloudWatchAlarmsProvider } from './cloudwatch-alarms';

@@ -1,7 +1,7 @@
 // The built-in HTTP probe as metric readings: N synthetic requests give an error rate and a p95.
 import { measure } from '../probes/http';
-import type { Bounds, MetricReading } from '../../workflows/metrics';
-import type { AnalysisSpec } from '../../workflows/spec';
+import type { Bounds, MetricReading } from '../../contract/metrics';
+import type { AnalysisSpec } from '../../contract/spec';
 
 export const PROBE_ERROR_RATE = 'probe.error-rate';
 export const PROBE_P95 = 'probe.p95-ms';

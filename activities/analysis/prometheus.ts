@@ -1,8 +1,8 @@
 // Prometheus through its HTTP API: one instant query (/api/v1/query) that must come back as one
 // number, either a scalar or an instant vector with exactly one series.
-import { parseDuration } from '../../workflows/duration';
-import type { MetricReading } from '../../workflows/metrics';
-import type { MetricSpec } from '../../workflows/spec';
+import { parseDuration } from '../../contract/duration';
+import type { MetricReading } from '../../contract/metrics';
+import type { MetricSpec } from '../../contract/spec';
 import { DEFAULT_QUERY_TIMEOUT_MS, excerpt, fillTemplate, httpWithRetries, type MetricProvider } from './provider';
 
 export type PrometheusConfig = NonNullable<MetricSpec['prometheus']>;

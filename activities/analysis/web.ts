@@ -1,7 +1,7 @@
 // Any HTTP API that answers JSON (Datadog, New Relic, an in-house service): one request, and a
 // small JSONPath subset picks the number out of the answer.
-import { parseDuration } from '../../workflows/duration';
-import type { MetricSpec } from '../../workflows/spec';
+import { parseDuration } from '../../contract/duration';
+import type { MetricSpec } from '../../contract/spec';
 import { DEFAULT_QUERY_TIMEOUT_MS, excerpt, fillTemplate, httpWithRetries, type MetricProvider } from './provider';
 
 export type WebConfig = NonNullable<MetricSpec['web']>;

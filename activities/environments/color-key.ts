@@ -4,7 +4,7 @@
 // name (releases started by an older worker) keep the old service-and-color key they started with.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { fqdn } from '../../workflows/names';
+import { fqdn } from '../../contract/names';
 import type { ColorInstance } from './provider';
 
 export interface ColorKey {

@@ -2,7 +2,7 @@
 // the schema allows, so a provider without an implementation is a compile error (as for routers
 // and metric providers). Adding a platform: a folder here, one entry below, and the contract
 // suite in test/activities/environments/contract.ts run against it.
-import type { EnvironmentSpec } from '../../workflows/spec';
+import type { EnvironmentSpec } from '../../contract/spec';
 import type { EnvironmentProvider } from './provider';
 import { LocalProvider } from './local/provider';
 import { CommandProvider } from './command/provider';

@@ -1,6 +1,8 @@
 // An environment provider runs one color of a service. Small on purpose (provision, locate,
 // decommission), so new platforms are a file in this folder and nothing else changes.
-import type { Color } from '../../workflows/spec';
+import type { Color } from '../../contract/spec';
+import type { Provisioned, Located } from '../../contract/activities';
+export type { Provisioned, Located };
 
 export interface ColorInstance {
   service: string;
@@ -9,19 +11,6 @@ export interface ColorInstance {
   /** The DNS record released; keys per-color state. Absent in requests from releases started
    * before it was added (they keep the service-and-color key they started with). */
   recordName?: string;
-}
-
-export interface Provisioned {
-  endpoint: string;
-  /** True when the color already ran this version and was adopted rather than started again. */
-  reused: boolean;
-  detail: string;
-}
-
-export interface Located {
-  endpoint: string;
-  running: boolean;
-  version?: string;
 }
 
 /** Progress reports become activity heartbeats, so a stuck step shows what it last said. */

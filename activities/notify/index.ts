@@ -5,9 +5,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { GatePayload, NotificationPayload } from '../../workflows/notifications';
-import { parseDuration } from '../../workflows/duration';
-import type { GateSpec, NotifySinkSpec } from '../../workflows/spec';
+import type { GatePayload, NotificationPayload } from '../../contract/notifications';
+import { parseDuration } from '../../contract/duration';
+import type { NotifySinkSpec } from '../../contract/spec';
 import { MissingEnvError } from '../secrets';
 import { describeAnswer, isSuccess, post } from './http';
 import { resolveSecrets, type NotificationSink, type SinkKind, type SinkSpecs } from './sink';
@@ -16,27 +16,8 @@ import { WebhookSink } from './sinks/webhook';
 
 export { signature } from './sinks/webhook';
 export type { NotificationSink, SinkAnswer, SinkKind } from './sink';
-
-export interface DeliveryRequest {
-  sink: Pick<NotifySinkSpec, 'webhook' | 'slack'>;
-  /** Which sink of spec.notify, for messages ("notify[1]"). */
-  index: number;
-  payload: NotificationPayload;
-  /** Unique per event and sink; receivers drop duplicates by it (delivery is at least once). */
-  deliveryId: string;
-}
-
-export interface GateRequest {
-  gate: GateSpec;
-  /** "hooks.beforeStep[0]", for messages. */
-  field: string;
-  payload: GatePayload;
-}
-
-export interface GateVerdict {
-  passed: boolean;
-  message: string;
-}
+import type { DeliveryRequest, GateRequest, GateVerdict, AttemptRequest, AttemptResult } from '../../contract/activities';
+export type { DeliveryRequest, GateRequest, GateVerdict, AttemptRequest, AttemptResult };
 
 const ATTEMPT_TIMEOUT_MS = 10_000;
 
@@ -92,24 +73,6 @@ export async function deliverNotification(req: DeliveryRequest): Promise<{ statu
     ? ApplicationFailure.nonRetryable(message, 'NotificationRejected')
     : ApplicationFailure.retryable(message, 'NotificationFailed');
 }
-
-export interface AttemptRequest extends DeliveryRequest {
-  /** Time limit of this POST (the sink's `timeout`). */
-  timeoutMs: number;
-}
-
-/** How one POST went, worded for a person; the notifier workflow decides whether to try again. */
-export type AttemptResult =
-  | { delivered: true; status: number }
-  | {
-      delivered: false;
-      /** The sink as the spec wrote it: "webhook https://…", "slack webhook (notify[1])". */
-      where: string;
-      /** What happened, completing "the webhook … ": "did not answer within 10s", "answered HTTP 500: …". */
-      answer: string;
-      /** Trying again would get the same answer (a 4xx, a missing ${env:NAME}). */
-      permanent: boolean;
-    };
 
 /** One POST to a sink within its timeout. Never throws for the sink's answer: the result says it. */
 export async function attemptDelivery(req: AttemptRequest): Promise<AttemptResult> {

@@ -2,8 +2,8 @@
 // `describe` names it as the spec wrote it (never a resolved secret), `post` sends one event
 // within a time limit and says in words how it went. A new sink is a file in sinks/ and one
 // entry in the factory (index.ts); the contract suite in test/activities/notify/ says when it is done.
-import type { NotificationPayload } from '../../workflows/notifications';
-import type { NotifySinkSpec } from '../../workflows/spec';
+import type { NotificationPayload } from '../../contract/notifications';
+import type { NotifySinkSpec } from '../../contract/spec';
 import { redactor, referencedSecrets, resolveEnvReferences, type Redact } from '../secrets';
 import { describeAnswer, describeAttempt, isSuccess, post, type PostResult } from './http';
 

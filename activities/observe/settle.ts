@@ -1,30 +1,10 @@
 // Waits, inside one activity, until the new color's observed share comes within `tolerance` of
 // its weight after a shift: many reads, one history entry. Each read rides on the heartbeat (the
 // status overlays it, as it does analysis rounds), and the heartbeat lets an abort cancel the wait.
-import type { ObservedShare, ShareSource } from '../../workflows/observed-share';
-import type { TemplateVars } from '../../workflows/metrics';
-import type { Color } from '../../workflows/spec';
+import type { ObservedShare } from '../../contract/observed-share';
 import type { ShareReader } from './share';
-
-export interface SettleRequest {
-  source: ShareSource;
-  vars: TemplateVars;
-  newColor: Color;
-  /** The new color's weight, 0–100. */
-  percent: number;
-  tolerance: number;
-  timeoutMs: number;
-  everyMs: number;
-}
-
-export interface SettleResult {
-  settled: boolean;
-  /** From the first read to the one that settled (or to the timeout). */
-  tookMs: number;
-  reads: number;
-  /** The last share read; absent when nothing was ever counted. */
-  share?: ObservedShare;
-}
+import type { SettleRequest, SettleResult } from '../../contract/activities';
+export type { SettleRequest, SettleResult };
 
 export interface SettleContext {
   reader: ShareReader;

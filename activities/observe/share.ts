@@ -8,11 +8,11 @@
 import { readMetric } from '../analysis';
 import { createMetricContext } from '../analysis/provider';
 import { HaproxyRouter, type RequestCounters } from '../routers/haproxy/router';
-import { formatDuration } from '../../workflows/duration';
-import type { TemplateVars } from '../../workflows/metrics';
-import type { ObservedShare, ShareSource } from '../../workflows/observed-share';
-import { observeProviderNames, type Color, type MetricSpec } from '../../workflows/spec';
-import type { AlbRouterSpec } from '../../workflows/router-spec';
+import { formatDuration } from '../../contract/duration';
+import type { TemplateVars } from '../../contract/metrics';
+import type { ObservedShare, ShareSource } from '../../contract/observed-share';
+import { observeProviderNames, type Color, type MetricSpec } from '../../contract/spec';
+import type { AlbRouterSpec } from '../../contract/router-spec';
 
 export type ShareReader = () => Promise<ObservedShare | null>;
 

@@ -1,15 +1,11 @@
 // HTTP probes of one color: a health check before it gets traffic, and analysis rounds while
 // it does. The probes measure; the workflow judges (thresholds stay visible in the plan).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseDuration } from '../../workflows/duration';
-import type { AnalysisSpec, HttpCheckSpec } from '../../workflows/spec';
-import type { AnalysisMeasurement } from '../../workflows/analysis-legacy';
-
-export interface HealthResult {
-  healthy: boolean;
-  attempts: number;
-  last: string;
-}
+import { parseDuration } from '../../contract/duration';
+import type { AnalysisSpec, HttpCheckSpec } from '../../contract/spec';
+import type { AnalysisMeasurement } from '../../contract/activities';
+import type { HealthResult } from '../../contract/activities';
+export type { HealthResult };
 
 async function probe(url: string, timeoutMs: number): Promise<{ status?: number; error?: string; ms: number }> {
   const started = performance.now();

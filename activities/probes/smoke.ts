@@ -2,27 +2,12 @@
 // call) run against the new color before it gets any traffic. Exit 0 passes; anything else is a
 // failed verification whose last lines of output go into the rollback reason, secrets redacted.
 import { CancelledFailure } from '@temporalio/common';
-import { parseDuration } from '../../workflows/duration';
-import type { Color, SmokeCommandSpec } from '../../workflows/spec';
+import { parseDuration } from '../../contract/duration';
 import { redactError, redactor, referencedSecrets, resolveEnvReferences } from '../secrets';
 import type { Progress } from '../environments/provider';
 import { checkInvocation, describeEnd, lastLines, runOnce } from '../environments/run-once';
-
-export interface SmokeRequest {
-  command: SmokeCommandSpec;
-  specDir: string;
-  /** Template variables: endpoint, color, version, service, record. */
-  vars: { endpoint: string; color: Color; version: string; service: string; record: string };
-}
-
-export interface SmokeResult {
-  passed: boolean;
-  /** "exited with code 0", "exited with code 1", "timed out after 5m (stopped with SIGTERM)". */
-  how: string;
-  /** The last lines of its output (stdout and stderr), secrets redacted. */
-  tail: string;
-  ms: number;
-}
+import type { SmokeRequest, SmokeResult } from '../../contract/activities';
+export type { SmokeRequest, SmokeResult };
 
 /** Lines of output a failed smoke test puts into the rollback reason. */
 export const SMOKE_TAIL_LINES = 10;

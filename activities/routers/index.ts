@@ -2,7 +2,7 @@
 // a router without an implementation is a compile error, as for analysis providers.
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { RouterProvider, RouterSpec } from '../../workflows/spec';
+import type { RouterProvider, RouterSpec } from '../../contract/spec';
 import type { TrafficRouter } from './router';
 import { Route53Router } from './route53/router';
 import { AlbRouter } from './alb/router';

@@ -2,12 +2,9 @@
 // small interface of verbs: the workflow never knows whether weights live in Route 53 records,
 // an ALB listener or an HAProxy backend. One folder per router beside this file; index.ts picks
 // one by the spec's `provider`, and test/activities/routers/contract.ts is what each must pass.
-import type { Color } from '../../workflows/spec';
+import type { ObservedWeights, Weights } from '../../contract/weights';
 
-/** Percent of traffic per color (0–100 each, summing to 100 once a release has happened). */
-export type Weights = Record<Color, number>;
-/** Weights as the router has them: a color the router does not know yet is absent. */
-export type ObservedWeights = Partial<Weights>;
+export type { ObservedWeights, Weights };
 
 /**
  * A weight change the router accepted. `id` is the router's own handle on it (a Route 53 change

@@ -2,7 +2,7 @@
 // command's output. Read once per run, in an activity, so the workflow stays deterministic.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import type { VersionSource } from '../../workflows/spec';
+import type { VersionSource } from '../../contract/spec';
 import { childEnvironment } from '../environments/child-env';
 import { EnvironmentError } from '../environments/provider';
 

@@ -1,7 +1,7 @@
 // The workflow's side of the router seam: the verbs a release uses to move traffic, whatever the
 // router. Route 53 records go through their budgeted adapter (route53.ts); every other router
 // goes through the generic activities, which ask activities/routers for the implementation.
-import type { Activities } from '../../activities';
+import type { Activities } from '../../contract/activities';
 import type { RouterSpec } from '../spec';
 import type { Route53Traffic } from './route53';
 

@@ -10,7 +10,6 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
-  defineSignal,
   getExternalWorkflowHandle,
   log,
   proxyActivities,
@@ -19,42 +18,21 @@ import {
   workflowInfo,
   type RetryPolicy,
 } from '@temporalio/workflow';
-import type { Change, ResourceRecordSet } from '@aws-sdk/client-route-53';
-import type { Activities } from '../../activities';
+import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
+import type { Activities } from '../../contract/activities';
+import {
+  batchReplySignal,
+  batchRequestSignal,
+  type BatchReply,
+  type BatchRequest,
+  type ChangeRequest,
+  type Lane,
+  type ReadRequest,
+} from '../../contract/route53-batch';
+import { ROUTE53_UNDO_QUEUE_SUFFIX } from '../../contract/queues';
+export * from '../../contract/route53-batch';
+export { ROUTE53_UNDO_QUEUE_SUFFIX };
 import { changeCharacters, listingOrder, MAX_BATCH_CHANGES, MAX_BATCH_CHARACTERS } from './route53-records';
-
-/** `do`: a release moving forward; `undo`: a compensation, which never waits behind `do`. */
-export type Lane = 'do' | 'undo';
-
-interface RequestBase {
-  /** Unique per request of a release run; a resent request keeps its id. */
-  id: string;
-  /** The workflow to answer (signal batchReply). */
-  from: string;
-  lane: Lane;
-  /** recordKey(): requests for one record are applied in the order they arrive. */
-  record: string;
-}
-export interface ChangeRequest extends RequestBase {
-  kind: 'change';
-  changes: Change[];
-}
-export interface ReadRequest extends RequestBase {
-  kind: 'read';
-  name: string;
-  type: string;
-}
-export type BatchRequest = ChangeRequest | ReadRequest;
-
-export interface BatchReply {
-  id: string;
-  /** A change: Route 53's change id (null: nothing left to delete) and GetChange polls until INSYNC. */
-  changeId?: string | null;
-  polls?: number;
-  /** A read: the record sets of that name and type bluegreen owns. */
-  records?: ResourceRecordSet[];
-  error?: { type: string; message: string };
-}
 
 /** A submitted batch whose GetChange loop is running: carried into the next run on continue-as-new. */
 interface Polling {
@@ -71,10 +49,6 @@ export interface BatcherInput {
   polling?: Polling[];
 }
 
-export const batchRequestSignal = defineSignal<[BatchRequest]>('route53Request');
-export const batchReplySignal = defineSignal<[BatchReply]>('route53Reply');
-
-export const ROUTE53_UNDO_QUEUE_SUFFIX = '-route53-undo';
 export const DEFAULT_BATCH_WINDOW_MS = 500;
 /** A quiet batcher ends; the next request starts it again (signal-with-start). */
 const IDLE_MS = 10 * 60_000;

@@ -17,10 +17,10 @@ import {
   type RetryPolicy,
 } from '@temporalio/workflow';
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
-import type { Activities } from '../../activities';
+import type { Activities } from '../../contract/activities';
 import type { Color, DnsSpec } from '../spec';
 import type { Weights } from '../plan';
-import type { ObservedWeights } from '../../activities/routers';
+import type { ObservedWeights } from '../../contract/weights';
 import { fqdn, setIdentifierFor } from '../names';
 import {
   batcherIdFor,

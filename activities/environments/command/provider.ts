@@ -5,8 +5,8 @@
 // worker crash (running-command.ts).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { parseDuration } from '../../../workflows/duration';
-import type { CommandEnvironmentSpec } from '../../../workflows/spec';
+import { parseDuration } from '../../../contract/duration';
+import type { CommandEnvironmentSpec } from '../../../contract/spec';
 import { CancelledFailure } from '@temporalio/common';
 import { childEnvironment } from '../child-env';
 import { superviseGroup, TERM_GRACE_MS } from '../process-group';

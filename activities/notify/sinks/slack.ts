@@ -1,7 +1,7 @@
 // A Slack sink: posts to an incoming webhook, whose URL is itself the secret (so the sink is named
 // by its place in the spec, never by its URL). In the message, `text` is the notification
 // fallback and says everything; blocks lay the same facts out for people reading the channel.
-import type { NotificationPayload } from '../../../workflows/notifications';
+import type { NotificationPayload } from '../../../contract/notifications';
 import {
   resolveSecrets,
   send,

@@ -1,7 +1,7 @@
 // A webhook sink: the payload as JSON, signed with HMAC-SHA256 when the spec gives a secret, so
 // a receiver can tell bluegreen's POSTs from anyone's.
 import { createHmac } from 'node:crypto';
-import type { NotificationPayload } from '../../../workflows/notifications';
+import type { NotificationPayload } from '../../../contract/notifications';
 import {
   resolveSecrets,
   send,

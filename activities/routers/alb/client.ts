@@ -1,6 +1,6 @@
 // ELBv2 clients, one per region: a listener lives in one region and its ARN says which.
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { AlbRouterSpec } from '../../../workflows/router-spec';
+import type { AlbRouterSpec } from '../../../contract/router-spec';
 
 /** The region the spec asks for, else the one in the listener's ARN (arn:aws:elasticloadbalancing:REGION:…). */
 export function albRegion(spec: Pick<AlbRouterSpec, 'listenerArn' | 'region'>): string {

@@ -13,8 +13,8 @@ import {
   type TargetGroupTuple,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ApplicationFailure } from '@temporalio/common';
-import { colors, type Color } from '../../../workflows/spec';
-import type { AlbRouterSpec } from '../../../workflows/router-spec';
+import { colors, type Color } from '../../../contract/spec';
+import type { AlbRouterSpec } from '../../../contract/router-spec';
 import type { ObservedWeights, TrafficRouter, WeightChange, Weights } from '../router';
 import { albRegion } from './client';
 

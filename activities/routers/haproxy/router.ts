@@ -4,9 +4,9 @@
 // yet: nothing is routed, as with Route 53 before its records exist. Changes apply to the next
 // request, so every change is effective at once.
 import { ApplicationFailure } from '@temporalio/common';
-import { colors, type Color } from '../../../workflows/spec';
-import type { HaproxyRouterSpec } from '../../../workflows/router-spec';
-import { targetOfRouter } from '../../../workflows/target';
+import { colors, type Color } from '../../../contract/spec';
+import type { HaproxyRouterSpec } from '../../../contract/router-spec';
+import { targetOfRouter } from '../../../contract/target';
 import type { ObservedWeights, TrafficRouter, WeightChange, Weights } from '../router';
 import { RuntimeApi } from './runtime-api';
 

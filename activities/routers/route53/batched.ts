@@ -12,13 +12,10 @@ import {
   type ResourceRecordSet,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
-import {
-  batchRequestSignal,
-  type BatchRequest,
-  ROUTE53_UNDO_QUEUE_SUFFIX,
-} from '../../../workflows/routing/route53-batcher';
-import { listingOrder } from '../../../workflows/routing/route53-records';
-import { fqdn } from '../../../workflows/names';
+import { batchRequestSignal, type BatchRequest } from '../../../contract/route53-batch';
+import { ROUTE53_UNDO_QUEUE_SUFFIX } from '../../../contract/queues';
+import { listingOrder } from '../../../contract/route53-records';
+import { fqdn } from '../../../contract/names';
 import {
   cachedZoneId,
   classifyRoute53Error,
@@ -27,14 +24,10 @@ import {
   THROTTLING_ERRORS,
   type CallObserver,
 } from './router';
-import type { DnsSpec } from '../../../workflows/spec';
+import type { DnsSpec } from '../../../contract/spec';
 import { route53Pacer } from './pacer';
-
-export interface ListCursor {
-  name: string;
-  type: string;
-  id?: string;
-}
+import type { ListCursor } from '../../../contract/activities';
+export type { ListCursor };
 
 /** Records per ListResourceRecordSets page: Route 53's maximum. */
 const PAGE_SIZE = 300;

@@ -7,11 +7,11 @@
 import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
-import { colors, type DnsSpec } from '../../../workflows/spec';
+import { colors, type DnsSpec } from '../../../contract/spec';
 import { countRoute53Call } from '../../metrics';
 import type { ObservedWeights, Weights } from '../router';
 import { cachedZoneId, forgetZone, Route53Router, type CallObserver } from './router';
-import { ROUTE53_UNDO_QUEUE_SUFFIX } from '../../../workflows/routing/route53-batcher';
+import { ROUTE53_UNDO_QUEUE_SUFFIX } from '../../../contract/queues';
 import { route53Pacer } from './pacer';
 
 /** Error type of a poll that found the change still PENDING: retried by the activity's policy. */

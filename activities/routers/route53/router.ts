@@ -11,9 +11,9 @@ import {
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
 import { ApplicationFailure } from '@temporalio/common';
-import { colors, type Color, type DnsSpec } from '../../../workflows/spec';
-import { fqdn, setIdentifierFor } from '../../../workflows/names';
-import { PERMANENT_ROUTE53_ERRORS } from '../../../workflows/route53-errors';
+import { colors, type Color, type DnsSpec } from '../../../contract/spec';
+import { fqdn, setIdentifierFor } from '../../../contract/names';
+import { PERMANENT_ROUTE53_ERRORS } from '../../../contract/route53-errors';
 import type { ObservedWeights, TrafficRouter, WeightChange, Weights } from '../router';
 
 /** Errors that no retry can fix (one list with the workflow's retry policies). */
