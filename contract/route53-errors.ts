@@ -1,9 +1,7 @@
 // Route 53 errors that no retry can fix: the spec or the account needs a human. One list for
 // both sides: the router (activities/routers/route53/router.ts) turns these into non-retryable
 // failures, and the workflow's retry policies (activity-options.ts) name them as non-retryable
-// too, for a failure that reaches Temporal unclassified. It lives in workflows/ because workflow
-// code may import only workflow modules (no activity code, no Node built-ins, no zod), while
-// activities may import workflow modules: so this file imports nothing at all.
+// too, for a failure that reaches Temporal unclassified.
 export const PERMANENT_ROUTE53_ERRORS: readonly string[] = [
   'NoSuchHostedZone',
   'InvalidChangeBatch',

@@ -30,20 +30,31 @@ export function workflowsPath(): string {
   return require.resolve('../workflows');
 }
 
+/** The compiled contract modules (contract/), beside the workflows: workflow code imports them too. */
+export function contractDirOf(workflowsDir: string): string {
+  return path.join(path.dirname(workflowsDir), 'contract');
+}
+
 /**
- * What the bundle is made of: every compiled workflow module and the versions of the Temporal
- * packages webpack pulls in with them, dependencies included (workflow code imports nothing else
- * at runtime: the lint rules keep Node built-ins, activities and zod out).
+ * What the bundle is made of: every compiled workflow and contract module and the versions of the
+ * Temporal packages webpack pulls in with them, dependencies included (workflow code imports
+ * nothing else at runtime: the lint rules keep Node built-ins, activities and zod out).
  */
 export function workflowsFingerprint(dir = distBundle.workflowsDir): string {
   const hash = createHash('sha256');
-  for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()) {
-    if (!file.endsWith('.js')) continue;
-    hash
-      .update(file)
-      .update('\0')
-      .update(readFileSync(path.join(dir, file)))
-      .update('\0');
+  for (const [prefix, root] of [
+    ['', dir],
+    ['contract/', contractDirOf(dir)],
+  ] as const) {
+    if (!existsSync(root)) continue;
+    for (const file of readdirSync(root, { recursive: true, encoding: 'utf8' }).sort()) {
+      if (!file.endsWith('.js')) continue;
+      hash
+        .update(prefix + file)
+        .update('\0')
+        .update(readFileSync(path.join(root, file)))
+        .update('\0');
+    }
   }
   for (const version of bundledPackageVersions()) hash.update(`${version}\0`);
   return hash.digest('hex');

@@ -9,7 +9,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities, type ActivityDeps } from '../activities';
 import { connectionConfig, ensureSearchAttributes, taskQueue, unreachable } from '../client/connect';
 import { hostQueueFor, route53QueueFor } from '../workflows/activity-options';
-import { ROUTE53_UNDO_QUEUE_SUFFIX } from '../workflows/routing/route53-batcher';
+import { ROUTE53_UNDO_QUEUE_SUFFIX } from '../contract/queues';
 import { route53Pacer } from '../activities/routers/route53/pacer';
 import { workflowCodeOption } from './bundle';
 import { activityOutcomeLogging, installRuntime, logFormatFromEnv, serveMetrics } from './observability';

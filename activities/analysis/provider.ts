@@ -1,5 +1,5 @@
 // A metric provider reads one number for the color being judged; the shared judge
-// (workflows/metrics.ts) turns it into a verdict. Providers never throw for a bad answer or an
+// (contract/metrics.ts) turns it into a verdict. Providers never throw for a bad answer or an
 // unreachable server: that is a reading with `value: null` and a `problem`, i.e. inconclusive.
 import type { MetricReading, TemplateVars } from '../../contract/metrics';
 import { parseDuration } from '../../contract/duration';

@@ -16,7 +16,13 @@ import { WebhookSink } from './sinks/webhook';
 
 export { signature } from './sinks/webhook';
 export type { NotificationSink, SinkAnswer, SinkKind } from './sink';
-import type { DeliveryRequest, GateRequest, GateVerdict, AttemptRequest, AttemptResult } from '../../contract/activities';
+import type {
+  DeliveryRequest,
+  GateRequest,
+  GateVerdict,
+  AttemptRequest,
+  AttemptResult,
+} from '../../contract/activities';
 export type { DeliveryRequest, GateRequest, GateVerdict, AttemptRequest, AttemptResult };
 
 const ATTEMPT_TIMEOUT_MS = 10_000;

@@ -1,4 +1,4 @@
-// Reads the observed traffic share from a release's source (workflows/observed-share.ts):
+// Reads the observed traffic share from a release's source (contract/observed-share.ts):
 // - HAProxy: `show stat` request counters per server; the share is the difference of two reads,
 //   so the first read of an observer only sets the baseline.
 // - ALB: CloudWatch RequestCount (Sum) per TargetGroup and LoadBalancer, the latest period.

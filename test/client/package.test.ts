@@ -74,7 +74,13 @@ describe('the bluegreen package', () => {
   it('npm pack ships the compiled library with its types and the CLI, and no tests, sources or maps', () => {
     for (const f of ['package.json', 'bin/bluegreen.js', 'dist/client/index.js', 'dist/client/index.d.ts'])
       assert.ok(packed.includes(f), `${f} is in the tarball`);
-    for (const f of ['dist/worker/run.js', 'dist/workflows/index.js', 'dist/activities/index.js', 'docs/client.md'])
+    for (const f of [
+      'dist/worker/run.js',
+      'dist/workflows/index.js',
+      'dist/contract/activities.js',
+      'dist/activities/index.js',
+      'docs/client.md',
+    ])
       assert.ok(packed.includes(f), `${f} is in the tarball (the CLI's worker verb and docs)`);
     const unwanted = packed.filter((f) => /^(dist\/)?(test|scripts)\//.test(f) || /\.map$|(?<!\.d)\.ts$/.test(f));
     assert.deepEqual(unwanted, []);

@@ -2,14 +2,27 @@
 // server: it records every weight change and which colors run, so tests assert outcomes.
 import { ApplicationFailure } from '@temporalio/common';
 import { Client, Connection } from '@temporalio/client';
-import type { Activities, ColorRequest } from '../../activities';
-import type { AttemptRequest, AttemptResult, DeliveryRequest, GateRequest, GateVerdict } from '../../activities/notify';
-import type { WatchReport, WatchRequest } from '../../activities/watch';
-import { judgeReading, type AnalysisRequest, type Measurement } from '../../workflows/metrics';
-import type { Weights } from '../../workflows/plan';
-import type { Color, DnsSpec, HttpCheckSpec } from '../../workflows/spec';
+import type { ResourceRecordSet, RRType } from '@aws-sdk/client-route-53';
+import type {
+  Activities,
+  AttemptRequest,
+  AttemptResult,
+  ColorRequest,
+  DeliveryRequest,
+  GateRequest,
+  GateVerdict,
+  WatchReport,
+  WatchRequest,
+} from '../../contract/activities';
+import { judgeReading, type AnalysisRequest, type Measurement } from '../../contract/metrics';
+import type { Weights } from '../../contract/weights';
+import type { Color, DnsSpec, HttpCheckSpec } from '../../contract/spec';
 import { parseSpec } from '../../client/spec-file';
 import type { ReleaseSpec, ReleaseSpecInput } from '../../workflows/spec';
+
+function notFaked(activity: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(`FakeWorld does not fake ${activity}`, 'NotFaked');
+}
 
 /** A round of the built-in probe, judged as analyzeRound judges it (maxErrorRate 0.01, p95 ≤ 500). */
 export function probeRound(errorRate: number, p95Ms = 12): Measurement[] {
@@ -81,7 +94,7 @@ export class FakeWorld {
     // The activity methods below are object-literal methods, whose own `this` is the object.
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const world = this;
-    const impl = {
+    const impl: Activities = {
       async readTraffic(_dns: DnsSpec) {
         return { ...world.records };
       },
@@ -157,14 +170,21 @@ export class FakeWorld {
           .filter((c) => world.records[c] !== undefined)
           .map((c) => ({
             Name: name,
-            Type: wanted[0]?.type,
+            Type: wanted[0]?.type as RRType | undefined,
             SetIdentifier: `bluegreen-${c}-${name.replace(/\.$/, '')}`,
             Weight: world.records[c],
           }));
         return { records };
       },
-      async route53ReadRecords(_dns: DnsSpec) {
-        return (['blue', 'green'] as const).filter((c) => world.records[c] !== undefined).map((c) => ({ color: c }));
+      async route53ReadRecords(dns: DnsSpec) {
+        return (['blue', 'green'] as const)
+          .filter((c) => world.records[c] !== undefined)
+          .map((c): ResourceRecordSet => ({
+            Name: dns.recordName,
+            Type: dns.recordType,
+            SetIdentifier: `bluegreen-${c}-${dns.recordName}`,
+            Weight: world.records[c],
+          }));
       },
       async route53DeleteRecords(_dns: DnsSpec, records: unknown[]) {
         if (world.removeError) throw ApplicationFailure.nonRetryable(world.removeError, 'AccessDenied');
@@ -220,6 +240,17 @@ export class FakeWorld {
         world.gateCalls.push({ req, weights: { ...world.records } });
         return world.gate(req);
       },
+      // Not faked: no release these tests run uses verify.command, traffic.settle or the pre-watch
+      // analysis loop. Failing loudly keeps it that way rather than passing a test by accident.
+      async smokeTest() {
+        throw notFaked('smokeTest');
+      },
+      async analyzeColor() {
+        throw notFaked('analyzeColor');
+      },
+      async settleTraffic() {
+        throw notFaked('settleTraffic');
+      },
       async analyzeRound(req: AnalysisRequest) {
         world.analysisRounds++;
         return world.analysis(world.analysisRounds, world.records, req);
@@ -240,7 +271,7 @@ export class FakeWorld {
         return report!;
       },
     };
-    return impl as unknown as Activities;
+    return impl;
   }
 }
 

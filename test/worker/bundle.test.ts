@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import {
   bundledPackageVersions,
+  contractDirOf,
   distBundle,
   prebuiltBundleProblem,
   workflowCodeOption,
@@ -26,6 +27,7 @@ function copyWithBundle(): BundleFiles & { root: string } {
     workflowsDir: path.join(root, 'workflows'),
   };
   cpSync(distBundle.workflowsDir, files.workflowsDir, { recursive: true });
+  cpSync(contractDirOf(distBundle.workflowsDir), contractDirOf(files.workflowsDir), { recursive: true });
   writeFileSync(files.bundle, '// bundle');
   writeFileSync(files.fingerprint, `${workflowsFingerprint(files.workflowsDir)}\n`);
   return files;
@@ -51,6 +53,19 @@ describe('prebuilt workflow bundle', () => {
       );
       rmSync(files.bundle);
       assert.equal(prebuiltBundleProblem(files), 'no prebuilt workflow bundle');
+    } finally {
+      rmSync(files.root, { recursive: true });
+    }
+  });
+
+  it('is refused once a contract module the workflows import changed', () => {
+    const files = copyWithBundle();
+    try {
+      appendFileSync(path.join(contractDirOf(files.workflowsDir), 'names.js'), '\n// edited after the build\n');
+      assert.equal(
+        prebuiltBundleProblem(files),
+        'the prebuilt workflow bundle was not built from the workflows and Temporal packages on disk',
+      );
     } finally {
       rmSync(files.root, { recursive: true });
     }
