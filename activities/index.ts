@@ -42,6 +42,7 @@ import { settleTraffic, type SettleRequest, type SettleResult } from './observe/
 import { shareReader } from './observe/share';
 import { createRoute53Activities, observe as observeRoute53 } from './routers/route53/budgeted';
 import { createBatchedRoute53Activities } from './routers/route53/batched';
+import { createHealthCheckActivities } from './routers/route53/health-checks';
 import { countVerdict } from './metrics';
 import type { ColorHosts } from '../workflows/activity-options';
 
@@ -169,6 +170,10 @@ export function createActivities(deps: ActivityDeps) {
     () => deps.temporal,
     observeRoute53,
   );
+  const route53HealthChecks = createHealthCheckActivities(
+    () => (budgetedClient ??= createRoute53Client(1)),
+    observeRoute53,
+  );
   const provider = (req: ColorRequest): EnvironmentProvider =>
     createEnvironmentProvider(req.environment, {
       stateDir: deps.stateDir,
@@ -192,6 +197,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...route53Activities,
     ...batchedRoute53,
+    ...route53HealthChecks,
 
     async readTraffic(spec: RouterSpec): Promise<ObservedWeights> {
       return router(spec).readWeights();
