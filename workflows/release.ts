@@ -200,6 +200,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
               ? `${liveColor} is live; releasing ${spec.version} on ${newColor}`
               : `first release: ${spec.version} on ${newColor}`,
             ...describePlan(plan),
+            ...(healthCheck ? [describeHealthChecks()] : []),
           ].join('\n'),
         );
 
@@ -429,6 +430,17 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
         'health-check',
         `${newColor}'s record still carries Route 53 health check ${stale} from before; this release replaces it (\`bluegreen repair\` deletes checks no record uses)`,
       );
+  }
+
+  /** The plan's line about the colors' Route 53 health checks. */
+  function describeHealthChecks(): string {
+    const live = liveColor ? checks()[liveColor] : undefined;
+    const keeps = liveColor
+      ? live
+        ? `${liveColor} keeps health check ${live}`
+        : `${liveColor}'s record has no health check`
+      : 'no color has a health check yet';
+    return `Route 53 health checks: ${keeps}; ${newColor} gets its own before any traffic${liveColor && live ? `, and ${liveColor}'s is deleted when ${liveColor} is decommissioned` : ''}`;
   }
 
   /** Before the new color gets traffic: its own check, attached by the first shift. */

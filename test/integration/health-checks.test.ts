@@ -160,4 +160,26 @@ describe('Route 53 health checks on the colors (moto)', () => {
       deleted: null,
     });
   });
+
+  it('repair deletes the checks bluegreen made for the record that no record uses', async () => {
+    const [greenCheck] = await ourChecks();
+    // As a release whose worker died between creating a check and the shift that attaches it.
+    const acts = createHealthCheckActivities(
+      () => stack.moto.client(),
+      () => undefined,
+    );
+    const orphan = await acts.route53EnsureHealthCheck({
+      callerReference: healthCheckReference(RECORD, 'blue', 'lost-release/run-1'),
+      config: { Type: 'HTTP', FullyQualifiedDomainName: 'blue.shop.example.com', Port: 8080, ResourcePath: '/healthz' },
+    });
+    const r = await stack.cli('repair', 'shop.example.com');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`deleted Route 53 health check ${orphan.id}, which no record uses`));
+    assert.deepEqual(
+      (await ourChecks()).map((h) => h.Id),
+      [greenCheck.Id],
+    );
+    assert.deepEqual(await recordChecks(), { green: greenCheck.Id }, 'the live color keeps its check');
+    assert.deepEqual(await stack.colorWeights(), { blue: 0, green: 100 });
+  });
 });
