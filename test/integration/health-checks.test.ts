@@ -82,7 +82,7 @@ describe('Route 53 health checks on the colors (moto)', () => {
       { type: 'HTTP', host: 'blue.shop.example.com', port: 8080, path: '/healthz', threshold: 2, interval: 10 },
     );
     assert.deepEqual((await status()).healthChecks, { blue: onRecords.blue });
-    await recordHistory(stack, 'health-check-first-release');
+    await recordHistory(stack, 'route53-health-checks-first-release');
   });
 
   it('the next release gives the new live color its own check and deletes the old one', async () => {
@@ -103,7 +103,7 @@ describe('Route 53 health checks on the colors (moto)', () => {
     assert.match(r.stdout, /deleted blue's Route 53 health check/);
     const text = await stack.cli('status', ID);
     assert.match(text.stdout, new RegExp(`checks  green ${onRecords.green}`));
-    await recordHistory(stack, 'health-check-second-release');
+    await recordHistory(stack, 'route53-health-checks-second-release');
   });
 
   it('an abort after traffic moved leaves only the live color with a check', async () => {
@@ -134,6 +134,7 @@ describe('Route 53 health checks on the colors (moto)', () => {
       "blue's check was deleted by the rollback",
     );
     assert.match(watched.stdout, /delete blue's Route 53 health check/);
+    await recordHistory(stack, 'route53-health-checks-abort');
   });
 
   it('a retried create finds the check it made instead of making a second', async () => {
@@ -181,5 +182,6 @@ describe('Route 53 health checks on the colors (moto)', () => {
     );
     assert.deepEqual(await recordChecks(), { green: greenCheck.Id }, 'the live color keeps its check');
     assert.deepEqual(await stack.colorWeights(), { blue: 0, green: 100 });
+    await recordHistory(stack, 'route53-health-checks-repair');
   });
 });
