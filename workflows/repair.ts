@@ -188,6 +188,7 @@ async function retireStrayHealthChecks(
     onRecords = onlyCheckOf(onRecords, serving);
     changed++;
   }
+  tracker.status.healthChecks = { ...onRecords };
   const prefix = healthCheckPrefix(routing);
   const used = new Set(Object.values(onRecords));
   for (const check of await act.healthChecks.undo.route53ListHealthChecks(prefix)) {

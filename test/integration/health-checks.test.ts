@@ -8,7 +8,7 @@
 // never checks anything: any RequestInterval, a HealthCheckId no check has, deleting a check a
 // record still uses (Route 53: HealthCheckInUse) or one already gone (Route 53:
 // NoSuchHealthCheck) all succeed, and ListHealthChecks ignores MaxItems. Checks never run, so
-// no color is ever seen unhealthy.
+// no color is ever seen unhealthy. A check Route 53 refuses comes from the fault proxy.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ListHealthChecksCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
@@ -25,7 +25,8 @@ const healthCheck = { type: 'HTTP', path: '/healthz', port: 8080, failureThresho
 
 let stack: Stack;
 before(async () => {
-  stack = await startStack();
+  // Through the fault proxy: one test makes Route 53 refuse a check, which moto never does.
+  stack = await startStack({ proxy: true });
 });
 after(async () => {
   await stack?.stop();
@@ -135,6 +136,23 @@ describe('Route 53 health checks on the colors (moto)', () => {
     );
     assert.match(watched.stdout, /delete blue's Route 53 health check/);
     await recordHistory(stack, 'route53-health-checks-abort');
+  });
+
+  it('a check Route 53 refuses fails the release before any traffic moves; nothing is left behind', async () => {
+    const [greenCheck] = await ourChecks();
+    stack.proxy!.inject('CreateHealthCheck', { kind: 'error', code: 'InvalidInput', status: 400 }, 1);
+    const r = await release('4.0.0');
+    assert.equal(r.code, 3, r.stdout);
+    assert.match(r.stdout, /CreateHealthCheck failed: InvalidInput/);
+    assert.equal(stack.proxy!.injected.CreateHealthCheck, 1);
+    assert.deepEqual(await stack.colorWeights(), { blue: 0, green: 100 }, 'no weight changed');
+    assert.deepEqual(await recordChecks(), { green: greenCheck.Id });
+    assert.deepEqual(
+      (await ourChecks()).map((h) => h.Id),
+      [greenCheck.Id],
+    );
+    assert.ok(!(await status()).events.some((e) => e.type === 'shifted'), 'no shift was sent');
+    assert.match(r.stdout, /compensated.*delete blue's Route 53 health check/);
   });
 
   it('a retried create finds the check it made instead of making a second', async () => {
