@@ -112,17 +112,14 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   // Route 53 health checks on the colors (dns.healthCheck, docs/safety-nets.md). Only specs that
   // set it schedule these steps, so every history from before it replays unchanged. The ids live
   // in the status: `status` shows them, and a run continued as new carries them on.
-  const healthCheck = routing.provider === 'route53' ? routing.healthCheck : undefined;
+  const records = routing.provider === 'route53' ? routing : undefined;
+  const healthCheck = records?.healthCheck;
   const checks = (): HealthCheckIds => (tracker.status.healthChecks ??= {});
   /** What the records carry after a change: the colors' checks, or nothing at all without dns.healthCheck. */
   const carried = (which: HealthCheckIds): HealthCheckIds | undefined => (healthCheck ? which : undefined);
   const checkReference = (c: Color) =>
-    healthCheckReference(
-      routing as Extract<typeof routing, { provider: 'route53' }>,
-      c,
-      `${workflowInfo().workflowId}/${workflowInfo().firstExecutionRunId}`,
-    );
-  const checkPrefix = () => healthCheckPrefix(routing as Extract<typeof routing, { provider: 'route53' }>);
+    healthCheckReference(records!, c, `${workflowInfo().workflowId}/${workflowInfo().firstExecutionRunId}`);
+  const checkPrefix = () => healthCheckPrefix(records!);
   /** Registered before the check exists: a create whose reply was lost is found by its reference. */
   const undoHealthCheck = (c: Color): Compensation => ({
     what: `delete ${c}'s Route 53 health check`,
@@ -445,8 +442,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
 
   /** Before the new color gets traffic: its own check, attached by the first shift. */
   async function createHealthCheck(c: Color): Promise<void> {
-    const dns = routing as Extract<typeof routing, { provider: 'route53' }>;
-    const config = healthCheckConfig(dns, c);
+    const config = healthCheckConfig(records!, c);
     tracker.next(`create a Route 53 health check on ${c}`);
     compensations.unshift(undoHealthCheck(c));
     const made = await act.healthChecks.do.route53EnsureHealthCheck({ callerReference: checkReference(c), config });
@@ -479,7 +475,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     } catch (err) {
       tracker.event(
         'warning',
-        `${old}'s Route 53 health check ${id} could not be removed: ${describeError(err)}; \`bluegreen repair ${trafficTarget(spec).name}\` deletes it once no record uses it`,
+        `${old}'s Route 53 health check ${id} could not be removed: ${describeError(err)}; \`bluegreen repair ${trafficTarget(spec).name}\` detaches and deletes it`,
       );
     }
   }
