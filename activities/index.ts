@@ -41,6 +41,7 @@ import { settleTraffic, type SettleRequest, type SettleResult } from './observe/
 import { shareReader } from './observe/share';
 import { createRoute53Activities, observe as observeRoute53 } from './routers/route53/budgeted';
 import { createBatchedRoute53Activities } from './routers/route53/batched';
+import { createHealthCheckActivities } from './routers/route53/health-checks';
 import { countVerdict } from './metrics';
 import type { Activities, AnalysisMeasurement, ColorHosts, ColorRequest } from '../contract/activities';
 export type { ColorRequest };
@@ -158,6 +159,10 @@ export function createActivities(deps: ActivityDeps): Activities {
     () => deps.temporal,
     observeRoute53,
   );
+  const route53HealthChecks = createHealthCheckActivities(
+    () => (budgetedClient ??= createRoute53Client(1)),
+    observeRoute53,
+  );
   const provider = (req: ColorRequest): EnvironmentProvider =>
     createEnvironmentProvider(req.environment, {
       stateDir: deps.stateDir,
@@ -181,6 +186,7 @@ export function createActivities(deps: ActivityDeps): Activities {
   return {
     ...route53Activities,
     ...batchedRoute53,
+    ...route53HealthChecks,
 
     async readTraffic(spec: RouterSpec): Promise<ObservedWeights> {
       return router(spec).readWeights();

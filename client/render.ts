@@ -55,6 +55,9 @@ export function renderStatus(s: ReleaseStatus, now = Date.now(), eventCount = 8,
       `seen    ${weightBar(shown)}  ${blueText(`blue ${shown.blue}%`)} / ${greenText(`green ${shown.green}%`)}  of ${o.requests} requests over ${o.window} (${o.source}, ${o.at.slice(11, 19)})`,
     );
   }
+  const checks = Object.entries(s.healthChecks ?? {});
+  if (checks.length)
+    lines.push(`checks  ${checks.map(([color, id]) => `${color} ${id}`).join(', ')} (Route 53 health checks)`);
   for (const r of s.retrying ?? []) lines.push(`retry   ${bold(retryLine(r, now))}`);
   if (s.step.total) lines.push(`step    ${s.step.index}/${s.step.total}`);
   if (s.next) {

@@ -39,7 +39,11 @@ export function describeIssues(error: z.ZodError): SpecIssue[] {
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => ({
           path: formatIssuePath([...issue.path, key]),
-          message: 'unknown key (check its spelling and level; `bluegreen schema` lists the keys)',
+          // A schema that knows why a key does not belong there (router.healthCheck) says so.
+          message:
+            key === 'healthCheck' && !/^Unrecognized key/.test(issue.message)
+              ? issue.message
+              : 'unknown key (check its spelling and level; `bluegreen schema` lists the keys)',
         }))
       : [{ path: formatIssuePath(issue.path), message: issue.message }],
   );

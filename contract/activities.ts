@@ -4,7 +4,7 @@
 // it only through proxyActivities<Activities>, and the test fake (test/support/fake-world.ts)
 // implements it too. Changing a signature here changes what histories carry: keep old fields
 // optional, as the comments below say where a release started before a field existed.
-import type { Change, ResourceRecordSet } from '@aws-sdk/client-route-53';
+import type { Change, HealthCheckConfig, ResourceRecordSet } from '@aws-sdk/client-route-53';
 import type { AnalysisRequest, Measurement, TemplateVars } from './metrics';
 import type { GatePayload, NotificationPayload } from './notifications';
 import type { ObservedShare, ShareSource } from './observed-share';
@@ -23,6 +23,12 @@ import type {
 } from './spec';
 import type { TargetRef } from './target';
 import type { ObservedWeights, Weights } from './weights';
+
+/** A Route 53 health check bluegreen made (found by its CallerReference). */
+export interface HealthCheckRef {
+  id: string;
+  callerReference: string;
+}
 
 export interface ColorRequest {
   environment: EnvironmentSpec;
@@ -193,6 +199,18 @@ export interface Activities {
     start: ListCursor,
     wanted: { name: string; type: string }[],
   ): Promise<{ records: ResourceRecordSet[]; next?: ListCursor }>;
+
+  // Route 53 health checks on the colors (activities/routers/route53/health-checks.ts).
+  route53EnsureHealthCheck(req: {
+    callerReference: string;
+    config: HealthCheckConfig;
+  }): Promise<{ id: string; created: boolean }>;
+  route53DeleteHealthCheck(req: {
+    id?: string;
+    callerReference?: string;
+    prefix: string;
+  }): Promise<{ deleted: string | null; skipped?: string }>;
+  route53ListHealthChecks(prefix: string): Promise<HealthCheckRef[]>;
 
   // Environments (activities/environments/).
   provisionColor(req: ColorRequest): Promise<Provisioned>;

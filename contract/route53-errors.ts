@@ -11,4 +11,6 @@ export const PERMANENT_ROUTE53_ERRORS: readonly string[] = [
   'InvalidClientTokenId',
   'UnrecognizedClientException',
   'NoSuchChange',
+  // dns.healthCheck: the account's limit of health checks; a human raises it or deletes some.
+  'TooManyHealthChecks',
 ];

@@ -4,6 +4,7 @@ import type { Change, ResourceRecordSet } from '@aws-sdk/client-route-53';
 import type { Color, DnsSpec } from './spec';
 import { fqdn, setIdentifierFor } from './names';
 import type { Weights } from './weights';
+import type { HealthCheckIds } from './route53-health-checks';
 
 /** Both colors (spec.ts's list is a value of the zod module, which workflows import types of only). */
 export const COLORS: readonly Color[] = ['blue', 'green'];
@@ -12,14 +13,24 @@ export const COLORS: readonly Color[] = ['blue', 'green'];
 export const MAX_BATCH_CHANGES = 1000;
 export const MAX_BATCH_CHARACTERS = 32_000;
 
-/** The weighted record set of one color, as bluegreen writes it. */
-export function weightedRecordSet(spec: DnsSpec, color: Color, weight: number): ResourceRecordSet {
+/**
+ * The weighted record set of one color, as bluegreen writes it. A record written without a
+ * health check id has none afterwards (an UPSERT replaces the whole record set): that is how a
+ * retired color's check is detached.
+ */
+export function weightedRecordSet(
+  spec: DnsSpec,
+  color: Color,
+  weight: number,
+  healthCheckId?: string,
+): ResourceRecordSet {
   const target = spec.targets[color];
   const base: ResourceRecordSet = {
     Name: fqdn(spec.recordName),
     Type: spec.recordType,
     SetIdentifier: setIdentifierFor(spec.recordName, color),
     Weight: weight,
+    ...(healthCheckId ? { HealthCheckId: healthCheckId } : {}),
   };
   if (typeof target === 'string') return { ...base, TTL: spec.ttl, ResourceRecords: [{ Value: target }] };
   return {
@@ -28,11 +39,14 @@ export function weightedRecordSet(spec: DnsSpec, color: Color, weight: number): 
   };
 }
 
-/** Both colors' UPSERTs: one release's change, always sent together (Route 53 applies a batch atomically). */
-export function weightChanges(spec: DnsSpec, weights: Weights): Change[] {
+/**
+ * Both colors' UPSERTs: one release's change, always sent together (Route 53 applies a batch
+ * atomically). Each record carries the health check its color should have now, if any.
+ */
+export function weightChanges(spec: DnsSpec, weights: Weights, checks: HealthCheckIds = {}): Change[] {
   return COLORS.map((color) => ({
     Action: 'UPSERT',
-    ResourceRecordSet: weightedRecordSet(spec, color, weights[color]),
+    ResourceRecordSet: weightedRecordSet(spec, color, weights[color], checks[color]),
   }));
 }
 

@@ -25,28 +25,37 @@ const targetGroupArn = z.string().regex(new RegExp(`^${partitionRegionAccount}ta
 /** `arn:<partition>:elasticloadbalancing:<region>:<account>`, what every ARN of one ALB shares. */
 const arnHome = (arn: string) => arn.split(':').slice(0, 5).join(':');
 
+/** An unknown key's error, except `healthCheck`, which says where health checks live. */
+const notHere = (router: string) => (issue: { code?: string; keys?: string[] }) =>
+  issue.code === 'unrecognized_keys' && issue.keys?.includes('healthCheck')
+    ? `healthCheck is for Route 53 records only (dns.healthCheck): ${router} does not take one; use its own health checks (see docs/safety-nets.md)`
+    : undefined;
+
 export const albRouter = z
-  .strictObject({
-    provider: z.literal('alb'),
-    listenerArn: elbArn('listener', 2, arnExample('listener', 'f2f7dc8efc522ab2')).describe(
-      "The ALB listener whose default action forwards to the colors' target groups.",
-    ),
-    ruleArn: elbArn('listener-rule', 3, arnExample('listener-rule', 'f2f7dc8efc522ab2/9683b2d02a6cabee'))
-      .optional()
-      .describe(
-        "A rule of that listener to move instead of the listener's default action (not its default rule: leave this out for that).",
+  .strictObject(
+    {
+      provider: z.literal('alb'),
+      listenerArn: elbArn('listener', 2, arnExample('listener', 'f2f7dc8efc522ab2')).describe(
+        "The ALB listener whose default action forwards to the colors' target groups.",
       ),
-    targetGroups: z
-      .strictObject({ blue: targetGroupArn, green: targetGroupArn })
-      .describe(
-        "Each color's target group; the forward action sends to these two and no other (the first release may start at 100/0).",
-      ),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'an AWS region, e.g. us-east-1' })
-      .optional()
-      .describe("The load balancer's region; defaults to the one in listenerArn, and must be that one if given."),
-  })
+      ruleArn: elbArn('listener-rule', 3, arnExample('listener-rule', 'f2f7dc8efc522ab2/9683b2d02a6cabee'))
+        .optional()
+        .describe(
+          "A rule of that listener to move instead of the listener's default action (not its default rule: leave this out for that).",
+        ),
+      targetGroups: z
+        .strictObject({ blue: targetGroupArn, green: targetGroupArn })
+        .describe(
+          "Each color's target group; the forward action sends to these two and no other (the first release may start at 100/0).",
+        ),
+      region: z
+        .string()
+        .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'an AWS region, e.g. us-east-1' })
+        .optional()
+        .describe("The load balancer's region; defaults to the one in listenerArn, and must be that one if given."),
+    },
+    { error: notHere('an ALB listener') },
+  )
   .superRefine((r, ctx) => {
     const home = arnHome(r.listenerArn);
     const listenerRegion = r.listenerArn.split(':')[3];
@@ -83,17 +92,24 @@ const haproxyName = z
   .regex(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'an HAProxy name: letters, digits, "_", ".", ":" and "-"' });
 
 export const haproxyRouter = z
-  .strictObject({
-    provider: z.literal('haproxy'),
-    runtimeApi: z
-      .string()
-      .regex(/^(unix:\/\S+|[A-Za-z0-9.-]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5})$/, {
-        message: 'host:port (e.g. 127.0.0.1:9999) or unix:/path/to/admin.sock',
-      })
-      .describe("HAProxy's Runtime API: host:port of a `stats socket ipv4@…` or unix:/path of a socket (level admin)."),
-    backend: haproxyName.describe('The backend whose two servers are the colors.'),
-    servers: z.strictObject({ blue: haproxyName, green: haproxyName }).describe("Each color's server in that backend."),
-  })
+  .strictObject(
+    {
+      provider: z.literal('haproxy'),
+      runtimeApi: z
+        .string()
+        .regex(/^(unix:\/\S+|[A-Za-z0-9.-]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5})$/, {
+          message: 'host:port (e.g. 127.0.0.1:9999) or unix:/path/to/admin.sock',
+        })
+        .describe(
+          "HAProxy's Runtime API: host:port of a `stats socket ipv4@…` or unix:/path of a socket (level admin).",
+        ),
+      backend: haproxyName.describe('The backend whose two servers are the colors.'),
+      servers: z
+        .strictObject({ blue: haproxyName, green: haproxyName })
+        .describe("Each color's server in that backend."),
+    },
+    { error: notHere('an HAProxy backend') },
+  )
   .superRefine((r, ctx) => {
     if (r.servers.blue === r.servers.green)
       ctx.addIssue({ code: 'custom', message: 'blue and green need different servers', path: ['servers'] });

@@ -104,6 +104,45 @@ const aliasTarget = z.strictObject({
 });
 const target = z.union([dnsName(false), aliasTarget]);
 
+// A Route 53 health check per color (docs/safety-nets.md): Route 53 leaves a failing color out of
+// its answers even while no worker runs. Only the values Route 53 accepts are accepted here.
+const route53HealthCheck = z
+  .strictObject({
+    type: z
+      .enum(['HTTP', 'HTTPS', 'TCP'])
+      .default('HTTPS')
+      .describe("How Route 53 checks each color's target: an HTTP(S) request to `path`, or a TCP connection."),
+    path: z
+      .string()
+      .startsWith('/', { message: 'a path starts with "/", e.g. "/healthz"' })
+      .max(255, { message: 'too long: Route 53 takes at most 255 characters' })
+      .optional()
+      .describe('Path Route 53 requests (HTTP and HTTPS only). Default: "/".'),
+    port: port
+      .optional()
+      .describe("Port of each color's target. Default: 443 for HTTPS, 80 for HTTP; required for TCP."),
+    failureThreshold: z
+      .number()
+      .int({ message: 'a whole number of checks, 1 to 10' })
+      .min(1, { message: 'at least 1 (Route 53 takes 1 to 10)' })
+      .max(10, { message: 'at most 10 (Route 53 takes 1 to 10)' })
+      .default(3)
+      .describe('Consecutive failed (or passed) checks that make a color unhealthy (or healthy again): 1 to 10.'),
+    requestInterval: z
+      .union([z.literal(10), z.literal(30)], { error: 'Route 53 checks every 10 or every 30 seconds' })
+      .default(30)
+      .describe('Seconds between two checks from each Route 53 checker: 30, or 10 (a "fast" check, billed higher).'),
+  })
+  .superRefine((h, ctx) => {
+    if (h.type === 'TCP' && h.path !== undefined)
+      ctx.addIssue({ code: 'custom', message: 'a TCP check has no path: leave path out', path: ['path'] });
+    if (h.type === 'TCP' && h.port === undefined)
+      ctx.addIssue({ code: 'custom', message: 'a TCP check needs the port to connect to', path: ['port'] });
+  })
+  .describe(
+    "A Route 53 health check on each color's target, attached to its weighted record before it gets traffic: Route 53 answers without a color whose check fails. The live color keeps its check between releases.",
+  );
+
 const dns = z
   .strictObject({
     provider: z.literal('route53'),
@@ -125,6 +164,7 @@ const dns = z
     targets: z
       .strictObject({ blue: target, green: target })
       .describe("What each color's record points at: a host name (CNAME) or {dnsName, hostedZoneId} (A alias)."),
+    healthCheck: route53HealthCheck.optional(),
   })
   .superRefine((d, ctx) => {
     if (!d.hostedZoneId === !d.zoneName) {
@@ -618,6 +658,7 @@ export type LocalEnvironmentSpec = Extract<EnvironmentSpec, { provider: 'local' 
 export type CommandEnvironmentSpec = Extract<EnvironmentSpec, { provider: 'command' }>;
 export type DnsSpec = NonNullable<ReleaseSpec['dns']>;
 export type DnsTarget = DnsSpec['targets']['blue'];
+export type Route53HealthCheckSpec = NonNullable<DnsSpec['healthCheck']>;
 /** Every traffic router's spec; `provider` picks the implementation (activities/routers/index.ts). */
 export type RouterSpec = DnsSpec | AlbRouterSpec | HaproxyRouterSpec;
 export type RouterProvider = RouterSpec['provider'];

@@ -11,6 +11,7 @@ import {
   patched,
   proxyActivities,
   upsertMemo,
+  workflowInfo,
   type ActivityOptions,
   type RetryPolicy,
 } from '@temporalio/workflow';
@@ -18,7 +19,8 @@ import type { Activities, ColorHosts, ColorRequest } from '../contract/activitie
 import { REPORT_EVERY_MS } from './analysis';
 import { parseDuration } from './duration';
 import type { Color, GateSpec, ReleaseSpec } from './spec';
-import { budgetedTraffic } from './routing/route53';
+import { budgetedTraffic, route53QueueFor } from './routing/route53';
+import { ROUTE53_UNDO_QUEUE_SUFFIX } from './routing/route53-batcher';
 import { routedTraffic } from './routing';
 import { targetRefOf } from './target';
 import { PERMANENT_ROUTE53_ERRORS } from './route53-errors';
@@ -150,8 +152,19 @@ export function activitiesFor(spec: ReleaseSpec, note: Note = () => undefined) {
     heartbeatTimeout: ANALYSIS_HEARTBEAT_TIMEOUT,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
   };
+  // Route 53 health checks (dns.healthCheck): requests on the Route 53 queues like every other.
+  const route53Queue = route53QueueFor(workflowInfo().taskQueue);
+  const healthChecks = {
+    do: proxyActivities<Activities>({ taskQueue: route53Queue, startToCloseTimeout: '2m', retry: route53.retry }),
+    undo: proxyActivities<Activities>({
+      taskQueue: `${workflowInfo().taskQueue}${ROUTE53_UNDO_QUEUE_SUFFIX}`,
+      startToCloseTimeout: '2m',
+      retry: undoRetry,
+    }),
+  };
   return {
     gates,
+    healthChecks,
     lookup: lookupActs,
     analysis: proxyActivities<Activities>(analysis),
     dns,

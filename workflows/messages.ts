@@ -68,6 +68,8 @@ export interface ReleaseStatus {
   /** What share of real requests each color got lately (docs/routers.md); null: nothing observed
    * yet, or the release has no source (Route 53 without traffic.observe). */
   observedShare?: ObservedShare | null;
+  /** The Route 53 health check id each color's record carries (dns.healthCheck, docs/safety-nets.md). */
+  healthChecks?: Partial<Record<Color, string>>;
   /** The latest events (at most 200). */
   events: ReleaseEvent[];
   /** How many events were ever recorded, including those no longer in `events`. */

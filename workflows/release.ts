@@ -44,6 +44,13 @@ import { describeWindow, nextWindowOpening } from './window';
 import { ReleaseTracker } from './tracker';
 import { routerOf, routerWords, shiftedWords, stateKeyOf, targetRefOf, trafficTarget } from './target';
 import { Notifier } from './notifier';
+import {
+  healthCheckConfig,
+  healthCheckPrefix,
+  healthCheckReference,
+  onlyCheckOf,
+  type HealthCheckIds,
+} from './routing/route53-health-checks';
 import { payloadFrom } from './notifications';
 
 interface Compensation {
@@ -101,11 +108,36 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     what: `decommission ${newColor}`,
     undo: () => act.undo.decommissionColor(color(newColor)),
   });
+  // Route 53 health checks on the colors (dns.healthCheck, docs/safety-nets.md). Only specs that
+  // set it schedule these steps, so every history from before it replays unchanged. The ids live
+  // in the status: `status` shows them, and a run continued as new carries them on.
+  const records = routing.provider === 'route53' ? routing : undefined;
+  const healthCheck = records?.healthCheck;
+  const checks = (): HealthCheckIds => (tracker.status.healthChecks ??= {});
+  /** What the records carry after a change: the colors' checks, or nothing at all without dns.healthCheck. */
+  const carried = (which: HealthCheckIds): HealthCheckIds | undefined => (healthCheck ? which : undefined);
+  const checkReference = (c: Color) =>
+    healthCheckReference(records!, c, `${workflowInfo().workflowId}/${workflowInfo().firstExecutionRunId}`);
+  const checkPrefix = () => healthCheckPrefix(records!);
+  /** Registered before the check exists: a create whose reply was lost is found by its reference. */
+  const undoHealthCheck = (c: Color): Compensation => ({
+    what: `delete ${c}'s Route 53 health check`,
+    undo: async () => {
+      await act.healthChecks.undo.route53DeleteHealthCheck({
+        id: checks()[c],
+        callerReference: checkReference(c),
+        prefix: checkPrefix(),
+      });
+      delete checks()[c];
+    },
+  });
   const undoTraffic = (previousLive: Color | null): Compensation =>
     previousLive
       ? {
           what: `restore ${previousLive} to 100%`,
-          undo: () => act.undo.shiftTraffic(routing, weightsFor(previousLive, 100)),
+          // The new color's record loses its check here, so the next undo can delete it.
+          undo: () =>
+            act.undo.shiftTraffic(routing, weightsFor(previousLive, 100), carried(onlyCheckOf(checks(), previousLive))),
           ifFailed: () => keepNewColor(previousLive),
         }
       : {
@@ -129,7 +161,12 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
         plan = planRelease(spec, newColor, liveColor === null);
         endpoint = resumed.endpoint;
         if (resumingBeforeTraffic) compensations.unshift(undoProvision());
-        else compensations.unshift(undoTraffic(liveColor), undoProvision());
+        else
+          compensations.unshift(
+            undoTraffic(liveColor),
+            ...(healthCheck ? [undoHealthCheck(newColor)] : []),
+            undoProvision(),
+          );
       } else {
         // 0. A recurring release reads its version; one that already serves is a no-op.
         if (input.spec.versionFrom) {
@@ -145,6 +182,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
         tracker.colors(liveColor, newColor, observed);
         if (live.warning) tracker.event('warning', live.warning);
         if (alreadyLive) return;
+        if (healthCheck) await readHealthChecks();
         plan = planRelease(spec, newColor, liveColor === null);
         tracker.status.step = { index: 0, total: plan.steps.length };
         tracker.event(
@@ -158,6 +196,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
               ? `${liveColor} is live; releasing ${spec.version} on ${newColor}`
               : `first release: ${spec.version} on ${newColor}`,
             ...describePlan(plan),
+            ...(healthCheck ? [describeHealthChecks()] : []),
           ].join('\n'),
         );
 
@@ -208,7 +247,10 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       }
 
       // 4. Shift traffic in steps, judging the new color during every step.
-      if (!resumed || resumingBeforeTraffic) compensations.unshift(undoTraffic(liveColor));
+      if (!resumed || resumingBeforeTraffic) {
+        if (healthCheck) await createHealthCheck(newColor);
+        compensations.unshift(undoTraffic(liveColor));
+      }
       const analysis = patched('analysis-watch')
         ? new AnalysisLoop(
             act.analysis.watchAnalysis,
@@ -245,7 +287,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
           );
           shiftSent = true;
           operator.shiftInFlight = target.weights;
-          const shifted = await act.dns.shiftTraffic(routing, target.weights);
+          const shifted = await act.dns.shiftTraffic(routing, target.weights, carried({ ...checks() }));
           operator.shiftInFlight = undefined;
           trafficMoved = true;
           tracker.weights(target.weights, { index: target.index, total: plan.steps.length });
@@ -343,6 +385,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   if (liveColor !== null) {
     const oldColor: Color = liveColor;
     tracker.phase('decommissioning', `decommissioning ${oldColor}`);
+    if (healthCheck) await retireHealthCheck(oldColor, newColor);
     tracker.next(`decommission ${oldColor}`);
     try {
       const done = await CancellationScope.nonCancellable(() => act.env.decommissionColor(color(oldColor)));
@@ -371,6 +414,69 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       else await CancellationScope.nonCancellable(() => passGates('afterRelease'));
     }
     await notifier.drain();
+  }
+
+  /** The checks the records carry now: the live color's stays on it through the release. */
+  async function readHealthChecks(): Promise<void> {
+    const found = await act.dns.readHealthChecks(routing);
+    if (liveColor && found[liveColor]) checks()[liveColor] = found[liveColor];
+    const stale = found[newColor];
+    if (stale)
+      tracker.event(
+        'health-check',
+        `${newColor}'s record still carries Route 53 health check ${stale} from before; this release replaces it (\`bluegreen repair\` deletes checks no record uses)`,
+      );
+  }
+
+  /** The plan's line about the colors' Route 53 health checks. */
+  function describeHealthChecks(): string {
+    const live = liveColor ? checks()[liveColor] : undefined;
+    const keeps = liveColor
+      ? live
+        ? `${liveColor} keeps health check ${live}`
+        : `${liveColor}'s record has no health check`
+      : 'no color has a health check yet';
+    return `Route 53 health checks: ${keeps}; ${newColor} gets its own before any traffic${liveColor && live ? `, and ${liveColor}'s is deleted when ${liveColor} is decommissioned` : ''}`;
+  }
+
+  /** Before the new color gets traffic: its own check, attached by the first shift. */
+  async function createHealthCheck(c: Color): Promise<void> {
+    const config = healthCheckConfig(records!, c);
+    tracker.next(`create a Route 53 health check on ${c}`);
+    compensations.unshift(undoHealthCheck(c));
+    const made = await act.healthChecks.do.route53EnsureHealthCheck({ callerReference: checkReference(c), config });
+    checks()[c] = made.id;
+    const on = `${config.Type} ${config.FullyQualifiedDomainName ?? config.IPAddress}:${config.Port}${config.ResourcePath ?? ''}`;
+    tracker.event(
+      'health-check',
+      `${made.created ? 'created' : 'found'} Route 53 health check ${made.id} on ${c} (${on}); the first shift attaches it to ${c}'s record`,
+    );
+  }
+
+  /** After a release: the old color's record loses its check, and the check goes. A failure leaves
+   * it for \`repair\` and does not fail a release whose traffic already moved. */
+  async function retireHealthCheck(old: Color, live: Color): Promise<void> {
+    const id = checks()[old];
+    if (!id) return;
+    tracker.next(`detach and delete ${old}'s Route 53 health check ${id}`);
+    try {
+      await CancellationScope.nonCancellable(async () => {
+        await act.dns.shiftTraffic(routing, weightsFor(live, 100), onlyCheckOf(checks(), live));
+        const done = await act.healthChecks.do.route53DeleteHealthCheck({ id, prefix: checkPrefix() });
+        delete checks()[old];
+        tracker.event(
+          'health-check',
+          done.deleted
+            ? `deleted ${old}'s Route 53 health check ${id}`
+            : `detached ${old}'s Route 53 health check ${id}${done.skipped ? `; kept it: ${done.skipped}` : ' (it was already gone)'}`,
+        );
+      });
+    } catch (err) {
+      tracker.event(
+        'warning',
+        `${old}'s Route 53 health check ${id} could not be removed: ${describeError(err)}; \`bluegreen repair ${trafficTarget(spec).name}\` detaches and deletes it`,
+      );
+    }
   }
 
   /** Asks every gate of a hook in turn; a "no" rolls back (or freezes), except after the release. */

@@ -13,7 +13,9 @@ import { activitiesFor } from './activity-options';
 import { SERVES_VERSION_MEMO } from './names';
 import { describeError } from './errors';
 import { describeWeights, planRepair, sameWeights, type RepairInput } from './repair-plan';
-import type { Color, ReleaseSpec } from './spec';
+import type { Color, DnsSpec, ReleaseSpec } from './spec';
+import type { Weights } from './plan';
+import { healthCheckPrefix, onlyCheckOf, type HealthCheckIds } from './routing/route53-health-checks';
 import { ReleaseTracker } from './tracker';
 import { routerOf, routerWords, shiftedWords, stateKeyOf, trafficTarget } from './target';
 import type { ObservedWeights } from '../contract/weights';
@@ -67,6 +69,9 @@ export async function repair(input: RepairInput): Promise<ReleaseResult> {
   );
   const routerName = routerWords(routing.provider);
   const observed = await act.dns.readTraffic(routing);
+  // Route 53 health checks (dns.healthCheck): only such specs read them, so older repairs replay.
+  const healthCheck = routing.provider === 'route53' ? routing.healthCheck : undefined;
+  const checksBefore: HealthCheckIds = healthCheck ? await act.dns.readHealthChecks(routing) : {};
   const plan = planRepair(last, observed, routerName);
   tracker.colors(plan.target.liveColor, last.status?.newColor ?? 'blue', observed);
   tracker.event('found', plan.found);
@@ -103,7 +108,9 @@ export async function repair(input: RepairInput): Promise<ReleaseResult> {
     tracker.next(step.what);
     try {
       if (step.kind === 'shift') {
-        const shifted = await act.undo.shiftTraffic(routing, step.weights);
+        // The color left serving keeps its health check; the other's is detached (and deleted below).
+        const keep = healthCheck && serving ? onlyCheckOf(checksBefore, serving) : healthCheck ? {} : undefined;
+        const shifted = await act.undo.shiftTraffic(routing, step.weights, keep);
         tracker.weights(step.weights, tracker.status.step);
         tracker.event('shifted', `${describeWeights(step.weights)} ${shiftedWords(routing.provider, shifted.polls)}`);
         changed++;
@@ -135,13 +142,64 @@ export async function repair(input: RepairInput): Promise<ReleaseResult> {
     );
   if (problems.length) return finish(tracker, 'failed', `repair of ${target.name} stopped`, problems, null);
   tracker.event('verified', `${routerName} has ${describeWeights(after)}`);
+  let strayChecks = 0;
+  if (healthCheck && routing.provider === 'route53') {
+    try {
+      strayChecks = await retireStrayHealthChecks(routing, act, tracker, plan.target.liveColor, plan.target.weights);
+    } catch (err) {
+      const problem = `removing the record's stray Route 53 health checks failed: ${describeError(err)}; run repair again`;
+      tracker.event('repair-failed', problem);
+      return finish(tracker, 'failed', `repair of ${target.name} stopped`, [problem], null);
+    }
+  }
+  const checksWords = strayChecks ? `; ${strayChecks} stray Route 53 health check(s) detached or deleted` : '';
   const reason = changed
-    ? `repaired: ${plan.summary}`
-    : `nothing to do: ${plan.steps.length ? 'every step was already done' : plan.summary.replace(/^nothing to do: /, '')}`;
+    ? `repaired: ${plan.summary}${checksWords}`
+    : strayChecks
+      ? `repaired: the record${checksWords}`
+      : `nothing to do: ${plan.steps.length ? 'every step was already done' : plan.summary.replace(/^nothing to do: /, '')}`;
   // Finishing a release makes its version the live one, as if it had completed itself.
   const finished = plan.target.liveColor !== null && plan.target.liveColor === last.status?.newColor;
   if (current && finished) upsertMemo({ [SERVES_VERSION_MEMO]: version });
   return finish(tracker, 'completed', reason, [], plan.target.liveColor);
+}
+
+/**
+ * At rest a record carries one health check, the live color's: a check on the other color's
+ * record is detached (one UPSERT at the weights it has), and every check bluegreen made for the
+ * record that no record uses any more is deleted. Returns how many things it changed.
+ */
+async function retireStrayHealthChecks(
+  routing: DnsSpec,
+  act: ReturnType<typeof activitiesFor>,
+  tracker: ReleaseTracker,
+  serving: Color | null,
+  weights: Weights | null,
+): Promise<number> {
+  let changed = 0;
+  let onRecords = await act.dns.readHealthChecks(routing);
+  const stray = Object.keys(onRecords).filter((c) => c !== serving);
+  if (serving && weights && stray.length) {
+    await act.undo.shiftTraffic(routing, weights, onlyCheckOf(onRecords, serving));
+    tracker.event(
+      'health-check',
+      `detached ${stray.map((c) => `${c}'s health check ${onRecords[c as Color]}`).join(', ')}`,
+    );
+    onRecords = onlyCheckOf(onRecords, serving);
+    changed++;
+  }
+  tracker.status.healthChecks = { ...onRecords };
+  const prefix = healthCheckPrefix(routing);
+  const used = new Set(Object.values(onRecords));
+  for (const check of await act.healthChecks.undo.route53ListHealthChecks(prefix)) {
+    if (used.has(check.id)) continue;
+    const done = await act.healthChecks.undo.route53DeleteHealthCheck({ id: check.id, prefix });
+    if (done.deleted) {
+      tracker.event('health-check', `deleted Route 53 health check ${check.id}, which no record uses`);
+      changed++;
+    }
+  }
+  return changed;
 }
 
 /** Route 53's weights now, read by a worker: `bluegreen status` of a terminated release shows them. */

@@ -18,6 +18,10 @@ a durable workflow under the target's release id (no release can start meanwhile
   a first release, unfinished      removes its weighted records (a router: both weights to 0) and its process
   already consistent               does nothing and says so
 
+With dns.healthCheck it then leaves the record as a release does: only the serving color's
+record carries a Route 53 health check, and the checks bluegreen made for the record that no
+record uses (a release stopped between creating one and attaching it) are deleted.
+
 Before changing anything it health-checks the color that will serve; if that color is down it
 changes nothing and exits 4. It prints what it found and what it did as events, like a release; \`status\`, \`watch\` and
 \`list\` show it too. Running it again is safe: steps already done are skipped.

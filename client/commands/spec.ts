@@ -10,6 +10,7 @@ import { metricProviderNames, releaseJsonSchema } from '../../workflows/spec';
 import { versionLabel } from '../../workflows/plan';
 import { trafficTarget } from '../../workflows/target';
 import { describeWindow } from '../../workflows/window';
+import { healthCheckConfig } from '../../workflows/routing/route53-health-checks';
 
 export const validateHelp = `Usage: bluegreen validate <spec>
 
@@ -61,6 +62,12 @@ export async function planCommand(argv: string[]): Promise<number> {
     console.log(
       `  then smoke-test it: ${spec.verify.command.run.join(' ')} (exit 0 passes; times out after ${spec.verify.command.timeout}; a failure rolls back before any traffic)`,
     );
+  if (spec.dns?.healthCheck) {
+    const check = healthCheckConfig(spec.dns, 'green');
+    console.log(
+      `  then create a Route 53 health check on green (${check.Type} ${check.FullyQualifiedDomainName ?? check.IPAddress}:${check.Port}${check.ResourcePath ?? ''}, every ${check.RequestInterval}s, ${check.FailureThreshold} failures), attached by the first shift; blue keeps the check its record carries (the release's plan event names its id)`,
+    );
+  }
   if (plan.gates.beforeTraffic)
     console.log(
       `  gate: wait for approve before any traffic (times out after ${spec.approval.timeout}: ${spec.approval.onTimeout})`,
@@ -96,7 +103,9 @@ export async function planCommand(argv: string[]): Promise<number> {
     console.log(
       `  gate: wait for approve before decommissioning blue (times out after ${spec.approval.timeout}: ${spec.approval.onTimeout})`,
     );
-  console.log(`  t+${formatDuration(elapsed + plan.bakeMs).padEnd(7)} decommission blue`);
+  console.log(
+    `  t+${formatDuration(elapsed + plan.bakeMs).padEnd(7)} decommission blue${spec.dns?.healthCheck ? " (its record's health check is detached and deleted first)" : ''}`,
+  );
   console.log(
     `minimum total duration: ${formatDuration(plan.minimumTotalMs)} (plus provisioning, verify, approvals and DNS sync)`,
   );

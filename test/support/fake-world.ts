@@ -240,7 +240,7 @@ export class FakeWorld {
         world.gateCalls.push({ req, weights: { ...world.records } });
         return world.gate(req);
       },
-      // Not faked: no release these tests run uses verify.command, traffic.settle or the pre-watch
+      // Not faked: no release these tests run uses verify.command, traffic.settle, dns.healthCheck or the pre-watch
       // analysis loop. Failing loudly keeps it that way rather than passing a test by accident.
       async smokeTest() {
         throw notFaked('smokeTest');
@@ -250,6 +250,16 @@ export class FakeWorld {
       },
       async settleTraffic() {
         throw notFaked('settleTraffic');
+      },
+      // Nor dns.healthCheck: test/integration/health-checks.test.ts runs it against moto.
+      async route53EnsureHealthCheck() {
+        throw notFaked('route53EnsureHealthCheck');
+      },
+      async route53DeleteHealthCheck() {
+        throw notFaked('route53DeleteHealthCheck');
+      },
+      async route53ListHealthChecks() {
+        throw notFaked('route53ListHealthChecks');
       },
       async analyzeRound(req: AnalysisRequest) {
         world.analysisRounds++;

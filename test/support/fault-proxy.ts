@@ -4,12 +4,23 @@ import http from 'node:http';
 import type net from 'node:net';
 
 export type Route53Action =
-  'ChangeResourceRecordSets' | 'GetChange' | 'ListResourceRecordSets' | 'ListHostedZonesByName' | 'Other';
+  | 'ChangeResourceRecordSets'
+  | 'GetChange'
+  | 'ListResourceRecordSets'
+  | 'ListHostedZonesByName'
+  | 'CreateHealthCheck'
+  | 'Other';
 
 export type Fault =
   | {
       kind: 'error';
-      code: 'Throttling' | 'PriorRequestNotComplete' | 'InternalError' | 'AccessDenied' | 'InvalidChangeBatch';
+      code:
+        | 'Throttling'
+        | 'PriorRequestNotComplete'
+        | 'InternalError'
+        | 'AccessDenied'
+        | 'InvalidChangeBatch'
+        | 'InvalidInput';
       status?: number;
     }
   | { kind: 'pending' };
@@ -25,6 +36,7 @@ export function actionOf(method: string, url: string): Route53Action {
   if (method === 'GET' && /\/change\//.test(url)) return 'GetChange';
   if (method === 'GET' && /\/hostedzone\/[^/]+\/rrset/.test(url)) return 'ListResourceRecordSets';
   if (method === 'GET' && /\/hostedzonesbyname/.test(url)) return 'ListHostedZonesByName';
+  if (method === 'POST' && /\/healthcheck\/?$/.test(url.split('?')[0])) return 'CreateHealthCheck';
   return 'Other';
 }
 
@@ -61,6 +73,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     GetChange: 0,
     ListResourceRecordSets: 0,
     ListHostedZonesByName: 0,
+    CreateHealthCheck: 0,
     Other: 0,
   });
   const hits: Record<Route53Action, number> = zero();

@@ -50,6 +50,10 @@ describe('replay of recorded histories', () => {
       'continued-awaiting-decommission',
       'detached-notifier-release',
       'detached-notifier',
+      'route53-health-checks-first-release',
+      'route53-health-checks-second-release',
+      'route53-health-checks-abort',
+      'route53-health-checks-repair',
     ])
       assert.ok(files.includes(`${name}.json`), `missing ${name}.json`);
   });

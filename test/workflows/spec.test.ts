@@ -147,6 +147,46 @@ describe('release spec', () => {
     assert.match(r.stderr, /metrics\[0\]\.command\.timeout/);
   });
 
+  it('dns.healthCheck: Route 53 only, its values as Route 53 takes them; `validate` exits 2 naming the field', () => {
+    const withCheck = (healthCheck: object) => ({ ...minimal, dns: { ...minimal.dns, healthCheck } });
+    const found = problems(withCheck({ requestInterval: 20, failureThreshold: 11, port: 70000 })).join('\n');
+    assert.match(found, /dns\.healthCheck\.requestInterval: Route 53 checks every 10 or every 30 seconds/);
+    assert.match(found, /dns\.healthCheck\.failureThreshold: at most 10/);
+    assert.match(found, /dns\.healthCheck\.port: .*65535/);
+    assert.match(problems(withCheck({ failureThreshold: 0 })).join(), /dns\.healthCheck\.failureThreshold: at least 1/);
+    assert.match(problems(withCheck({ type: 'TCP' })).join(), /dns\.healthCheck\.port: a TCP check needs the port/);
+    assert.match(
+      problems(withCheck({ type: 'TCP', port: 5432, path: '/x' })).join(),
+      /dns\.healthCheck\.path: a TCP check has no path/,
+    );
+    // Defaults: HTTPS every 30 s, 3 failures.
+    assert.deepEqual(parseSpec(withCheck({ path: '/healthz' })).dns?.healthCheck, {
+      type: 'HTTPS',
+      path: '/healthz',
+      failureThreshold: 3,
+      requestInterval: 30,
+    });
+    // Another router: the key is refused with where health checks live.
+    const { dns: _dns, ...noDns } = minimal;
+    const haproxy = {
+      provider: 'haproxy',
+      runtimeApi: '127.0.0.1:9999',
+      backend: 'shop',
+      servers: { blue: 'b', green: 'g' },
+    };
+    const onRouter = problems({ ...noDns, router: { ...haproxy, healthCheck: { path: '/healthz' } } }).join();
+    assert.match(onRouter, /router\.healthCheck: healthCheck is for Route 53 records only \(dns\.healthCheck\)/);
+
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'bluegreen-spec-')), 'bad-check.yaml');
+    writeFileSync(file, JSON.stringify(withCheck({ requestInterval: 60 })));
+    const r = spawnSync(process.execPath, [path.join(projectRoot, 'bin', 'bluegreen.js'), 'validate', file], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /dns\.healthCheck\.requestInterval/);
+  });
+
   it('files: missing and malformed YAML are reported, not thrown raw', () => {
     assert.throws(
       () => loadSpecFile('/no/such/spec.yaml'),

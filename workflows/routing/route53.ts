@@ -32,6 +32,7 @@ import {
   type ReadRequest,
 } from './route53-batcher';
 import { COLORS as colors, recordKey, weightChanges } from './route53-records';
+import type { HealthCheckIds } from './route53-health-checks';
 
 export const ROUTE53_QUEUE_SUFFIX = '-route53';
 /** GetChange: first poll about 1 s after the change, then 2 s, 4 s, capped at 5 s (activity retries). */
@@ -45,8 +46,11 @@ export function route53QueueFor(taskQueue: string): string {
 /** The traffic verbs of a Route 53 record (the budgeted path takes Route 53 specs only). */
 export interface Route53Traffic {
   readTraffic(dns: DnsSpec): Promise<ObservedWeights>;
-  shiftTraffic(dns: DnsSpec, weights: Weights): Promise<{ changeId: string; polls: number }>;
+  /** `checks`: the health check each record carries after the change (absent: none). */
+  shiftTraffic(dns: DnsSpec, weights: Weights, checks?: HealthCheckIds): Promise<{ changeId: string; polls: number }>;
   removeTraffic(dns: DnsSpec): Promise<{ removed: boolean }>;
+  /** The health check each color's record carries now. */
+  readHealthChecks(dns: DnsSpec): Promise<HealthCheckIds>;
 }
 
 /**
@@ -107,6 +111,8 @@ export function budgetedTraffic(
     };
     return {
       readTraffic: async (dns) => inZone(dns, (d) => call.route53ReadWeights(d)),
+      // Runs on this path predate dns.healthCheck: no record of theirs carries one.
+      readHealthChecks: async () => ({}),
       shiftTraffic: async (dns: DnsSpec, weights: Weights) => {
         const changeId = await inZone(dns, (d) => call.route53ChangeWeights(d, weights));
         log.info('route53 weights changed', { changeId, weights });
@@ -208,8 +214,14 @@ export function batchedTraffic(lookupRetry: RetryPolicy): { dns: Route53Traffic;
       for (const c of colors) if (records[c]) weights[c] = records[c].Weight ?? 0;
       return weights;
     },
-    shiftTraffic: async (dns, weights) => {
-      const r = await ask(dns, { kind: 'change', lane, changes: weightChanges(dns, weights) });
+    readHealthChecks: async (dns) => {
+      const records = await readRecords(dns, lane);
+      const checks: HealthCheckIds = {};
+      for (const c of colors) if (records[c]?.HealthCheckId) checks[c] = records[c].HealthCheckId;
+      return checks;
+    },
+    shiftTraffic: async (dns, weights, checks) => {
+      const r = await ask(dns, { kind: 'change', lane, changes: weightChanges(dns, weights, checks) });
       log.info('route53 weights in sync', { changeId: r.changeId, weights, polls: r.polls });
       return { changeId: r.changeId!, polls: r.polls ?? 0 };
     },

@@ -15,6 +15,8 @@ import { colors, type Color, type DnsSpec } from '../../../contract/spec';
 import { fqdn, setIdentifierFor } from '../../../contract/names';
 import { PERMANENT_ROUTE53_ERRORS } from '../../../contract/route53-errors';
 import type { ObservedWeights, TrafficRouter, WeightChange, Weights } from '../router';
+import { weightChanges } from '../../../contract/route53-records';
+import type { HealthCheckIds } from '../../../contract/route53-health-checks';
 
 /** Errors that no retry can fix (one list with the workflow's retry policies). */
 const PERMANENT_ERRORS = new Set(PERMANENT_ROUTE53_ERRORS);
@@ -171,23 +173,6 @@ export class Route53Router implements TrafficRouter {
     return weights;
   }
 
-  private recordFor(color: Color, weight: number): ResourceRecordSet {
-    const target = this.spec.targets[color];
-    const base: ResourceRecordSet = {
-      Name: fqdn(this.spec.recordName),
-      Type: this.spec.recordType,
-      SetIdentifier: setIdentifierFor(this.spec.recordName, color),
-      Weight: weight,
-    };
-    if (typeof target === 'string') {
-      return { ...base, TTL: this.spec.ttl, ResourceRecords: [{ Value: target }] };
-    }
-    return {
-      ...base,
-      AliasTarget: { DNSName: target.dnsName, HostedZoneId: target.hostedZoneId, EvaluateTargetHealth: false },
-    };
-  }
-
   /** One atomic change batch; returns the change id to wait on. */
   private async changeBatch(comment: string, changes: Change[]): Promise<string> {
     const zoneId = await this.hostedZoneId();
@@ -206,11 +191,11 @@ export class Route53Router implements TrafficRouter {
     return { id: await this.changeWeights(weights), effective: false };
   }
 
-  /** One UPSERT batch of both colors' records; returns Route 53's change id. */
-  async changeWeights(weights: Weights): Promise<string> {
+  /** One UPSERT batch of both colors' records (with the health checks they carry); returns Route 53's change id. */
+  async changeWeights(weights: Weights, checks: HealthCheckIds = {}): Promise<string> {
     return this.changeBatch(
       `blue ${weights.blue}%, green ${weights.green}%`,
-      colors.map((color) => ({ Action: 'UPSERT', ResourceRecordSet: this.recordFor(color, weights[color]) })),
+      weightChanges(this.spec, weights, checks),
     );
   }
 

@@ -1,14 +1,18 @@
 // The documented IAM policy grants exactly the API calls each AWS router makes: no more (least
 // privilege), no less (a release would fail with AccessDenied halfway).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { projectRoot } from '../../support/binaries';
 
-/** `<prefix>:<Operation>` for every SDK command a router's source sends. */
+/** `<prefix>:<Operation>` for every SDK command a router's folder sends (every file in it). */
 function calledBy(routerFolder: string, prefix: string): string[] {
-  const source = readFileSync(path.join(projectRoot, 'activities', 'routers', routerFolder, 'router.ts'), 'utf8');
+  const folder = path.join(projectRoot, 'activities', 'routers', routerFolder);
+  const source = readdirSync(folder)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => readFileSync(path.join(folder, f), 'utf8'))
+    .join('\n');
   return [...new Set([...source.matchAll(/new (\w+)Command\(/g)].map((m) => `${prefix}:${m[1]}`))].sort();
 }
 
