@@ -30,6 +30,7 @@ import {
   type ReadRequest,
 } from '../../contract/route53-batch';
 import { ROUTE53_UNDO_QUEUE_SUFFIX } from '../../contract/queues';
+import { PERMANENT_ROUTE53_ERRORS } from '../../contract/route53-errors';
 export * from '../../contract/route53-batch';
 export { ROUTE53_UNDO_QUEUE_SUFFIX };
 import { changeCharacters, listingOrder, MAX_BATCH_CHANGES, MAX_BATCH_CHARACTERS } from './route53-records';
@@ -74,7 +75,8 @@ export async function route53Batcher(input: BatcherInput): Promise<void> {
   const route53Queue = `${workflowInfo().taskQueue}-route53`;
   const queueOf = (lane: Lane) =>
     lane === 'undo' ? `${workflowInfo().taskQueue}${ROUTE53_UNDO_QUEUE_SUFFIX}` : route53Queue;
-  const permanent = ['NoSuchHostedZone', 'InvalidChangeBatch', 'InvalidInput', 'AccessDenied'];
+  // The one list of Route 53 errors no retry fixes (contract/route53-errors.ts), as every Route 53 call.
+  const permanent = [...PERMANENT_ROUTE53_ERRORS];
   // As every Route 53 request before batching: throttling, PriorRequestNotComplete and 5xx are retried.
   const callRetry: RetryPolicy = {
     initialInterval: '1s',
@@ -96,7 +98,7 @@ export async function route53Batcher(input: BatcherInput): Promise<void> {
         initialInterval: lane === 'undo' ? '250ms' : '1s',
         backoffCoefficient: 2,
         maximumInterval: '5s',
-        nonRetryableErrorTypes: [...permanent, 'NoSuchChange'],
+        nonRetryableErrorTypes: permanent,
       },
     });
 
