@@ -73,6 +73,10 @@ export interface StartOptions {
 export const DEFAULT_CLOSING_WAIT_MS = 30_000;
 
 export async function startRelease(t: Temporal, loaded: LoadedSpec, opts: StartOptions = {}) {
+  if (loaded.waves) {
+    const { startWaveRelease } = await import('./waves');
+    return startWaveRelease(t, loaded, t.identity ?? operatorIdentity(), opts);
+  }
   const target = trafficTarget(loaded.spec);
   const id = releaseIdOfTarget(target);
   try {
@@ -213,6 +217,7 @@ export async function readStatus(
         return statusFromDescription(id, description, undefined);
       return (await import('./repair')).describeUnfinished(t, description, status);
     }
+    if (status.waves) return (await import('./waves')).withTargetStatuses(t, status);
     const shown = withLiveAnalysis(await withDeliveries(t, status), description.raw.pendingActivities);
     if (status.result) return shown;
     return withRetries(t, description, shown, options);
@@ -401,7 +406,7 @@ export async function listReleases(
   filter: { service?: string; running?: boolean; limit?: number },
 ): Promise<ListedRelease[]> {
   // Repairs run under the release id and report like releases, so they are listed too.
-  const clauses = [`(WorkflowType = "release" OR WorkflowType = "repair")`];
+  const clauses = [`(WorkflowType = "release" OR WorkflowType = "repair" OR WorkflowType = "waveRelease")`];
   if (filter.service) clauses.push(`${serviceKey.name} = "${filter.service.replace(/"/g, '')}"`);
   if (filter.running) clauses.push(`ExecutionStatus = "Running"`);
   const out: ListedRelease[] = [];

@@ -52,9 +52,10 @@ export async function startCommand(argv: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify({ id: release.id, runId: release.runId }));
     else {
       const when = startDelayMs ? `, starts at ${new Date(Date.now() + startDelayMs).toISOString()}` : '';
-      console.log(
-        `started ${loaded.spec.service} ${versionLabel(loaded.spec)} on ${trafficTarget(loaded.spec).name}: ${release.id}${when}`,
-      );
+      const where = loaded.waves
+        ? `in ${loaded.waves.waves.length} waves (${loaded.waves.waves.map((w) => `${w.name}: ${w.targets.map((t) => t.name).join(', ')}`).join(' → ')})`
+        : `on ${trafficTarget(loaded.spec).name}`;
+      console.log(`started ${loaded.spec.service} ${versionLabel(loaded.spec)} ${where}: ${release.id}${when}`);
     }
     if (!values.watch) return EXIT.completed;
     return await follow(bg.temporal, release.id, Boolean(values.json));

@@ -1,0 +1,73 @@
+// Wave releases from the client's side: starting one, and filling in every target's weights and
+// new color (from the target's own release) when its status is read.
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { statusQuery, type ReleaseStatus } from '../workflows/messages';
+import { phaseKey, recordKey, serviceKey, versionKey } from '../workflows/search-attributes';
+import type { WaveReleaseInput } from '../workflows/wave-messages';
+import type { waveRelease } from '../workflows/wave-release';
+import { ensureSearchAttributes, taskQueue } from './connect';
+import { ReleaseAlreadyRunningError } from './library/errors';
+import type { Temporal } from './library/temporal';
+import type { LoadedSpec } from './spec-file';
+
+/** One wave release per service at a time; its targets keep their own ids (`bluegreen-<record>`). */
+export function waveReleaseIdFor(service: string): string {
+  return `bluegreen-waves-${service}`;
+}
+
+export async function startWaveRelease(
+  t: Temporal,
+  loaded: LoadedSpec,
+  requestedBy: string,
+  opts: { startDelayMs?: number } = {},
+) {
+  const plan = loaded.waves!;
+  await ensureSearchAttributes(t.connection, t.namespace);
+  const id = waveReleaseIdFor(plan.service);
+  const input: WaveReleaseInput = { plan, specDir: loaded.specDir, requestedBy };
+  const targets = plan.waves.map((w) => `${w.name}: ${w.targets.map((x) => x.name).join(', ')}`).join(' → ');
+  try {
+    return await t.client.workflow.start<typeof waveRelease>('waveRelease', {
+      taskQueue: t.taskQueue ?? taskQueue(),
+      workflowId: id,
+      args: [input],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      workflowIdConflictPolicy: 'FAIL',
+      ...(opts.startDelayMs ? { startDelay: opts.startDelayMs } : {}),
+      typedSearchAttributes: [
+        { key: serviceKey, value: plan.service },
+        { key: versionKey, value: plan.version },
+        { key: recordKey, value: id },
+        { key: phaseKey, value: opts.startDelayMs ? 'scheduled' : 'provisioning' },
+      ],
+      staticSummary: `${plan.service} ${plan.version} in waves: ${targets}`,
+      staticDetails: `**${plan.service} ${plan.version}** wave by wave (${plan.onWaveFailure} on failure): ${targets}. Started by ${requestedBy}.`,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    throw new ReleaseAlreadyRunningError(`the waves of ${plan.service}`, { id });
+  }
+}
+
+/** A wave release's status with each target's weights and new color, read from its own release. */
+export async function withTargetStatuses(t: Temporal, status: ReleaseStatus): Promise<ReleaseStatus> {
+  if (!status.waves) return status;
+  const waves = await Promise.all(
+    status.waves.map(async (w) => ({
+      ...w,
+      targets: await Promise.all(
+        w.targets.map(async (target) => {
+          if (target.phase === 'pending' || target.phase === 'never-started') return target;
+          const own = await t.connection
+            .withDeadline(Date.now() + 5000, () => t.client.workflow.getHandle(target.id).query(statusQuery))
+            .catch(() => undefined);
+          if (!own) return target;
+          // While it runs, the target's own phase says more (shifting, baking, ...) than "releasing".
+          const phase = target.phase === 'releasing' && !own.result ? own.phase : target.phase;
+          return { ...target, phase, weights: own.weights, newColor: own.newColor };
+        }),
+      ),
+    })),
+  );
+  return { ...status, waves };
+}
