@@ -242,7 +242,7 @@ export async function waveRelease(input: WaveReleaseInput): Promise<ReleaseResul
     });
     outcome = needsHuman.length ? 'failed' : 'rolled-back';
     reason = halt
-      ? `halted: ${why}; ${kept.length ? `${kept.join(', ')} keep ${plan.version}` : 'no target keeps the new version'}; ${back.length ? `${back.join(', ')} rolled back to the old version` : 'nothing was rolled back'}`
+      ? `halted: ${why}; ${kept.length ? `${kept.join(', ')} ${kept.length === 1 ? 'keeps' : 'keep'} ${plan.version}` : 'no target keeps the new version'}; ${back.length ? `${back.join(', ')} rolled back to the old version` : 'nothing was rolled back'}`
       : `rolled back every target: ${why}`;
   }
 
