@@ -6,7 +6,7 @@ import YAML from 'yaml';
 import type { z } from 'zod';
 import { releaseSpecSchema, type ReleaseSpec } from '../workflows/spec';
 import type { WavePlan } from '../workflows/wave-messages';
-import { parseWaveSpec, WaveSpecError } from '../workflows/wave-spec';
+import { parseWaveSpec, WaveSpecError } from './wave-spec';
 
 import { InvalidSpecError, type SpecIssue } from './library/errors';
 

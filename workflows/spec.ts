@@ -538,7 +538,7 @@ const versionFrom = z
   );
 
 // Waves (docs/waves.md): one release across several targets (regions, clusters, cells), wave by
-// wave. Each target overrides the top-level defaults; the wave loader (workflows/wave-spec.ts)
+// wave. Each target overrides the top-level defaults; the wave loader (client/wave-spec.ts)
 // deep-merges them and validates every target's merged spec with this same schema.
 const targetName = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
   message: 'use 1-63 lowercase letters, digits and hyphens, e.g. "us-east-1"',

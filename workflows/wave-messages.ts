@@ -20,7 +20,7 @@ export interface WavePlanStep {
   targets: WaveTargetPlan[];
 }
 
-/** A validated wave spec, as the wave release receives it (workflows/wave-spec.ts builds it). */
+/** A validated wave spec, as the wave release receives it (client/wave-spec.ts builds it). */
 export interface WavePlan {
   service: string;
   version: string;

@@ -3,9 +3,9 @@
 // in for {target} / {{target}}, validated by the one release schema. Problems name the path where
 // they are fixed: the target's (`waves[1].targets[0].dns.recordName`) or the top level's.
 import { z } from 'zod';
-import { releaseSpecSchema, wavesSchema, onWaveFailureSchema, type ReleaseSpec } from './spec';
-import { trafficTarget } from './target';
-import type { WavePlan, WavePlanStep } from './wave-messages';
+import { releaseSpecSchema, wavesSchema, onWaveFailureSchema, type ReleaseSpec } from '../workflows/spec';
+import { trafficTarget } from '../workflows/target';
+import type { WavePlan, WavePlanStep } from '../workflows/wave-messages';
 
 export interface WaveIssue {
   path: (string | number)[];
