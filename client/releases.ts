@@ -211,13 +211,13 @@ export async function readStatus(
     // Queries replay the workflow on a worker; bound the wait so a missing worker is said plainly.
     const status = await t.connection.withDeadline(Date.now() + 5000, () => handle.query(statusQuery));
     // Terminated or timed out: the run knew where it was but never unwound; say so and how to repair.
+    if (status.waves) return (await import('./waves')).waveStatus(t, description.status.name, status);
     if (description.status.name !== 'RUNNING' && !status.result) {
       // A delayed release aborted before it began changed nothing: nothing to repair.
       if (description.typedSearchAttributes.get(phaseKey) === 'scheduled')
         return statusFromDescription(id, description, undefined);
       return (await import('./repair')).describeUnfinished(t, description, status);
     }
-    if (status.waves) return (await import('./waves')).withTargetStatuses(t, status);
     const shown = withLiveAnalysis(await withDeliveries(t, status), description.raw.pendingActivities);
     if (status.result) return shown;
     return withRetries(t, description, shown, options);

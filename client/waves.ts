@@ -71,3 +71,26 @@ export async function withTargetStatuses(t: Temporal, status: ReleaseStatus): Pr
   );
   return { ...status, waves };
 }
+
+/**
+ * What `status` shows of a wave release: its own status with every target's weights; a wave
+ * release that was terminated (it never wrote its result) says what became of its targets.
+ */
+export async function waveStatus(t: Temporal, execution: string, status: ReleaseStatus): Promise<ReleaseStatus> {
+  const shown = await withTargetStatuses(t, status);
+  if (execution === 'RUNNING' || shown.result) return shown;
+  const how = execution.toLowerCase().replace(/_/g, ' ');
+  return {
+    ...shown,
+    phase: 'failed',
+    result: {
+      outcome: 'failed',
+      reason: `the wave release was ${how} during ${status.phase}; its targets were cancelled with it and roll back on their own (each target's status says how it ended)`,
+      needsHuman: [
+        `check every target: ${shown.waves!.flatMap((w) => w.targets.filter((x) => x.phase !== 'pending' && x.phase !== 'never-started').map((x) => `bluegreen status ${x.id}`)).join(', ')}; \`bluegreen repair <record>\` for one that was terminated too`,
+      ],
+      liveColor: null,
+      weights: { blue: 0, green: 0 },
+    },
+  };
+}

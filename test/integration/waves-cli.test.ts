@@ -7,6 +7,7 @@ import { LocalProvider } from '../../activities/environments/local/provider';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { projectRoot } from '../support/binaries';
 import { freePort, waitFor } from '../support/processes';
+import { connect } from '../../client/library/client';
 import { recordHistory, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -31,7 +32,10 @@ const target = (r: Region, env: Record<string, string> = {}) => ({
 });
 
 /** A wave spec: us-east alone first, then the other two; `broken` fails its analysis. */
-function waveSpec(version: string, opts: { broken?: Region; onWaveFailure?: string; wait?: string } = {}) {
+function waveSpec(
+  version: string,
+  opts: { broken?: Region; onWaveFailure?: string; wait?: string; approval?: boolean } = {},
+) {
   const env = (r: Region): Record<string, string> => (r === opts.broken ? { ERROR_RATE: '0.5' } : {});
   return {
     service: 'shop',
@@ -51,6 +55,7 @@ function waveSpec(version: string, opts: { broken?: Region; onWaveFailure?: stri
       {
         name: 'rest',
         wait: opts.wait ?? '1s',
+        ...(opts.approval ? { approval: true } : {}),
         targets: [target('eu-west', env('eu-west')), target('ap-south', env('ap-south'))],
       },
     ],
@@ -172,12 +177,25 @@ describe('wave releases on real servers', () => {
   });
 
   it('a single release of a record inside a running wave release is refused', async () => {
-    await start(waveSpec('2.5.0', { wait: '30s' }), 'v2.5.yaml');
-    await waitFor(
-      'wave canary to hold',
-      async () => (targetPhase(await status(), 'us-east') === 'holding' ? true : undefined),
+    await start(waveSpec('2.5.0', { approval: true, wait: '0s' }), 'v2.5.yaml');
+    const waiting = await waitFor(
+      'wave rest to wait for approval',
+      async () => {
+        const s = await status();
+        return s.phase === 'awaiting-approval' ? s : undefined;
+      },
       60_000,
     );
+    assert.equal(targetPhase(waiting, 'us-east'), 'holding');
+    assert.equal(waiting.pendingApproval, 'beforeTraffic');
+    assert.deepEqual(
+      waiting.waves!.map((w) => w.phase),
+      ['holding', 'awaiting-approval'],
+    );
+    // Nothing is releasing (us-east holds): pause has nobody to reach.
+    const pause = await stack.cli('pause', ID);
+    assert.equal(pause.code, 2, pause.stdout + pause.stderr);
+    assert.match(pause.stderr, /cannot pause: no target is releasing now/);
     const single = await stack.appSpec('2.5.1', {
       overrides: {
         environment: {
@@ -225,8 +243,47 @@ describe('wave releases on real servers', () => {
     await recordHistory(stack, 'wave-target-rollback', 'bluegreen-us-east.shop.example.com');
   });
 
-  it('with halt, wave 1 keeps the new version and the failing wave goes back', async () => {
-    await start(waveSpec('4.0.0', { broken: 'eu-west', onWaveFailure: 'halt' }), 'v4.yaml');
+  it('terminating the wave release cancels its targets, and each rolls itself back', async () => {
+    await start(waveSpec('3.5.0', { wait: '60s' }), 'v3.5.yaml');
+    await waitFor(
+      'wave canary to hold',
+      async () => (targetPhase(await status(), 'us-east') === 'holding' ? true : undefined),
+      60_000,
+    );
+    await stack.client.workflow.getHandle(ID).terminate('operator pressed Terminate');
+    const usEast = stack.client.workflow.getHandle('bluegreen-us-east.shop.example.com');
+    await assert.rejects(usEast.result());
+    assert.deepEqual(await stack.colorWeights(record('us-east')), { blue: 0, green: 100 });
+    assert.deepEqual(await running('us-east'), { blue: undefined, green: '2.0.0' });
+    const s = await status();
+    assert.equal(s.result?.outcome, 'failed');
+    assert.match(s.result!.reason, /the wave release was terminated during baking; its targets were cancelled/);
+    assert.equal(targetPhase(s, 'us-east'), 'holding');
+  });
+
+  it('with halt, wave 1 keeps the new version and the failing wave goes back (through the library, with an approval)', async () => {
+    const bg = await connect({ address: stack.temporal.address, namespace: 'default', taskQueue: 'bluegreen-it' });
+    try {
+      const release = await bg.start(
+        waveSpec('4.0.0', { broken: 'eu-west', onWaveFailure: 'halt', approval: true }) as never,
+      );
+      assert.equal(release.id, ID);
+      await waitFor('the approval', async () => ((await release.status()).pendingApproval ? true : undefined), 60_000);
+      assert.match(await release.approve('canary looks fine'), /approved wave rest/);
+      const result = await release.result();
+      assert.equal(result.outcome, 'rolled-back');
+      const s = await release.status();
+      const usEast = s.waves![0].targets[0];
+      assert.equal(usEast.phase, 'completed');
+      assert.deepEqual(usEast.weights, { blue: 100, green: 0 });
+      assert.equal(usEast.newColor, 'blue');
+      assert.deepEqual(
+        s.waves!.map((w) => w.phase),
+        ['completed', 'rolled-back'],
+      );
+    } finally {
+      await bg.close();
+    }
     const r = await stack.cli('watch', ID);
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(
