@@ -412,7 +412,10 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       if (isCancellation(err)) throw err;
       throw new RollbackReason(`cannot report to wave release ${wave.parentId}: ${describeError(err)}`);
     }
-    await condition(() => waveFinished);
+    // A flood of signals meanwhile continues the release as new, back here (it reports again).
+    position = { waiting: { before: 'decommission' } };
+    await condition(() => waveFinished || operator.checkpointDue);
+    if (!waveFinished) await operator.continueAsNew!();
     tracker.event('wave-finish', `wave release ${wave.parentId} finished every wave`);
   }
 

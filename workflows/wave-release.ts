@@ -129,7 +129,8 @@ export async function waveRelease(input: WaveReleaseInput): Promise<ReleaseResul
   setHandler(
     waveTargetReadySignal,
     ({ target }) => {
-      if (!started.has(target) || ended.has(target)) return;
+      // A target that continued as new while holding reports again: once is enough.
+      if (!started.has(target) || ended.has(target) || ready.has(target)) return;
       ready.add(target);
       targetStatus(target).phase = 'holding';
       event('target-ready', `${target}: new color serves 100%; its old color stays warm`);

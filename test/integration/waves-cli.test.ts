@@ -98,8 +98,16 @@ const targetPhase = (s: ReleaseStatus, name: Region) =>
   s.waves!.flatMap((w) => w.targets).find((t) => t.name === name)!.phase;
 
 describe('wave releases on real servers', () => {
-  it('a first wave release puts 1.0.0 live in every region', async () => {
+  it('a first wave release puts 1.0.0 live in every region; pause and resume on it reach the releasing target', async () => {
     await start(waveSpec('1.0.0', { wait: '0s' }), 'v1.yaml');
+    const pause = await stack.cli('pause', ID, '--reason', 'look first');
+    assert.equal(pause.code, 0, pause.stdout + pause.stderr);
+    assert.match(pause.stdout, /pause sent to us-east/);
+    const usEast = stack.client.workflow.getHandle('bluegreen-us-east.shop.example.com');
+    const paused = (await usEast.query('status')) as ReleaseStatus;
+    assert.equal(paused.paused, true);
+    assert.equal(paused.events.find((e) => e.type === 'pause')?.by, 'tester@ci');
+    assert.equal((await stack.cli('resume', ID)).code, 0);
     const r = await stack.cli('watch', ID);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     for (const region of regions) {
@@ -192,6 +200,21 @@ describe('wave releases on real servers', () => {
       waiting.waves!.map((w) => w.phase),
       ['holding', 'awaiting-approval'],
     );
+    // A flood of large signals to the holding target continues it as new; it goes on holding.
+    const usEast = stack.client.workflow.getHandle('bluegreen-us-east.shop.example.com');
+    const firstRun = (await usEast.describe()).runId;
+    for (let i = 0; i < 12; i++) await usEast.signal('flood', { note: 'x'.repeat(100_000) });
+    await waitFor(
+      'the holding target to continue as new',
+      async () => ((await usEast.describe()).runId !== firstRun ? true : undefined),
+      30_000,
+    );
+    await waitFor(
+      'the new run to hold',
+      async () => (((await usEast.query('status')) as ReleaseStatus).phase === 'baking' ? true : undefined),
+      30_000,
+    );
+    assert.equal(targetPhase(await status(), 'us-east'), 'holding');
     // Nothing is releasing (us-east holds): pause has nobody to reach.
     const pause = await stack.cli('pause', ID);
     assert.equal(pause.code, 2, pause.stdout + pause.stderr);
