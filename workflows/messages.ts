@@ -86,6 +86,8 @@ export interface ReleaseStatus {
   route53Now?: { at: string; weights?: Partial<Weights>; error?: string };
   /** Added by the client for a running release: external calls Temporal is retrying right now. */
   retrying?: RetryingCall[];
+  /** Set on a target of a wave release: which wave release, wave and target it is. */
+  wave?: { release: string; wave: string; target: string };
   /** Only on a wave release (docs/waves.md): its waves and every target's release; the client
    * adds each target's weights and new color from the target's own status. */
   waves?: import('./wave-messages').WaveStatus[];

@@ -75,6 +75,8 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   // step until the wave release finishes it (or aborts it: then it rolls back like any release).
   let waveFinished = false;
   if (input.wave)
+    tracker.status.wave = { release: input.wave.parentId, wave: input.wave.wave, target: input.wave.target };
+  if (input.wave)
     setHandler(
       waveFinishSignal,
       () => {

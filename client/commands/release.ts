@@ -19,6 +19,9 @@ workflow goes on delivering), so the next start succeeds at once; one started by
 bluegreen that still sends its last notifications or runs its afterRelease gates is waited for,
 up to 30 s, before that refusal.
 
+A spec with \`waves\` starts a wave release (docs/waves.md): every target released wave by wave
+under its own id, old colors kept warm until the last wave; its id is bluegreen-waves-<service>.
+
   --watch      follow the release live; exit 0 completed, 3 rolled back, 4 failed (needs a human)
   --json       print {"id": "..."}; the id is the Temporal workflow id every other verb accepts
   --delay D    start after a delay (e.g. 30m, at most 365d); \`bluegreen abort <id>\` cancels it before it starts

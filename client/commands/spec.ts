@@ -22,7 +22,9 @@ export const planHelp = `Usage: bluegreen plan <spec> [--json]
 
 Prints the release timeline without touching anything: each step with its weights and wait
 (after raising it to the DNS TTL), approval gates, the warm period and the minimum total
-duration. Shown as if blue is live and green is new; the real colors are found at start.`;
+duration. Shown as if blue is live and green is new; the real colors are found at start.
+For a spec with \`waves\`: when each wave starts, when each target reaches 100%, the final warm
+period and the minimum total duration.`;
 
 export const schemaHelp = `Usage: bluegreen schema
 

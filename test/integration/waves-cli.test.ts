@@ -106,6 +106,7 @@ describe('wave releases on real servers', () => {
     const usEast = stack.client.workflow.getHandle('bluegreen-us-east.shop.example.com');
     const paused = (await usEast.query('status')) as ReleaseStatus;
     assert.equal(paused.paused, true);
+    assert.deepEqual(paused.wave, { release: ID, wave: 'canary', target: 'us-east' });
     assert.equal(paused.events.find((e) => e.type === 'pause')?.by, 'tester@ci');
     assert.equal((await stack.cli('resume', ID)).code, 0);
     const r = await stack.cli('watch', ID);
