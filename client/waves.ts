@@ -2,6 +2,7 @@
 // new color (from the target's own release) when its status is read.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { statusQuery, type ReleaseStatus } from '../workflows/messages';
+import { ActionRefusedError } from './library/errors';
 import { phaseKey, recordKey, serviceKey, versionKey } from '../workflows/search-attributes';
 import type { WaveReleaseInput } from '../workflows/wave-messages';
 import type { waveRelease } from '../workflows/wave-release';
@@ -93,4 +94,46 @@ export async function waveStatus(t: Temporal, execution: string, status: Release
       weights: { blue: 0, green: 0 },
     },
   };
+}
+
+/** Whether `id` names a wave release (whatever its state), so `repair` acts on its targets. */
+export async function isWaveRelease(t: Temporal, id: string): Promise<boolean> {
+  if (!id.startsWith('bluegreen-waves-')) return false;
+  const d = await t.client.workflow
+    .getHandle(id)
+    .describe()
+    .catch(() => undefined);
+  return d?.type === 'waveRelease';
+}
+
+/**
+ * The targets of an ended wave release whose own release ended without unwinding (terminated, timed
+ * out): what `bluegreen repair <wave release id>` repairs, one by one. Refused while it runs.
+ */
+export async function targetsToRepair(t: Temporal, id: string): Promise<{ toRepair: string[]; fine: string[] }> {
+  const handle = t.client.workflow.getHandle(id);
+  const d = await handle.describe();
+  if (d.status.name === 'RUNNING')
+    throw new ActionRefusedError(
+      'repair',
+      id,
+      `refused: wave release ${id} is running; \`bluegreen abort ${id} --reason "..."\` rolls every target back by itself`,
+    );
+  const status = await t.connection.withDeadline(Date.now() + 10_000, () => handle.query(statusQuery));
+  const toRepair: string[] = [];
+  const fine: string[] = [];
+  for (const target of status.waves?.flatMap((w) => w.targets) ?? []) {
+    if (target.phase === 'pending' || target.phase === 'never-started') continue;
+    const own = await t.client.workflow
+      .getHandle(target.id)
+      .describe()
+      .catch(() => undefined);
+    if (own && own.type === 'release' && ['TERMINATED', 'TIMED_OUT'].includes(own.status.name))
+      toRepair.push(target.id);
+    else
+      fine.push(
+        `${target.name} (${target.id}): ${own ? own.status.name.toLowerCase().replace(/_/g, ' ') : 'not found'}`,
+      );
+  }
+  return { toRepair, fine };
 }

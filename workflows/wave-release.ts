@@ -232,7 +232,10 @@ export async function waveRelease(input: WaveReleaseInput): Promise<ReleaseResul
     for (const [name, e] of ended) {
       if (e.outcome === 'completed') kept.push(name);
       else back.push(name);
-      if (e.outcome === 'failed') needsHuman.push(...(e.result?.needsHuman ?? [`${name}: ${e.reason}`]));
+      if (e.outcome === 'failed')
+        needsHuman.push(
+          ...(e.result?.needsHuman ?? [`${name}: ${e.reason}; \`bluegreen repair ${info.workflowId}\` repairs it`]),
+        );
     }
     plan.waves.forEach((wave, w) => {
       const s = status.waves[w];

@@ -322,4 +322,28 @@ describe('wave releases on real servers', () => {
     }
     await recordHistory(stack, 'wave-release-halt', ID);
   });
+
+  it('a target terminated mid-wave fails the wave release; repair of the wave release repairs that target', async () => {
+    await start(waveSpec('5.0.0', { wait: '60s' }), 'v5.yaml');
+    await waitFor(
+      'wave canary to hold',
+      async () => (targetPhase(await status(), 'us-east') === 'holding' ? true : undefined),
+      60_000,
+    );
+    await stack.client.workflow.getHandle('bluegreen-us-east.shop.example.com').terminate('lost host');
+    const w = await stack.cli('watch', ID);
+    assert.equal(w.code, 4, w.stdout + w.stderr);
+    const s = await status();
+    assert.match(s.result!.needsHuman![0], /us-east: .*`bluegreen repair bluegreen-waves-shop` repairs it/);
+    // us-east had 5.0.0 at 100% on green with blue (4.0.0) warm: the repair finishes it.
+    assert.deepEqual(await running('us-east'), { blue: '4.0.0', green: '5.0.0' });
+    const r = await stack.cli('repair', ID);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /repairing us-east\.shop\.example\.com \(bluegreen-us-east\.shop\.example\.com\)/);
+    assert.deepEqual(await stack.colorWeights(record('us-east')), { blue: 0, green: 100 });
+    assert.deepEqual(await running('us-east'), { blue: undefined, green: '5.0.0' });
+    const again = await stack.cli('repair', ID);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /no target needs a repair/);
+  });
 });
