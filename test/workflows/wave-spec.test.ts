@@ -149,6 +149,13 @@ describe('wave spec', () => {
       found.join('\n'),
     );
     assert.ok(!found.some((p) => p.startsWith('waves[0].targets[0].environment')), found.join('\n'));
+    const recurring = waveSpec();
+    delete recurring.version;
+    recurring.versionFrom = { command: ['./version.sh'] };
+    assert.ok(problems(recurring).some((p) => p.startsWith('versionFrom: a wave release releases one fixed version')));
+    const typo = waveSpec();
+    (typo.waves as { targets: Record<string, unknown>[] }[])[0].targets[0].traffic = { intervall: '1m' };
+    assert.ok(problems(typo).some((p) => p.startsWith('waves[0].targets[0].traffic.intervall: unknown key')));
     const plain = { ...waveSpec(), dns: undefined, waves: undefined } as Record<string, unknown>;
     delete plain.waves;
     assert.ok(problems({ ...plain, onWaveFailure: 'halt' }).some((p) => p.startsWith('onWaveFailure: ')));
