@@ -73,6 +73,10 @@ export interface StartOptions {
 export const DEFAULT_CLOSING_WAIT_MS = 30_000;
 
 export async function startRelease(t: Temporal, loaded: LoadedSpec, opts: StartOptions = {}) {
+  if (loaded.waves) {
+    const { startWaveRelease } = await import('./waves');
+    return startWaveRelease(t, loaded, t.identity ?? operatorIdentity(), opts);
+  }
   const target = trafficTarget(loaded.spec);
   const id = releaseIdOfTarget(target);
   try {
@@ -207,6 +211,7 @@ export async function readStatus(
     // Queries replay the workflow on a worker; bound the wait so a missing worker is said plainly.
     const status = await t.connection.withDeadline(Date.now() + 5000, () => handle.query(statusQuery));
     // Terminated or timed out: the run knew where it was but never unwound; say so and how to repair.
+    if (status.waves) return (await import('./waves')).waveStatus(t, description.status.name, status);
     if (description.status.name !== 'RUNNING' && !status.result) {
       // A delayed release aborted before it began changed nothing: nothing to repair.
       if (description.typedSearchAttributes.get(phaseKey) === 'scheduled')
@@ -401,7 +406,7 @@ export async function listReleases(
   filter: { service?: string; running?: boolean; limit?: number },
 ): Promise<ListedRelease[]> {
   // Repairs run under the release id and report like releases, so they are listed too.
-  const clauses = [`(WorkflowType = "release" OR WorkflowType = "repair")`];
+  const clauses = [`(WorkflowType = "release" OR WorkflowType = "repair" OR WorkflowType = "waveRelease")`];
   if (filter.service) clauses.push(`${serviceKey.name} = "${filter.service.replace(/"/g, '')}"`);
   if (filter.running) clauses.push(`ExecutionStatus = "Running"`);
   const out: ListedRelease[] = [];

@@ -32,12 +32,24 @@ export function renderStatus(s: ReleaseStatus, now = Date.now(), eventCount = 8,
       `ended   ${s.ended.how}${by}${s.ended.at ? ` at ${s.ended.at}` : ''}${s.ended.reason ? `: ${s.ended.reason}` : ''}`,
     );
   }
-  lines.push(`colors  live ${s.liveColor ?? '(none yet)'} → new ${s.newColor}`);
+  if (s.waves) {
+    // A wave release: a line per target instead of one pair of colors.
+    for (const w of s.waves) {
+      lines.push(`wave    ${bold(w.name)}  ${w.phase}`);
+      for (const t of w.targets) {
+        const weights = t.weights
+          ? `  ${weightBar(t.weights, 20)}  ${blueText(`blue ${t.weights.blue}%`)} / ${greenText(`green ${t.weights.green}%`)}${t.newColor ? `  new ${t.newColor}` : ''}`
+          : '';
+        lines.push(`  ${t.name.padEnd(16)} ${t.phase.padEnd(15)} ${t.target.name}${weights}  ${dim(t.id)}`);
+      }
+    }
+  } else lines.push(`colors  live ${s.liveColor ?? '(none yet)'} → new ${s.newColor}`);
   // While a call retries, the weights the release last set may not be what the router has.
   const lastSet = s.retrying?.length && !s.route53Now ? dim('  (what the release last set)') : '';
-  lines.push(
-    `weights ${weightBar(s.weights)}  ${blueText(`blue ${s.weights.blue}%`)} / ${greenText(`green ${s.weights.green}%`)}${lastSet}`,
-  );
+  if (!s.waves)
+    lines.push(
+      `weights ${weightBar(s.weights)}  ${blueText(`blue ${s.weights.blue}%`)} / ${greenText(`green ${s.weights.green}%`)}${lastSet}`,
+    );
   if (s.route53Now) {
     const w = s.route53Now.weights;
     const label = s.target?.provider ?? 'route53';

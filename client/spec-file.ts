@@ -5,6 +5,8 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { releaseSpecSchema, type ReleaseSpec } from '../workflows/spec';
+import type { WavePlan } from '../workflows/wave-messages';
+import { parseWaveSpec, WaveSpecError } from './wave-spec';
 
 import { InvalidSpecError, type SpecIssue } from './library/errors';
 
@@ -24,6 +26,8 @@ export interface LoadedSpec {
   /** Absolute folder of the spec file: relative paths in the spec resolve against it. */
   specDir: string;
   file: string;
+  /** Set for a spec with `waves`: every target's spec, wave by wave (`spec` is then the first target's). */
+  waves?: WavePlan;
 }
 
 export function formatIssuePath(issuePath: readonly PropertyKey[]): string {
@@ -50,6 +54,27 @@ export function describeIssues(error: z.ZodError): SpecIssue[] {
 }
 
 export function parseSpec(document: unknown, file = '(spec)'): ReleaseSpec {
+  return parseAnySpec(document, file).spec;
+}
+
+/** A plain spec, or one with `waves` (then `waves` holds every target's spec, `spec` the first's). */
+export function parseAnySpec(document: unknown, file = '(spec)'): { spec: ReleaseSpec; waves?: WavePlan } {
+  if (typeof document === 'object' && document !== null && 'waves' in document) {
+    try {
+      const { plan, first } = parseWaveSpec(document);
+      return { spec: first, waves: plan };
+    } catch (err) {
+      if (!(err instanceof WaveSpecError)) throw err;
+      throw new InvalidSpecError(
+        file,
+        err.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message })),
+      );
+    }
+  }
+  return { spec: parsePlainSpec(document, file) };
+}
+
+function parsePlainSpec(document: unknown, file: string): ReleaseSpec {
   const result = releaseSpecSchema.safeParse(document);
   if (!result.success) throw new InvalidSpecError(file, describeIssues(result.error));
   return result.data;
@@ -90,7 +115,7 @@ export function loadSpecFile(file: string): LoadedSpec {
         : `cannot parse: ${describeYamlProblem(message)}`,
     ]);
   }
-  return { spec: parseSpec(document, file), specDir: path.dirname(absolute), file: absolute };
+  return { ...parseAnySpec(document, file), specDir: path.dirname(absolute), file: absolute };
 }
 
 function describeYamlProblem(message: string): string {

@@ -9,6 +9,8 @@ export interface NotificationPayload {
   version: string;
   /** What the release moves traffic on (record, listener, backend); absent for releases started before routers. */
   target?: { provider: string; key: string; name: string };
+  /** Set when the release is one target of a wave release (docs/waves.md): which, and its target's name. */
+  wave?: { release: string; wave: string; target: string };
   /** What happened; `gate` in a gate's POST. */
   event: NotifyEventType | 'gate';
   /** `repair` when `bluegreen repair` is putting the record back after a release that ended without unwinding. */

@@ -577,6 +577,64 @@ const versionFrom = z
     'For recurring releases: where each run reads the version to release. A run whose version is already live ends as a no-op.',
   );
 
+// Waves (docs/waves.md): one release across several targets (regions, clusters, cells), wave by
+// wave. Each target overrides the top-level defaults; the wave loader (client/wave-spec.ts)
+// deep-merges them and validates every target's merged spec with this same schema.
+const targetName = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+  message: 'use 1-63 lowercase letters, digits and hyphens, e.g. "us-east-1"',
+});
+const targetOverride = (key: string) =>
+  z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe(`Deep-merged over the top-level \`${key}\` for this target (objects merge, lists and values replace).`);
+
+const waveTarget = z
+  .strictObject({
+    name: targetName.describe(
+      'Names the target (a region, cluster or cell): {target} in dns, router and environment fields, BLUEGREEN_TARGET for commands and apps, {{target}} in verify and analysis templates.',
+    ),
+    dns: targetOverride('dns'),
+    router: targetOverride('router'),
+    environment: targetOverride('environment'),
+    verify: targetOverride('verify'),
+    traffic: targetOverride('traffic'),
+    decommission: targetOverride('decommission'),
+  })
+  .describe('One target of a wave: a release of its own record or router target, with these overrides.');
+
+const wave = z
+  .strictObject({
+    name: targetName.describe('Names the wave in status, events and reasons.'),
+    approval: z
+      .boolean()
+      .default(false)
+      .describe('Wait for `approve` on the wave release before this wave starts (times out after approval.timeout).'),
+    wait: duration('How long the previous wave bakes at 100% (its old colors still warm) before this one starts.', {
+      max: MAX_LONG_DURATION,
+    }).optional(),
+    targets: z
+      .array(waveTarget)
+      .min(1, { message: 'a wave needs at least one target' })
+      .max(50)
+      .describe('Released at the same time.'),
+  })
+  .describe('A group of targets released at the same time; waves run in order.');
+
+export const wavesSchema = z
+  .array(wave)
+  .min(1, { message: 'give at least one wave' })
+  .max(20)
+  .describe(
+    'Release to several targets wave by wave; the top-level fields are the defaults of every target. Old colors stay warm until the last wave completed and decommission.delay passed (docs/waves.md).',
+  );
+export const onWaveFailureSchema = z
+  .enum(['rollback-all', 'halt'])
+  .optional()
+  .describe(
+    'With waves, when a target fails: rollback-all (default) puts every target back on its old color; halt rolls back the failing wave, finishes earlier waves and never starts later ones.',
+  );
+
 export const releaseSpecSchema = z
   .strictObject({
     service: z
@@ -621,8 +679,19 @@ export const releaseSpecSchema = z
       .describe(
         'After traffic moved, a failed check, analysis or gate rolls back, or freezes: weights stay, the release pauses (resume, promote or abort).',
       ),
+    waves: wavesSchema.optional(),
+    onWaveFailure: onWaveFailureSchema,
   })
   .superRefine((spec, ctx) => {
+    // A spec with waves is read by the wave loader, which validates each target's merged spec here.
+    if (spec.waves)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a spec with waves is read with loadSpecFile or parseAnySpec (client/spec-file.ts)',
+        path: ['waves'],
+      });
+    if (spec.onWaveFailure && !spec.waves)
+      ctx.addIssue({ code: 'custom', message: 'onWaveFailure applies only with waves', path: ['onWaveFailure'] });
     if ((spec.version === undefined) === (spec.versionFrom === undefined)) {
       ctx.addIssue({ code: 'custom', message: 'give exactly one of version or versionFrom', path: ['version'] });
     }
@@ -674,6 +743,8 @@ export type VersionSource = NonNullable<ReleaseSpec['versionFrom']>;
 export type NotifySinkSpec = ReleaseSpec['notify'][number];
 export type GateSpec = ReleaseSpec['hooks']['beforeTraffic'][number];
 export type HookName = keyof ReleaseSpec['hooks'];
+export type WaveSpecInput = z.input<typeof wavesSchema>[number];
+export type OnWaveFailure = NonNullable<z.output<typeof onWaveFailureSchema>>;
 
 function isTimeZone(tz: string): boolean {
   try {

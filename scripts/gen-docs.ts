@@ -42,7 +42,7 @@ function typeOf(s: JsonSchema): string {
   if (s.pattern?.includes('ms|s|m|h|d')) return 'duration';
   if (s.type === 'array') return `list of ${s.items ? typeOf(s.items) : 'values'}`;
   if (s.type === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object')
-    return 'map of strings';
+    return s.additionalProperties.type === 'string' ? 'map of strings' : 'object';
   if (s.type === 'object' && s.properties && !s.description?.includes('alias')) {
     if (Object.keys(s.properties).join() === 'dnsName,hostedZoneId') return '{dnsName, hostedZoneId}';
   }

@@ -88,6 +88,11 @@ export interface ReleaseStatus {
   route53Now?: { at: string; weights?: Partial<Weights>; error?: string };
   /** Added by the client for a running release: external calls Temporal is retrying right now. */
   retrying?: RetryingCall[];
+  /** Set on a target of a wave release: which wave release, wave and target it is. */
+  wave?: { release: string; wave: string; target: string };
+  /** Only on a wave release (docs/waves.md): its waves and every target's release; the client
+   * adds each target's weights and new color from the target's own status. */
+  waves?: import('./wave-messages').WaveStatus[];
 }
 
 /** A call of the release past its first attempt (from the workflow's pending activities). */
@@ -202,6 +207,9 @@ export interface ReleaseInput {
   requestedBy?: string;
   /** Set when a long hold continued as new: where the previous run stopped (workflows/checkpoint.ts). */
   checkpoint?: import('./checkpoint').Checkpoint;
+  /** Set when the release is one target of a wave release: it then holds its old color warm after
+   * the last step until the wave release finishes or aborts it (workflows/wave-release.ts). */
+  wave?: import('./wave-messages').WaveMembership;
 }
 
 /** What a release's notifier workflow has done with what the release handed it. */

@@ -25,6 +25,7 @@ export function payloadFrom(
     service: status.service,
     version: status.version,
     ...(status.target ? { target: { ...status.target } } : {}),
+    ...(status.wave ? { wave: { ...status.wave } } : {}),
     event,
     kind: status.repairOf ? 'repair' : 'release',
     phase: status.phase,

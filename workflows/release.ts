@@ -9,6 +9,7 @@ import {
   CancellationScope,
   condition,
   ContinueAsNew,
+  getExternalWorkflowHandle,
   isCancellation,
   makeContinueAsNewFunc,
   patched,
@@ -52,6 +53,7 @@ import {
   type HealthCheckIds,
 } from './routing/route53-health-checks';
 import { payloadFrom } from './notifications';
+import { waveFinishSignal, waveTargetReadySignal, type WaveMembership } from './wave-messages';
 
 interface Compensation {
   what: string;
@@ -75,6 +77,19 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   operator.checkpointAnywhere = patched('continue-as-new-anywhere');
   setHandler(statusQuery, () => tracker.status, { description: 'The release as `bluegreen status --json` shows it.' });
   operator.register();
+  // A target of a wave release (workflows/wave-release.ts) keeps its old color warm after the last
+  // step until the wave release finishes it (or aborts it: then it rolls back like any release).
+  let waveFinished = false;
+  if (input.wave)
+    tracker.status.wave = { release: input.wave.parentId, wave: input.wave.wave, target: input.wave.target };
+  if (input.wave)
+    setHandler(
+      waveFinishSignal,
+      () => {
+        waveFinished = true;
+      },
+      { description: 'Internal: the wave release tells this target to decommission its old color.' },
+    );
   const notifier = new Notifier({ notify: input.spec.notify ?? [], hooks: input.spec.hooks }, tracker);
 
   const act = activitiesFor(spec, (type, message) => tracker.event(type, message));
@@ -326,7 +341,10 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       }
 
       // 5. Keep the old color warm, still judging the new one, then get approval to tear it down.
-      if (liveColor !== null) {
+      // A wave's target keeps it warm instead until every wave is done (only wave targets go here).
+      if (input.wave) {
+        await holdForWave(input.wave);
+      } else if (liveColor !== null) {
         const resumingWarm = resumeAt?.step === 'warm';
         if (waitedAt?.before !== 'decommission') {
           if (!resumingWarm)
@@ -479,6 +497,35 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     }
   }
 
+  /**
+   * A wave's target at 100%: tells the wave release, then keeps the old color warm until the wave
+   * release says finish (decommission it) or abort (roll back: the old color takes the traffic again).
+   */
+  async function holdForWave(wave: WaveMembership): Promise<void> {
+    tracker.phase(
+      'baking',
+      liveColor
+        ? `${newColor} serves 100%; keeping ${liveColor} warm until wave release ${wave.parentId} has finished every wave`
+        : `${newColor} serves 100% (first release); waiting for wave release ${wave.parentId} to finish every wave`,
+    );
+    tracker.next(
+      liveColor
+        ? `decommission ${liveColor} once the wave release finishes`
+        : 'complete once the wave release finishes',
+    );
+    try {
+      await getExternalWorkflowHandle(wave.parentId).signal(waveTargetReadySignal, { target: wave.target });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      throw new RollbackReason(`cannot report to wave release ${wave.parentId}: ${describeError(err)}`);
+    }
+    // A flood of signals meanwhile continues the release as new, back here (it reports again).
+    position = { waiting: { before: 'decommission' } };
+    await condition(() => waveFinished || operator.checkpointDue);
+    if (!waveFinished) await operator.continueAsNew!();
+    tracker.event('wave-finish', `wave release ${wave.parentId} finished every wave`);
+  }
+
   /** Asks every gate of a hook in turn; a "no" rolls back (or freezes), except after the release. */
   async function passGates(hook: HookName, percent?: number): Promise<void> {
     const gates = input.spec.hooks?.[hook] ?? [];
@@ -617,7 +664,13 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       run,
     };
     const next = makeContinueAsNewFunc<typeof release>({ typedSearchAttributes: workflowInfo().typedSearchAttributes });
-    return next({ spec: input.spec, specDir, requestedBy: input.requestedBy, checkpoint });
+    return next({
+      spec: input.spec,
+      specDir,
+      requestedBy: input.requestedBy,
+      checkpoint,
+      ...(input.wave ? { wave: input.wave } : {}),
+    });
   }
 }
 

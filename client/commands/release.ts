@@ -19,6 +19,9 @@ workflow goes on delivering), so the next start succeeds at once; one started by
 bluegreen that still sends its last notifications or runs its afterRelease gates is waited for,
 up to 30 s, before that refusal.
 
+A spec with \`waves\` starts a wave release (docs/waves.md): every target released wave by wave
+under its own id, old colors kept warm until the last wave; its id is bluegreen-waves-<service>.
+
   --watch      follow the release live; exit 0 completed, 3 rolled back, 4 failed (needs a human)
   --json       print {"id": "..."}; the id is the Temporal workflow id every other verb accepts
   --delay D    start after a delay (e.g. 30m, at most 365d); \`bluegreen abort <id>\` cancels it before it starts
@@ -52,9 +55,10 @@ export async function startCommand(argv: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify({ id: release.id, runId: release.runId }));
     else {
       const when = startDelayMs ? `, starts at ${new Date(Date.now() + startDelayMs).toISOString()}` : '';
-      console.log(
-        `started ${loaded.spec.service} ${versionLabel(loaded.spec)} on ${trafficTarget(loaded.spec).name}: ${release.id}${when}`,
-      );
+      const where = loaded.waves
+        ? `in ${loaded.waves.waves.length} waves (${loaded.waves.waves.map((w) => `${w.name}: ${w.targets.map((t) => t.name).join(', ')}`).join(' → ')})`
+        : `on ${trafficTarget(loaded.spec).name}`;
+      console.log(`started ${loaded.spec.service} ${versionLabel(loaded.spec)} ${where}: ${release.id}${when}`);
     }
     if (!values.watch) return EXIT.completed;
     return await follow(bg.temporal, release.id, Boolean(values.json));

@@ -1,7 +1,7 @@
 // `bluegreen repair`: a thin layer over client/repair.ts, following the repair like `watch`.
 import { parse, printHelp } from '../args';
 import { EXIT, exitCodeFor } from '../releases';
-import { connect } from '../library/client';
+import { connect, type BlueGreenClient } from '../library/client';
 import { followRelease } from './release';
 
 export const repairHelp = `Usage: bluegreen repair <record or release id> [--json]
@@ -28,7 +28,9 @@ changes nothing and exits 4. It prints what it found and what it did as events, 
 
   --json   print {"id": ..., "result": ...} when it ends instead of the events
 
-Give a Route 53 record name, or the release id (\`bluegreen-...\`, as \`status\` prints it).
+Give a Route 53 record name, or the release id (\`bluegreen-...\`, as \`status\` prints it). Given
+a wave release's id (\`bluegreen-waves-<service>\`), it repairs, one after the other, every target
+whose own release ended without unwinding, and says which targets need nothing.
 
 Exit 0 when the target is consistent afterwards (repaired, or nothing to do); 4 when it needs a
 human (what to decide is printed); 2 when refused: a release is running there (stop it with
@@ -39,6 +41,8 @@ export async function repairCommand(argv: string[]): Promise<number> {
   if (values.help) return printHelp(repairHelp);
   const bg = await connect();
   try {
+    const waves = await import('../waves');
+    if (await waves.isWaveRelease(bg.temporal, positionals[0])) return await repairWaveRelease(bg, positionals[0]);
     const started = await bg.repair(positionals[0]);
     if (!values.json)
       console.log(
@@ -50,4 +54,21 @@ export async function repairCommand(argv: string[]): Promise<number> {
   } finally {
     await bg.close();
   }
+}
+
+/** Repairs every target of an ended wave release that was terminated or timed out, one by one. */
+async function repairWaveRelease(bg: BlueGreenClient, id: string): Promise<number> {
+  const { targetsToRepair } = await import('../waves');
+  const { toRepair, fine } = await targetsToRepair(bg.temporal, id);
+  for (const line of fine) console.log(`nothing to repair: ${line}`);
+  let code: number = EXIT.completed;
+  for (const target of toRepair) {
+    const started = await bg.repair(target);
+    console.log(`repairing ${started.recordName} (${target}): repair runs as ${started.release.id}`);
+    const final = await followRelease(bg.temporal, started.release.id, false);
+    for (const h of final.result?.needsHuman ?? []) console.error(`needs a human: ${h}`);
+    if (exitCodeFor(final.result) !== EXIT.completed) code = EXIT.failed;
+  }
+  if (!toRepair.length) console.log(`wave release ${id}: no target needs a repair`);
+  return code;
 }

@@ -3,7 +3,8 @@
 import { parse, printHelp } from '../args';
 import { EXIT } from '../errors';
 import { loadSpecFile } from '../spec-file';
-import { formatDuration } from '../../workflows/duration';
+import { formatDuration, parseDuration } from '../../workflows/duration';
+import type { WavePlan } from '../../workflows/wave-messages';
 import { effectiveStepWaitMs, planRelease } from '../../workflows/plan';
 import { describeRange } from '../../workflows/metrics';
 import { metricProviderNames, releaseJsonSchema } from '../../workflows/spec';
@@ -22,7 +23,9 @@ export const planHelp = `Usage: bluegreen plan <spec> [--json]
 
 Prints the release timeline without touching anything: each step with its weights and wait
 (after raising it to the DNS TTL), approval gates, the warm period and the minimum total
-duration. Shown as if blue is live and green is new; the real colors are found at start.`;
+duration. Shown as if blue is live and green is new; the real colors are found at start.
+For a spec with \`waves\`: when each wave starts, when each target reaches 100%, the final warm
+period and the minimum total duration.`;
 
 export const schemaHelp = `Usage: bluegreen schema
 
@@ -34,6 +37,14 @@ export async function validateCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('validate', argv, {}, ['spec']);
   if (values.help) return printHelp(validateHelp);
   const loaded = loadSpecFile(positionals[0]);
+  if (loaded.waves) {
+    const w = loaded.waves;
+    const targets = w.waves.reduce((n, x) => n + x.targets.length, 0);
+    console.log(
+      `${positionals[0]}: valid wave release spec for ${w.service} ${w.version}: ${targets} targets in ${w.waves.length} waves (${w.waves.map((x) => `${x.name}: ${x.targets.map((t) => `${t.name} → ${trafficTarget(t.spec).name}`).join(', ')}`).join('; ')})`,
+    );
+    return EXIT.completed;
+  }
   console.log(
     `${positionals[0]}: valid release spec for ${loaded.spec.service} ${versionLabel(loaded.spec)} on ${trafficTarget(loaded.spec).name}`,
   );
@@ -43,7 +54,9 @@ export async function validateCommand(argv: string[]): Promise<number> {
 export async function planCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('plan', argv, { json: { type: 'boolean' } }, ['spec']);
   if (values.help) return printHelp(planHelp);
-  const { spec } = loadSpecFile(positionals[0]);
+  const loaded = loadSpecFile(positionals[0]);
+  if (loaded.waves) return printWavePlan(loaded.waves, Boolean(values.json));
+  const { spec } = loaded;
   const plan = planRelease(spec, 'green', false);
   if (values.json) {
     console.log(JSON.stringify(plan, null, 2));
@@ -108,6 +121,59 @@ export async function planCommand(argv: string[]): Promise<number> {
   );
   console.log(
     `minimum total duration: ${formatDuration(plan.minimumTotalMs)} (plus provisioning, verify, approvals and DNS sync)`,
+  );
+  return EXIT.completed;
+}
+
+/**
+ * The wave timeline: each wave starts once every target of the one before serves 100% (plus its
+ * wait and approval); the old colors go after the last wave and decommission.delay.
+ */
+function printWavePlan(plan: WavePlan, json: boolean): number {
+  let elapsed = 0;
+  const rows = plan.waves.map((wave, i) => {
+    const waitMs = i > 0 && wave.wait ? parseDuration(wave.wait) : 0;
+    const startsAt = elapsed + waitMs;
+    // A target reaches 100% after its step holds (the last step does not hold).
+    const targets = wave.targets.map((t) => {
+      const p = planRelease(t.spec, 'green', false);
+      const toFull = p.steps.slice(0, -1).reduce((n, s) => n + s.waitMs, 0);
+      return { name: t.name, target: trafficTarget(t.spec).name, toFullMs: toFull };
+    });
+    const longest = Math.max(...targets.map((t) => t.toFullMs));
+    elapsed = startsAt + longest;
+    return { name: wave.name, approval: wave.approval, waitMs, startsAtMs: startsAt, targets, doneAtMs: elapsed };
+  });
+  const finalMs = parseDuration(plan.finalDelay);
+  const minimumTotalMs = elapsed + finalMs;
+  if (json) {
+    console.log(JSON.stringify({ ...plan, waves: rows, finalDelayMs: finalMs, minimumTotalMs }, null, 2));
+    return EXIT.completed;
+  }
+  const count = plan.waves.reduce((n, w) => n + w.targets.length, 0);
+  console.log(
+    `${plan.service} ${plan.version} in ${plan.waves.length} waves, ${count} targets (onWaveFailure: ${plan.onWaveFailure})`,
+  );
+  for (const r of rows) {
+    if (r.waitMs) console.log(`  (the wave before bakes ${formatDuration(r.waitMs)}, its old colors warm)`);
+    if (r.approval)
+      console.log(
+        `  gate: wait for approve before wave ${r.name} (times out after ${plan.approvalTimeout}: ${plan.approvalOnTimeout})`,
+      );
+    console.log(
+      `  t+${formatDuration(r.startsAtMs).padEnd(7)} wave ${r.name}: ${r.targets.map((t) => t.name).join(', ')}${r.targets.length > 1 ? ' at the same time' : ''}`,
+    );
+    for (const t of r.targets)
+      console.log(
+        `      ${t.name.padEnd(16)} ${t.target}: 100% after ${formatDuration(t.toFullMs)}, then holds its old color warm`,
+      );
+  }
+  console.log(
+    `  t+${formatDuration(elapsed).padEnd(7)} every target at 100%; keep every old color warm ${formatDuration(finalMs)}`,
+  );
+  console.log(`  t+${formatDuration(minimumTotalMs).padEnd(7)} decommission every old color`);
+  console.log(
+    `minimum total duration: ${formatDuration(minimumTotalMs)} (plus provisioning, verify, approvals and DNS sync); a failure anywhere ${plan.onWaveFailure === 'halt' ? 'rolls back its wave, finishes earlier ones and starts no later one' : 'rolls every target back to its old color'}`,
   );
   return EXIT.completed;
 }

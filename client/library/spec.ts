@@ -14,7 +14,7 @@ function isLoaded(source: SpecSource): source is LoadedSpec {
 /** Reads and validates a spec from a path or an object; throws InvalidSpecError with every problem. */
 export async function resolveSpec(source: SpecSource, specDir?: string): Promise<LoadedSpec> {
   if (isLoaded(source)) return source;
-  const { loadSpecFile, parseSpec } = await import('../spec-file');
+  const { loadSpecFile, parseAnySpec } = await import('../spec-file');
   if (typeof source === 'string') return loadSpecFile(source);
-  return { spec: parseSpec(source), specDir: path.resolve(specDir ?? process.cwd()), file: '(spec)' };
+  return { ...parseAnySpec(source), specDir: path.resolve(specDir ?? process.cwd()), file: '(spec)' };
 }

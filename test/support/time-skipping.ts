@@ -27,6 +27,8 @@ export interface Harness {
     spec: ReleaseSpec,
     body: (handle: WorkflowHandle) => Promise<T>,
     startDelayMs?: number,
+    /** Another workflow to start instead of a release of `spec` (a wave release). */
+    start?: { type: string; args: unknown[] },
   ) => Promise<T>;
 }
 
@@ -46,7 +48,7 @@ export function timeSkippingHarness(name: string): Harness {
   });
   return {
     env: () => env,
-    async withRelease(world, spec, body, startDelayMs) {
+    async withRelease(world, spec, body, startDelayMs, start) {
       const taskQueue = `${name}-${++counter}`;
       const worker = await Worker.create({
         connection: env.nativeConnection,
@@ -63,10 +65,10 @@ export function timeSkippingHarness(name: string): Harness {
       );
       // The test's batcher is ended after its workers stop (never with a task in flight).
       return runBoth(worker, route53, async () => {
-        const handle = await env.client.workflow.start('release', {
+        const handle = await env.client.workflow.start(start?.type ?? 'release', {
           taskQueue,
           workflowId: `${taskQueue}-wf`,
-          args: [{ spec, specDir: '/tmp' }],
+          args: start?.args ?? [{ spec, specDir: '/tmp' }],
           ...(startDelayMs ? { startDelay: startDelayMs } : {}),
         });
         return body(handle);

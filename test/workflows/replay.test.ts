@@ -2,7 +2,7 @@
 // health-check failure, a smoke test (verify.command) passing and failing, operator actions, scheduling, repairs; the older ones from before analysis
 // windows, which take the patched-out analyzeColor loop; a paused inconclusive analysis; a run
 // continued as new from a checkpoint in a hold; runs continued as new after a flood of signals, from
-// a freeze, a closed change window and a pending approval; releases through an HAProxy router) against today's workflow code: a change that would break running
+// a freeze, a closed change window and a pending approval; releases through an HAProxy router; a wave release) against today's workflow code: a change that would break running
 // releases fails here. Re-record with `RECORD_HISTORIES=1 npm test -- dist/test/integration/`.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -16,6 +16,12 @@ import { workflowBundle } from '../support/temporal';
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
 const dir = path.join(projectRoot, 'test', 'histories');
+
+/** Histories recorded under another id than the record's release id (a wave release's targets). */
+const recordedUnder: Record<string, string> = {
+  'wave-target-release.json': 'bluegreen-us-east.shop.example.com',
+  'wave-target-rollback.json': 'bluegreen-us-east.shop.example.com',
+};
 
 describe('replay of recorded histories', () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -54,6 +60,11 @@ describe('replay of recorded histories', () => {
       'route53-health-checks-second-release',
       'route53-health-checks-abort',
       'route53-health-checks-repair',
+      'wave-release',
+      'wave-release-rollback',
+      'wave-release-halt',
+      'wave-target-release',
+      'wave-target-rollback',
     ])
       assert.ok(files.includes(`${name}.json`), `missing ${name}.json`);
   });
@@ -61,7 +72,11 @@ describe('replay of recorded histories', () => {
     it(`replays ${file} deterministically`, async () => {
       const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
       // Recorded under the record's release id (recordHistory): the notifier's child id is derived from it.
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, 'bluegreen-shop.example.com');
+      await Worker.runReplayHistory(
+        { workflowBundle: await workflowBundle() },
+        history,
+        recordedUnder[file] ?? 'bluegreen-shop.example.com',
+      );
     });
   }
 });

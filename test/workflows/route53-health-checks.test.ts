@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseSpec } from '../../client/spec-file';
-import {
-  healthCheckConfig,
-  healthCheckPrefix,
-  healthCheckReference,
-} from '../../contract/route53-health-checks';
+import { healthCheckConfig, healthCheckPrefix, healthCheckReference } from '../../contract/route53-health-checks';
 import { weightChanges } from '../../workflows/routing/route53-records';
 
 const spec = (dns: object) =>

@@ -41,6 +41,7 @@ export function slackMessage(p: NotificationPayload): SlackMessage {
     `*Step*\n${p.step.index}/${p.step.total}`,
   ];
   if (p.target) fields.push(`*Target*\n${p.target.name}`);
+  if (p.wave) fields.push(`*Wave*\n${p.wave.wave}: ${p.wave.target} (${p.wave.release})`);
   const blocks: object[] = [
     { type: 'header', text: { type: 'plain_text', text: `${p.service} ${p.version}: ${what}`.slice(0, 150) } },
     { type: 'section', text: { type: 'mrkdwn', text: p.message.slice(0, 3000) } },
