@@ -346,23 +346,8 @@ export async function sendAction(
 ): Promise<ActionOutcome> {
   const handle = t.client.workflow.getHandle(id, runId);
   const body = { ...payload, by: t.identity ?? operatorIdentity() };
-  // The update goes out at once; the describe beside it only matters for a release started with
-  // --delay/--at that has not begun, which would hold the update until it starts: then the
-  // update is called off and the release handled here. An operator waits for one round trip.
-  const callOff = new AbortController();
-  const update = t.client.connection.withAbortSignal(callOff.signal, () =>
-    handle.executeUpdate(updatesByAction[action] as never, { args: [body] as never }),
-  ) as Promise<ActionOutcome>;
-  const pending = await Promise.race([
-    update.then(
-      () => undefined,
-      () => undefined,
-    ),
-    handle.describe().then(scheduledStart, () => undefined),
-  ]);
+  const pending = await handle.describe().then(scheduledStart, () => undefined);
   if (pending) {
-    callOff.abort();
-    update.catch(() => undefined);
     // Nothing has happened yet, so there is nothing to roll back: abort simply cancels it.
     if (action !== 'abort')
       return { accepted: false, message: `cannot ${action}: release is scheduled, starts at ${pending.toISOString()}` };
@@ -373,7 +358,7 @@ export async function sendAction(
     };
   }
   try {
-    return await update;
+    return await handle.executeUpdate(updatesByAction[action] as never, { args: [body] as never });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       return { accepted: false, message: (err.cause as Error | undefined)?.message ?? err.message };
