@@ -57,6 +57,8 @@ export interface ActivityDeps {
   keepAliveMs?: number;
   /** This worker's host-specific task queue (local-provider colors are pinned to it). */
   hostQueue?: string;
+  /** This worker serves `<queue>-route53-batcher`: zone batchers it starts go there. */
+  route53Batchers?: boolean;
 }
 
 export interface ColorRequest {
@@ -168,6 +170,7 @@ export function createActivities(deps: ActivityDeps) {
     () => (budgetedClient ??= createRoute53Client(1)),
     () => deps.temporal,
     observeRoute53,
+    deps.route53Batchers ?? false,
   );
   const provider = (req: ColorRequest): EnvironmentProvider =>
     createEnvironmentProvider(req.environment, {

@@ -65,6 +65,12 @@ interface Polling {
 
 export interface BatcherInput {
   zoneId: string;
+  /**
+   * The releases' task queue, whose Route 53 queues the batcher's requests go to. Batchers run on
+   * a queue of their own (`<queue>-route53-batcher`) since workers poll one; absent for those
+   * started on the releases' queue, which is then their own.
+   */
+  fleetQueue?: string;
   /** Window in which `do` changes gather before they go out (undo goes at once). */
   windowMs?: number;
   pending?: BatchRequest[];
@@ -75,6 +81,12 @@ export const batchRequestSignal = defineSignal<[BatchRequest]>('route53Request')
 export const batchReplySignal = defineSignal<[BatchReply]>('route53Reply');
 
 export const ROUTE53_UNDO_QUEUE_SUFFIX = '-route53-undo';
+/**
+ * The batchers' own workflow queue: a worker serves it with its own slots and workflow cache, so a
+ * batcher's tasks (every release's change passes through one) never wait behind a thousand
+ * releases' tasks, nor replay a long history after being evicted to make room for them.
+ */
+export const ROUTE53_BATCHER_QUEUE_SUFFIX = '-route53-batcher';
 export const DEFAULT_BATCH_WINDOW_MS = 500;
 /** A quiet batcher ends; the next request starts it again (signal-with-start). */
 const IDLE_MS = 10 * 60_000;
@@ -97,9 +109,9 @@ const BAD_BATCH = new Set(['InvalidChangeBatch', 'InvalidInput']);
 export async function route53Batcher(input: BatcherInput): Promise<void> {
   const { zoneId } = input;
   const windowMs = input.windowMs ?? DEFAULT_BATCH_WINDOW_MS;
-  const route53Queue = `${workflowInfo().taskQueue}-route53`;
-  const queueOf = (lane: Lane) =>
-    lane === 'undo' ? `${workflowInfo().taskQueue}${ROUTE53_UNDO_QUEUE_SUFFIX}` : route53Queue;
+  const fleetQueue = input.fleetQueue ?? workflowInfo().taskQueue;
+  const route53Queue = `${fleetQueue}-route53`;
+  const queueOf = (lane: Lane) => (lane === 'undo' ? `${fleetQueue}${ROUTE53_UNDO_QUEUE_SUFFIX}` : route53Queue);
   const permanent = ['NoSuchHostedZone', 'InvalidChangeBatch', 'InvalidInput', 'AccessDenied'];
   // As every Route 53 request before batching: throttling, PriorRequestNotComplete and 5xx are retried.
   const callRetry: RetryPolicy = {
@@ -315,6 +327,7 @@ export async function route53Batcher(input: BatcherInput): Promise<void> {
   // Requests not sent yet and GetChange loops still running go on in the next run.
   await continueAsNew<typeof route53Batcher>({
     zoneId,
+    ...(input.fleetQueue ? { fleetQueue: input.fleetQueue } : {}),
     windowMs,
     pending: [...pending],
     polling: [...polling].map(({ changeId, lane, waiters }) => ({ changeId, lane, waiters })),

@@ -15,6 +15,7 @@ import {
 import {
   batchRequestSignal,
   type BatchRequest,
+  ROUTE53_BATCHER_QUEUE_SUFFIX,
   ROUTE53_UNDO_QUEUE_SUFFIX,
 } from '../../../workflows/routing/route53-batcher';
 import { listingOrder } from '../../../workflows/routing/route53-records';
@@ -51,6 +52,8 @@ export function createBatchedRoute53Activities(
   client: () => Route53Client,
   temporal: () => Client | undefined,
   observe: CallObserver,
+  /** Whether this worker polls the batchers' own queue (worker/run.ts); tests' workers may not. */
+  batchers = false,
 ) {
   /** One request, paced (compensations first), counted and classified like every budgeted call. */
   const request = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
@@ -99,10 +102,13 @@ export function createBatchedRoute53Activities(
     async route53Enqueue(args: { batcherId: string; zoneId: string; taskQueue: string; request: BatchRequest }) {
       const t = temporal();
       if (!t) throw ApplicationFailure.nonRetryable('no Temporal client in this worker', 'Misconfigured');
+      // A worker that serves the batchers' own queue starts them there; a batcher already running
+      // (on either queue) just gets the signal.
+      const batcherQueue = batchers ? `${args.taskQueue}${ROUTE53_BATCHER_QUEUE_SUFFIX}` : args.taskQueue;
       await t.workflow.signalWithStart('route53Batcher', {
         workflowId: args.batcherId,
-        taskQueue: args.taskQueue,
-        args: [{ zoneId: args.zoneId, windowMs: batchWindowMs() }],
+        taskQueue: batcherQueue,
+        args: [{ zoneId: args.zoneId, fleetQueue: args.taskQueue, windowMs: batchWindowMs() }],
         signal: batchRequestSignal,
         signalArgs: [args.request],
       });
