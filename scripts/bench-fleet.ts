@@ -27,6 +27,15 @@ function rssMb(pid: number): number {
   }
 }
 
+/** A worker that dies mid-fleet leaves the bench waiting for results forever: say so, with its last words. */
+function reportDeath(worker: { child: import('node:child_process').ChildProcess; output: () => string }): void {
+  worker.child.once('exit', (code, signal) => {
+    if (code === 0 || signal === 'SIGTERM') return;
+    console.error(`the worker exited (${signal ?? code}) mid-fleet; its last output:\n${worker.output().slice(-4000)}`);
+    process.exit(1);
+  });
+}
+
 interface Row {
   n: number;
   correct: number;
@@ -67,6 +76,7 @@ export async function benchFleet(
     base += n;
     await seedRecords(stack, specs);
     const worker = await stack.spawnWorker(workerEnv);
+    reportDeath(worker);
     let peakRss = rssMb(worker.child.pid!);
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(worker.child.pid!))), 250);
     stack.proxy!.reset();
@@ -111,6 +121,7 @@ export async function benchFleet(
     base += n + 1;
     await seedRecords(stack, specs);
     const worker = await stack.spawnWorker(workerEnv);
+    reportDeath(worker);
     try {
       const [target, ...others] = await startFleet(stack, specs);
       // In its first hold: an abort waits for a shift in flight, batched or not.
