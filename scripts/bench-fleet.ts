@@ -3,8 +3,9 @@
 // Route 53 requests per release, the peak in any 1-second window, the worker's peak RSS and
 // history events per release; then how long an abort takes to put the old color back in Route 53
 // while a fleet runs. Numbers, not pass/fail.
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import path from 'node:path';
 import {
   fleetSpec,
   historyLength,
@@ -58,8 +59,12 @@ export async function benchFleet(
     ? { BLUEGREEN_MAX_CACHED_WORKFLOWS: String(cachedWorkflows) }
     : {};
   const timings = { steps: [50, 100], interval: '30s', bake: '30s', analysisEvery: '10s' };
+  // On a shared machine the dev server's SQLite writes wait on a disk busy with everyone's tests
+  // (at 1,000 releases the server, not the worker, was the bottleneck): keep them in memory.
+  const dbDir = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/bluegreen-fleet-') : undefined;
   const [stack, app] = await Promise.all([
     startStack({
+      dbFile: dbDir && path.join(dbDir, 'temporal.db'),
       proxy: true,
       noWorker: true,
       env: { BLUEGREEN_ROUTE53_BUDGET: String(budget) },
@@ -150,6 +155,7 @@ export async function benchFleet(
   } finally {
     await stack.stop();
     await app.close();
+    if (dbDir) rmSync(dbDir, { recursive: true, force: true });
   }
   const header = [
     'releases',
