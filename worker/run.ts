@@ -35,6 +35,11 @@ export interface FleetOptions {
   /** This host's identity; its queue is `<task queue>-host-<id>`. */
   hostId?: string;
   maxCachedWorkflows?: number;
+  /**
+   * Activities this worker runs at once on the shared queue (SDK default 100). Every release in a
+   * hold runs one analysis window, mostly waiting: a fleet larger than this stretches its holds.
+   */
+  maxConcurrentActivities?: number;
 }
 
 /** The worker's queues run and stop together; shaped like a Worker for its callers. */
@@ -50,6 +55,7 @@ export function fleetOptionsFromEnv(): FleetOptions {
     route53Budget: numberFromEnv('BLUEGREEN_ROUTE53_BUDGET'),
     hostId: process.env.BLUEGREEN_HOST_ID || undefined,
     maxCachedWorkflows: numberFromEnv('BLUEGREEN_MAX_CACHED_WORKFLOWS'),
+    maxConcurrentActivities: numberFromEnv('BLUEGREEN_MAX_CONCURRENT_ACTIVITIES'),
   };
 }
 
@@ -104,6 +110,7 @@ export async function createWorker(
     taskQueue: queues.shared,
     ...code,
     maxCachedWorkflows: fleet.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
+    ...(fleet.maxConcurrentActivities ? { maxConcurrentActivityTaskExecutions: fleet.maxConcurrentActivities } : {}),
     ...options,
   });
   const budget = fleet.route53Budget ?? DEFAULT_ROUTE53_BUDGET;
