@@ -16,6 +16,7 @@ import {
   weightsOf,
 } from '../test/support/fleet';
 import { startStack } from '../test/support/stack';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { ReleaseStatus } from '../workflows/messages';
 import { DEFAULT_ROUTE53_BUDGET } from '../worker/run';
 
@@ -35,6 +36,24 @@ function reportDeath(worker: { child: import('node:child_process').ChildProcess;
     console.error(`the worker exited (${signal ?? code}) mid-fleet; its last output:\n${worker.output().slice(-4000)}`);
     process.exit(1);
   });
+}
+
+/** Where an abort's time went: the aborted release's events after the signal, and its batcher's. */
+async function printTimeline(stack: Awaited<ReturnType<typeof startStack>>, target: WorkflowHandle, asked: number) {
+  const show = async (label: string, handle: WorkflowHandle) => {
+    const history = await handle.fetchHistory();
+    for (const e of history.events ?? []) {
+      const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+      if (at < asked - 200 || at > asked + 10 * 60_000) continue;
+      console.error(`  ${label} +${at - asked} ms ${e.eventType}`);
+    }
+  };
+  await show('release', target);
+  const batchers = stack.client.workflow.list({
+    query: 'WorkflowType = "route53Batcher" AND ExecutionStatus = "Running"',
+  });
+  for await (const b of batchers)
+    await show('batcher', stack.client.workflow.getHandle(b.workflowId, b.runId)).catch(() => undefined);
 }
 
 interface Row {
@@ -136,6 +155,7 @@ export async function benchFleet(
       await target.signal('abort', { reason: 'bench: abort under load' });
       while ((await weightsOf(stack, specs[0])).blue !== 100) await new Promise((r) => setTimeout(r, 20));
       const restoreMs = Date.now() - asked;
+      if (process.env.BENCH_ABORT_TIMELINE) await printTimeline(stack, target, asked);
       const outcome = (await resultOf(target)).outcome;
       await Promise.all(others.map(resultOf));
       console.error(`abort under ${n}: Route 53 had blue back after ${restoreMs} ms (${outcome})`);

@@ -13,6 +13,7 @@ import {
   defineSignal,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -138,6 +139,8 @@ export async function route53Batcher(input: BatcherInput): Promise<void> {
       },
     });
 
+  // Runs started before this rule freed a round's records only when the whole round was done.
+  const promptRelease = patched('batcher-frees-records-per-request');
   const pending: BatchRequest[] = [...(input.pending ?? [])];
   const known = new Set(pending.map((r) => r.id));
   /** Records in a ChangeResourceRecordSets request right now: a later change of one waits for it. */
@@ -295,6 +298,21 @@ export async function route53Batcher(input: BatcherInput): Promise<void> {
       const records = chunks.flat().map((r) => r.record);
       for (const k of records) busyRecords.add(k);
       submitting++;
+      if (promptRelease) {
+        // A record is free again once its own request has been answered, not when the slowest part
+        // of this round is (a read's answers to hundreds of releases took minutes on a busy
+        // server, and an abort's restore of a record shifted in this round waited for them).
+        const freed = (c: ChangeRequest[]) => () => c.forEach((r) => busyRecords.delete(r.record));
+        try {
+          await Promise.all([
+            reads.length ? read(lane, reads) : undefined,
+            ...chunks.map((c) => submit(lane, c).finally(freed(c))),
+          ]);
+        } finally {
+          submitting--;
+        }
+        continue;
+      }
       try {
         await Promise.all([reads.length ? read(lane, reads) : undefined, ...chunks.map((c) => submit(lane, c))]);
       } finally {
