@@ -19,7 +19,9 @@ const bundlePath = path.join(__dirname, 'cli-bundle.js');
 const buildInfo = path.join(__dirname, '..', '.tsbuildinfo');
 
 export function launch(argv: string[]): void {
-  const cli = process.env.BLUEGREEN_NO_BUNDLE ? undefined : loadBundle();
+  // The overview needs none of the client: main.js alone is quicker than reading the bundle.
+  const overview = argv.length === 0 || ['--help', '-h', 'help'].includes(argv[0]);
+  const cli = process.env.BLUEGREEN_NO_BUNDLE || overview ? undefined : loadBundle();
   // Synchronous on purpose: an import() would cost a tick and a promise before the first request.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (cli ?? (require('./main') as CliMain)).main(argv);
