@@ -58,6 +58,8 @@ export interface ActivityDeps {
   keepAliveMs?: number;
   /** This worker's host-specific task queue (local-provider colors are pinned to it). */
   hostQueue?: string;
+  /** This worker serves `<queue>-route53-batcher`: zone batchers it starts go there. */
+  route53Batchers?: boolean;
 }
 
 function heartbeat(details?: unknown): void {
@@ -158,6 +160,7 @@ export function createActivities(deps: ActivityDeps): Activities {
     () => (budgetedClient ??= createRoute53Client(1)),
     () => deps.temporal,
     observeRoute53,
+    deps.route53Batchers ?? false,
   );
   const route53HealthChecks = createHealthCheckActivities(
     () => (budgetedClient ??= createRoute53Client(1)),

@@ -3,6 +3,7 @@
 // mostly its API protos, which Node 20 cannot cache). Runs against the real dev server with one
 // running release held in a long step.
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { startStack } from '../test/support/stack';
 
@@ -36,10 +37,21 @@ export async function benchCli(runs: number, stats: (samples: number[]) => strin
       ['bluegreen pause', [bin, 'pause', id, '--reason', 'bench']],
       ['bluegreen resume', [bin, 'resume', id]],
     ];
-    console.log(`CLI verbs against a running release (process start to exit, ${runs} runs each):`);
+    // Each bluegreen verb also without the bundle (BLUEGREEN_NO_BUNDLE: the compiled modules, as
+    // before client/launch.ts), the two runs interleaved so both meet the same load.
+    const unbundled = { ...env, BLUEGREEN_NO_BUNDLE: '1' };
+    console.log(
+      `CLI verbs against a running release (process start to exit, ${runs} runs each; load ${loadavg()[0].toFixed(1)}):`,
+    );
     for (const [name, args] of rows) {
-      const samples = Array.from({ length: runs }, () => timed(args, env));
-      console.log(`  ${name.padEnd(40)} ${stats(samples)}`);
+      const bundled: number[] = [];
+      const plain: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        bundled.push(timed(args, env));
+        if (args[0] === bin) plain.push(timed(args, unbundled));
+      }
+      console.log(`  ${name.padEnd(40)} ${stats(bundled)}`);
+      if (plain.length) console.log(`  ${`  (unbundled)`.padEnd(40)} ${stats(plain)}`);
     }
     const abort = timed([bin, 'abort', id, '--reason', 'bench'], env);
     console.log(`  ${'bluegreen abort'.padEnd(40)} ${abort.toFixed(0)} ms (n=1)`);

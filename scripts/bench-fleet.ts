@@ -3,8 +3,9 @@
 // Route 53 requests per release, the peak in any 1-second window, the worker's peak RSS and
 // history events per release; then how long an abort takes to put the old color back in Route 53
 // while a fleet runs. Numbers, not pass/fail.
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import path from 'node:path';
 import {
   fleetSpec,
   historyLength,
@@ -15,6 +16,7 @@ import {
   weightsOf,
 } from '../test/support/fleet';
 import { startStack } from '../test/support/stack';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { ReleaseStatus } from '../workflows/messages';
 import { DEFAULT_ROUTE53_BUDGET } from '../worker/run';
 
@@ -25,6 +27,33 @@ function rssMb(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** A worker that dies mid-fleet leaves the bench waiting for results forever: say so, with its last words. */
+function reportDeath(worker: { child: import('node:child_process').ChildProcess; output: () => string }): void {
+  worker.child.once('exit', (code, signal) => {
+    if (code === 0 || signal === 'SIGTERM') return;
+    console.error(`the worker exited (${signal ?? code}) mid-fleet; its last output:\n${worker.output().slice(-4000)}`);
+    process.exit(1);
+  });
+}
+
+/** Where an abort's time went: the aborted release's events after the signal, and its batcher's. */
+async function printTimeline(stack: Awaited<ReturnType<typeof startStack>>, target: WorkflowHandle, asked: number) {
+  const show = async (label: string, handle: WorkflowHandle) => {
+    const history = await handle.fetchHistory();
+    for (const e of history.events ?? []) {
+      const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+      if (at < asked - 200 || at > asked + 10 * 60_000) continue;
+      console.error(`  ${label} +${at - asked} ms ${e.eventType}`);
+    }
+  };
+  await show('release', target);
+  const batchers = stack.client.workflow.list({
+    query: 'WorkflowType = "route53Batcher" AND ExecutionStatus = "Running"',
+  });
+  for await (const b of batchers)
+    await show('batcher', stack.client.workflow.getHandle(b.workflowId, b.runId)).catch(() => undefined);
 }
 
 interface Row {
@@ -49,8 +78,12 @@ export async function benchFleet(
     ? { BLUEGREEN_MAX_CACHED_WORKFLOWS: String(cachedWorkflows) }
     : {};
   const timings = { steps: [50, 100], interval: '30s', bake: '30s', analysisEvery: '10s' };
+  // On a shared machine the dev server's SQLite writes wait on a disk busy with everyone's tests
+  // (at 1,000 releases the server, not the worker, was the bottleneck): keep them in memory.
+  const dbDir = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/bluegreen-fleet-') : undefined;
   const [stack, app] = await Promise.all([
     startStack({
+      dbFile: dbDir && path.join(dbDir, 'temporal.db'),
       proxy: true,
       noWorker: true,
       env: { BLUEGREEN_ROUTE53_BUDGET: String(budget) },
@@ -67,6 +100,7 @@ export async function benchFleet(
     base += n;
     await seedRecords(stack, specs);
     const worker = await stack.spawnWorker(workerEnv);
+    reportDeath(worker);
     let peakRss = rssMb(worker.child.pid!);
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(worker.child.pid!))), 250);
     stack.proxy!.reset();
@@ -111,6 +145,7 @@ export async function benchFleet(
     base += n + 1;
     await seedRecords(stack, specs);
     const worker = await stack.spawnWorker(workerEnv);
+    reportDeath(worker);
     try {
       const [target, ...others] = await startFleet(stack, specs);
       // In its first hold: an abort waits for a shift in flight, batched or not.
@@ -120,6 +155,7 @@ export async function benchFleet(
       await target.signal('abort', { reason: 'bench: abort under load' });
       while ((await weightsOf(stack, specs[0])).blue !== 100) await new Promise((r) => setTimeout(r, 20));
       const restoreMs = Date.now() - asked;
+      if (process.env.BENCH_ABORT_TIMELINE) await printTimeline(stack, target, asked);
       const outcome = (await resultOf(target)).outcome;
       await Promise.all(others.map(resultOf));
       console.error(`abort under ${n}: Route 53 had blue back after ${restoreMs} ms (${outcome})`);
@@ -139,6 +175,7 @@ export async function benchFleet(
   } finally {
     await stack.stop();
     await app.close();
+    if (dbDir) rmSync(dbDir, { recursive: true, force: true });
   }
   const header = [
     'releases',

@@ -154,13 +154,24 @@ export async function loadWorkflowBundle(): Promise<WorkflowBundleWithSourceMap>
 }
 
 // `node dist/worker/bundle.js [--if-stale]`: --if-stale keeps a current bundle (bootstrap's quick path).
+// Also bundles the CLI (client/bundle-cli.ts) when it is older than the last tsc output.
 if (require.main === module) {
-  if (process.argv.includes('--if-stale') && !prebuiltBundleProblem()) process.exit(0);
-  writeWorkflowBundle().then(
-    ({ path: file, bytes }) => console.log(`workflow bundle: ${path.relative(process.cwd(), file)} (${bytes} bytes)`),
-    (err: unknown) => {
-      console.error('workflow bundle:', err);
-      process.exitCode = 1;
-    },
-  );
+  const ifStale = process.argv.includes('--if-stale');
+  const report =
+    (what: string) =>
+    ({ path: file, bytes }: { path: string; bytes: number }) =>
+      console.log(`${what}: ${path.relative(process.cwd(), file)} (${bytes} bytes)`);
+  const failed = (what: string) => (err: unknown) => {
+    console.error(`${what}:`, err);
+    process.exitCode = 1;
+  };
+  const workflows =
+    ifStale && !prebuiltBundleProblem()
+      ? Promise.resolve()
+      : writeWorkflowBundle().then(report('workflow bundle'), failed('workflow bundle'));
+  void workflows.then(async () => {
+    const cli = await import('../client/bundle-cli');
+    if (ifStale && !cli.cliBundleStale()) return;
+    await cli.writeCliBundle().then(report('CLI bundle'), failed('CLI bundle'));
+  });
 }

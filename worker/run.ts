@@ -9,7 +9,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities, type ActivityDeps } from '../activities';
 import { connectionConfig, ensureSearchAttributes, taskQueue, unreachable } from '../client/connect';
 import { hostQueueFor, route53QueueFor } from '../workflows/activity-options';
-import { ROUTE53_UNDO_QUEUE_SUFFIX } from '../contract/queues';
+import { ROUTE53_BATCHER_QUEUE_SUFFIX, ROUTE53_UNDO_QUEUE_SUFFIX } from '../contract/queues';
 import { route53Pacer } from '../activities/routers/route53/pacer';
 import { workflowCodeOption } from './bundle';
 import { activityOutcomeLogging, installRuntime, logFormatFromEnv, serveMetrics } from './observability';
@@ -22,6 +22,9 @@ export const DEFAULT_ROUTE53_BUDGET = 5;
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
+/** Zone batchers kept in memory: one per hosted zone a fleet releases into. */
+const BATCHER_CACHE = 50;
+
 export function defaultStateDir(): string {
   return path.resolve(process.env.BLUEGREEN_STATE_DIR ?? '.bluegreen');
 }
@@ -32,6 +35,11 @@ export interface FleetOptions {
   /** This host's identity; its queue is `<task queue>-host-<id>`. */
   hostId?: string;
   maxCachedWorkflows?: number;
+  /**
+   * Activities this worker runs at once on the shared queue (SDK default 100). Every release in a
+   * hold runs one analysis window, mostly waiting: a fleet larger than this stretches its holds.
+   */
+  maxConcurrentActivities?: number;
 }
 
 /** The worker's queues run and stop together; shaped like a Worker for its callers. */
@@ -39,7 +47,7 @@ export interface WorkerGroup {
   run(): Promise<void>;
   shutdown(): void;
   getState(): ReturnType<Worker['getState']>;
-  queues: { shared: string; route53: string; route53Undo: string; host: string };
+  queues: { shared: string; route53: string; route53Undo: string; route53Batchers: string; host: string };
 }
 
 export function fleetOptionsFromEnv(): FleetOptions {
@@ -47,6 +55,7 @@ export function fleetOptionsFromEnv(): FleetOptions {
     route53Budget: numberFromEnv('BLUEGREEN_ROUTE53_BUDGET'),
     hostId: process.env.BLUEGREEN_HOST_ID || undefined,
     maxCachedWorkflows: numberFromEnv('BLUEGREEN_MAX_CACHED_WORKFLOWS'),
+    maxConcurrentActivities: numberFromEnv('BLUEGREEN_MAX_CONCURRENT_ACTIVITIES'),
   };
 }
 
@@ -72,12 +81,14 @@ export async function createWorker(
     shared,
     route53: route53QueueFor(shared),
     route53Undo: `${shared}${ROUTE53_UNDO_QUEUE_SUFFIX}`,
+    route53Batchers: `${shared}${ROUTE53_BATCHER_QUEUE_SUFFIX}`,
     host: hostQueueFor(shared, sanitizeHostId(fleet.hostId ?? os.hostname())),
   };
   const activities = createActivities({
     stateDir: defaultStateDir(),
     temporal: new Client({ connection, namespace }),
     hostQueue: queues.host,
+    route53Batchers: true,
     ...deps,
   });
   const common = {
@@ -99,6 +110,7 @@ export async function createWorker(
     taskQueue: queues.shared,
     ...code,
     maxCachedWorkflows: fleet.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
+    ...(fleet.maxConcurrentActivities ? { maxConcurrentActivityTaskExecutions: fleet.maxConcurrentActivities } : {}),
     ...options,
   });
   const budget = fleet.route53Budget ?? DEFAULT_ROUTE53_BUDGET;
@@ -123,7 +135,18 @@ export async function createWorker(
     maxConcurrentActivityTaskExecutions: 10,
   });
   const host = await Worker.create({ ...common, taskQueue: queues.host });
-  const workers = [main, route53, route53Undo, host];
+  // The zone batchers' workflows, apart from the releases': their own task slots and cache, so an
+  // abort's restore is not queued behind the fleet's tasks nor slowed by replaying a batcher's
+  // long history after the releases pushed it out of the cache. One batcher per hosted zone.
+  const batchers = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: queues.route53Batchers,
+    ...code,
+    maxCachedWorkflows: BATCHER_CACHE,
+    maxConcurrentWorkflowTaskExecutions: 4,
+  });
+  const workers = [main, route53, route53Undo, host, batchers];
   return {
     queues,
     getState: () => main.getState(),

@@ -24,6 +24,8 @@ hosted zone are batched by a workflow per zone (bluegreen-route53-<zone id>).
 
 Environment: BLUEGREEN_LOG_FORMAT=json prints one JSON object per log line (default text);
 BLUEGREEN_MAX_CACHED_WORKFLOWS (default 100) bounds the workflows kept in memory;
+BLUEGREEN_MAX_CONCURRENT_ACTIVITIES (default 100) bounds the activities run at once on the shared
+queue (every release in a hold runs one: raise it for fleets larger than that);
 BLUEGREEN_ROUTE53_BATCH_MS (default 500) is how long Route 53 changes gather before a batch goes out.
 
 Workflow code comes from dist/workflow-bundle.js, which \`npm run build\` writes. A worker whose bundle

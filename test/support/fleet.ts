@@ -4,7 +4,7 @@
 import http from 'node:http';
 import type net from 'node:net';
 import type { WorkflowHandle } from '@temporalio/client';
-import { WorkflowFailedError } from '@temporalio/client';
+import { ServiceError, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Route53Router } from '../../activities/routers/route53/router';
 import { parseSpec } from '../../client/spec-file';
@@ -77,25 +77,31 @@ export async function seedRecords(stack: Stack, specs: ReleaseSpec[]): Promise<v
 }
 
 export async function startFleet(stack: Stack, specs: ReleaseSpec[]): Promise<WorkflowHandle[]> {
-  return Promise.all(
-    specs.map((spec) =>
-      stack.client.workflow.start('release', {
-        taskQueue: stack.env.BLUEGREEN_TASK_QUEUE!,
-        workflowId: releaseIdFor(spec.dns!.recordName),
-        args: [{ spec, specDir: '/tmp', requestedBy: 'fleet-test' }],
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      }),
-    ),
-  );
+  const start = (spec: ReleaseSpec) =>
+    stack.client.workflow.start('release', {
+      taskQueue: stack.env.BLUEGREEN_TASK_QUEUE!,
+      workflowId: releaseIdFor(spec.dns!.recordName),
+      args: [{ spec, specDir: '/tmp', requestedBy: 'fleet-test' }],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    });
+  // A thousand starts at once outrun the dev server's SQLite (start calls time out): in waves of
+  // 50, which still puts every release in flight within a few seconds.
+  const handles: WorkflowHandle[] = [];
+  for (let i = 0; i < specs.length; i += 50) handles.push(...(await Promise.all(specs.slice(i, i + 50).map(start))));
+  return handles;
 }
 
 export async function resultOf(handle: WorkflowHandle): Promise<ReleaseResult> {
-  try {
-    return (await handle.result()) as ReleaseResult;
-  } catch (err) {
-    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure)
-      return err.cause.details?.[0] as ReleaseResult;
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await handle.result()) as ReleaseResult;
+    } catch (err) {
+      if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure)
+        return err.cause.details?.[0] as ReleaseResult;
+      // A busy dev server lets some of a thousand waiting calls time out: ask again.
+      if (err instanceof ServiceError && attempt < 10) continue;
+      throw err;
+    }
   }
 }
 

@@ -59,12 +59,14 @@ export async function startStack(
     env?: Record<string, string>;
     noWorker?: boolean;
     dynamicConfig?: string[];
+    /** The dev server's SQLite file (default: a fresh one in the temp directory). */
+    dbFile?: string;
   } = {},
 ): Promise<Stack> {
   // When one server fails to start, the other is stopped: a server left running would keep the
   // test process alive after its failure.
   const [temporalStart, motoStart] = await Promise.allSettled([
-    startDevServer({ ui: options.ui, dynamicConfig: options.dynamicConfig }),
+    startDevServer({ ui: options.ui, dynamicConfig: options.dynamicConfig, dbFile: options.dbFile }),
     startMoto(),
   ]);
   if (temporalStart.status === 'rejected' || motoStart.status === 'rejected') {

@@ -12,6 +12,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -29,10 +30,10 @@ import {
   type Lane,
   type ReadRequest,
 } from '../../contract/route53-batch';
-import { ROUTE53_UNDO_QUEUE_SUFFIX } from '../../contract/queues';
+import { ROUTE53_BATCHER_QUEUE_SUFFIX, ROUTE53_UNDO_QUEUE_SUFFIX } from '../../contract/queues';
 import { PERMANENT_ROUTE53_ERRORS } from '../../contract/route53-errors';
 export * from '../../contract/route53-batch';
-export { ROUTE53_UNDO_QUEUE_SUFFIX };
+export { ROUTE53_BATCHER_QUEUE_SUFFIX, ROUTE53_UNDO_QUEUE_SUFFIX };
 import { changeCharacters, listingOrder, MAX_BATCH_CHANGES, MAX_BATCH_CHARACTERS } from './route53-records';
 
 /** A submitted batch whose GetChange loop is running: carried into the next run on continue-as-new. */
@@ -44,6 +45,12 @@ interface Polling {
 
 export interface BatcherInput {
   zoneId: string;
+  /**
+   * The releases' task queue, whose Route 53 queues the batcher's requests go to. Batchers run on
+   * a queue of their own (`<queue>-route53-batcher`) since workers poll one; absent for those
+   * started on the releases' queue, which is then their own.
+   */
+  fleetQueue?: string;
   /** Window in which `do` changes gather before they go out (undo goes at once). */
   windowMs?: number;
   pending?: BatchRequest[];
@@ -72,9 +79,9 @@ const BAD_BATCH = new Set(['InvalidChangeBatch', 'InvalidInput']);
 export async function route53Batcher(input: BatcherInput): Promise<void> {
   const { zoneId } = input;
   const windowMs = input.windowMs ?? DEFAULT_BATCH_WINDOW_MS;
-  const route53Queue = `${workflowInfo().taskQueue}-route53`;
-  const queueOf = (lane: Lane) =>
-    lane === 'undo' ? `${workflowInfo().taskQueue}${ROUTE53_UNDO_QUEUE_SUFFIX}` : route53Queue;
+  const fleetQueue = input.fleetQueue ?? workflowInfo().taskQueue;
+  const route53Queue = `${fleetQueue}-route53`;
+  const queueOf = (lane: Lane) => (lane === 'undo' ? `${fleetQueue}${ROUTE53_UNDO_QUEUE_SUFFIX}` : route53Queue);
   // The one list of Route 53 errors no retry fixes (contract/route53-errors.ts), as every Route 53 call.
   const permanent = [...PERMANENT_ROUTE53_ERRORS];
   // As every Route 53 request before batching: throttling, PriorRequestNotComplete and 5xx are retried.
@@ -102,6 +109,8 @@ export async function route53Batcher(input: BatcherInput): Promise<void> {
       },
     });
 
+  // Runs started before this rule freed a round's records only when the whole round was done.
+  const promptRelease = patched('batcher-frees-records-per-request');
   const pending: BatchRequest[] = [...(input.pending ?? [])];
   const known = new Set(pending.map((r) => r.id));
   /** Records in a ChangeResourceRecordSets request right now: a later change of one waits for it. */
@@ -259,6 +268,21 @@ export async function route53Batcher(input: BatcherInput): Promise<void> {
       const records = chunks.flat().map((r) => r.record);
       for (const k of records) busyRecords.add(k);
       submitting++;
+      if (promptRelease) {
+        // A record is free again once its own request has been answered, not when the slowest part
+        // of this round is (a read's answers to hundreds of releases took minutes on a busy
+        // server, and an abort's restore of a record shifted in this round waited for them).
+        const freed = (c: ChangeRequest[]) => () => c.forEach((r) => busyRecords.delete(r.record));
+        try {
+          await Promise.all([
+            reads.length ? read(lane, reads) : undefined,
+            ...chunks.map((c) => submit(lane, c).finally(freed(c))),
+          ]);
+        } finally {
+          submitting--;
+        }
+        continue;
+      }
       try {
         await Promise.all([reads.length ? read(lane, reads) : undefined, ...chunks.map((c) => submit(lane, c))]);
       } finally {
@@ -291,6 +315,7 @@ export async function route53Batcher(input: BatcherInput): Promise<void> {
   // Requests not sent yet and GetChange loops still running go on in the next run.
   await continueAsNew<typeof route53Batcher>({
     zoneId,
+    ...(input.fleetQueue ? { fleetQueue: input.fleetQueue } : {}),
     windowMs,
     pending: [...pending],
     polling: [...polling].map(({ changeId, lane, waiters }) => ({ changeId, lane, waiters })),

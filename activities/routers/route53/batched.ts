@@ -13,7 +13,7 @@ import {
   type Route53Client,
 } from '@aws-sdk/client-route-53';
 import { batchRequestSignal, type BatchRequest } from '../../../contract/route53-batch';
-import { ROUTE53_UNDO_QUEUE_SUFFIX } from '../../../contract/queues';
+import { ROUTE53_BATCHER_QUEUE_SUFFIX, ROUTE53_UNDO_QUEUE_SUFFIX } from '../../../contract/queues';
 import { listingOrder } from '../../../contract/route53-records';
 import { fqdn } from '../../../contract/names';
 import {
@@ -44,6 +44,8 @@ export function createBatchedRoute53Activities(
   client: () => Route53Client,
   temporal: () => Client | undefined,
   observe: CallObserver,
+  /** Whether this worker polls the batchers' own queue (worker/run.ts); tests' workers may not. */
+  batchers = false,
 ) {
   /** One request, paced (compensations first), counted and classified like every budgeted call. */
   const request = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
@@ -92,10 +94,13 @@ export function createBatchedRoute53Activities(
     async route53Enqueue(args: { batcherId: string; zoneId: string; taskQueue: string; request: BatchRequest }) {
       const t = temporal();
       if (!t) throw ApplicationFailure.nonRetryable('no Temporal client in this worker', 'Misconfigured');
+      // A worker that serves the batchers' own queue starts them there; a batcher already running
+      // (on either queue) just gets the signal.
+      const batcherQueue = batchers ? `${args.taskQueue}${ROUTE53_BATCHER_QUEUE_SUFFIX}` : args.taskQueue;
       await t.workflow.signalWithStart('route53Batcher', {
         workflowId: args.batcherId,
-        taskQueue: args.taskQueue,
-        args: [{ zoneId: args.zoneId, windowMs: batchWindowMs() }],
+        taskQueue: batcherQueue,
+        args: [{ zoneId: args.zoneId, fleetQueue: args.taskQueue, windowMs: batchWindowMs() }],
         signal: batchRequestSignal,
         signalArgs: [args.request],
       });
@@ -147,6 +152,13 @@ export function createBatchedRoute53Activities(
       const seen = out.ResourceRecordSets ?? [];
       const lastSeen = seen.length ? listingOrder(seen[seen.length - 1].Name ?? '') : '';
       if (!out.IsTruncated || !out.NextRecordName || lastSeen > last) return { records };
+      // Skip the stretch of the zone no wanted name falls in: a pass for a few names spread over a
+      // large zone costs at most a page per name, not every page between the first and the last.
+      const ahead = wanted
+        .filter((w) => listingOrder(w.name) >= lastSeen)
+        .sort((a, b) => (listingOrder(a.name) < listingOrder(b.name) ? -1 : 1))[0];
+      if (ahead && listingOrder(ahead.name) > listingOrder(out.NextRecordName))
+        return { records, next: { name: fqdn(ahead.name), type: ahead.type } };
       return {
         records,
         next: { name: out.NextRecordName, type: out.NextRecordType ?? start.type, id: out.NextRecordIdentifier },

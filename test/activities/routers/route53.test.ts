@@ -189,4 +189,47 @@ describe('Route 53 router', () => {
     );
     assert.deepEqual(await act.readTraffic(dns('mixed.example.com')), {});
   });
+
+  it('a batched read of names far apart in a large zone skips the pages between them', async () => {
+    // 600 plain records between gap-a and gap-z: three pages if the pass listed straight through.
+    const filler = Array.from({ length: 600 }, (_, i) => ({
+      Action: 'UPSERT' as const,
+      ResourceRecordSet: {
+        Name: `gap-m${String(i).padStart(3, '0')}.example.com`,
+        Type: 'CNAME' as const,
+        TTL: 60,
+        ResourceRecords: [{ Value: 'x.example.com' }],
+      },
+    }));
+    // moto counts an UPSERT's old and new record against the 1,000-record limit of one request.
+    for (const part of [filler.slice(0, 200), filler.slice(200, 400), filler.slice(400)])
+      await moto
+        .client()
+        .send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Changes: part } }));
+    const act = activities();
+    for (const name of ['gap-a.example.com', 'gap-z.example.com'])
+      await act.shiftTraffic(dns(name), { blue: 100, green: 0 });
+    const wanted = [
+      { name: 'gap-a.example.com', type: 'CNAME' },
+      { name: 'gap-z.example.com', type: 'CNAME' },
+    ];
+    proxy.reset();
+    const found: string[] = [];
+    let start: { name: string; type: string; id?: string } | undefined = wanted[0];
+    while (start) {
+      const page = await act.route53ListPage(zoneId, start, wanted);
+      found.push(...page.records.map((r) => `${r.Name} ${r.SetIdentifier}`));
+      start = page.next;
+    }
+    assert.deepEqual(
+      found.sort(),
+      [
+        `gap-a.example.com. ${setIdentifierFor('gap-a.example.com', 'blue')}`,
+        `gap-a.example.com. ${setIdentifierFor('gap-a.example.com', 'green')}`,
+        `gap-z.example.com. ${setIdentifierFor('gap-z.example.com', 'blue')}`,
+        `gap-z.example.com. ${setIdentifierFor('gap-z.example.com', 'green')}`,
+      ].sort(),
+    );
+    assert.equal(proxy.hits.ListResourceRecordSets, 2, 'one page per wanted name, none for the gap');
+  });
 });

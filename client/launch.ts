@@ -1,0 +1,91 @@
+// How bin/bluegreen.js starts the CLI fast. Node 20 has no module compile cache, and an operator
+// verb spends most of its time before its first request: resolving and compiling a few hundred
+// modules (@temporalio/client, gRPC, protobufjs). So the build bundles the CLI into one file
+// (client/bundle-cli.ts) and this launcher compiles it with V8's code cache: the first run saves
+// the compiled code of everything it ran next to the bundle (or in the temp directory when that
+// is read-only), later runs skip parsing and compiling it.
+//
+// Without a current bundle (a bare `tsc` after the last build) it loads dist/client/main.js as
+// before: slower, never stale.
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import vm from 'node:vm';
+
+type CliMain = { main(argv: string[]): void };
+
+const bundlePath = path.join(__dirname, 'cli-bundle.js');
+const buildInfo = path.join(__dirname, '..', '.tsbuildinfo');
+
+export function launch(argv: string[]): void {
+  // The overview needs none of the client: main.js alone is quicker than reading the bundle.
+  const overview = argv.length === 0 || ['--help', '-h', 'help'].includes(argv[0]);
+  const cli = process.env.BLUEGREEN_NO_BUNDLE || overview ? undefined : loadBundle();
+  // Synchronous on purpose: an import() would cost a tick and a promise before the first request.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (cli ?? (require('./main') as CliMain)).main(argv);
+}
+
+function loadBundle(): CliMain | undefined {
+  let stat;
+  try {
+    stat = statSync(bundlePath);
+    // Built before the last tsc output: the modules on disk are newer than the bundle.
+    if (existsSync(buildInfo) && statSync(buildInfo).mtimeMs > stat.mtimeMs) return undefined;
+  } catch {
+    return undefined;
+  }
+  const source = readFileSync(bundlePath, 'utf8');
+  // V8 checks the cache against its own version and flags and the source's length only: the key
+  // names the bundle's size and time so a rebuilt bundle never meets an older bundle's code.
+  const key = `${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}`;
+  const cacheFiles = [
+    path.join(__dirname, `cli-bundle.js.${key}.cache`),
+    path.join(os.tmpdir(), `bluegreen-cli-${process.getuid?.() ?? 'user'}`, `cli-bundle.js.${key}.cache`),
+  ];
+  const cached = cacheFiles.map(readIfThere).find((b) => b !== undefined);
+  const script = new vm.Script(Module.wrap(source), {
+    filename: bundlePath,
+    cachedData: cached,
+    // import() inside the bundle behaves as in any module of the main context.
+    importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  } as vm.ScriptOptions);
+  if (!cached || script.cachedDataRejected) {
+    // Written at exit: by then V8 has compiled every function this verb ran, so the cache holds them.
+    process.once('exit', () => saveCache(script, cacheFiles));
+  }
+  const module = { exports: {} as CliMain };
+  const wrapper = script.runInThisContext() as (
+    exports: unknown,
+    require: NodeJS.Require,
+    module: unknown,
+    filename: string,
+    dirname: string,
+  ) => void;
+  wrapper.call(module.exports, module.exports, createRequire(bundlePath), module, bundlePath, __dirname);
+  return module.exports;
+}
+
+function readIfThere(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function saveCache(script: vm.Script, files: string[]): void {
+  const data = script.createCachedData();
+  for (const file of files) {
+    try {
+      mkdirSync(path.dirname(file), { recursive: true });
+      const aside = `${file}.${process.pid}.tmp`;
+      writeFileSync(aside, data);
+      renameSync(aside, file);
+      return;
+    } catch {
+      // Not writable (an installed package): try the next place; without any, start uncached.
+    }
+  }
+}
