@@ -66,10 +66,9 @@ export async function startStack(
   // When one server fails to start, the other is stopped: a server left running would keep the
   // test process alive after its failure.
   // The run's shared dev server when there is one (scripts/test.sh), unless this stack needs a
-  // server of its own: the Web UI, or dynamic config, which is server-wide.
-  const ownServer = options.ui || (options.dynamicConfig?.length ?? 0) > 0;
+  // server of its own: the Web UI, or dynamic config the shared one was not started with.
   const [temporalStart, motoStart] = await Promise.allSettled([
-    (ownServer ? Promise.resolve(undefined) : sharedDevServer(testFileLabel())).then(
+    (options.ui ? Promise.resolve(undefined) : sharedDevServer(testFileLabel(), options.dynamicConfig)).then(
       (shared) => shared ?? startDevServer({ ui: options.ui, dynamicConfig: options.dynamicConfig }),
     ),
     startMoto(),

@@ -28,17 +28,25 @@ export interface DevServer {
  * of one per test file: its start and stop cost seconds, and several idle ones cost CPU).
  */
 export const SHARED_TEMPORAL_ENV = 'BLUEGREEN_TEST_TEMPORAL_ADDRESS';
+/** The `--dynamic-config-value` settings the shared server was started with, space-separated. */
+export const SHARED_TEMPORAL_CONFIG_ENV = 'BLUEGREEN_TEST_TEMPORAL_CONFIG';
 
 let namespaces = 0;
 /**
  * A fresh namespace on the run's shared dev server, or undefined when there is none (a test file
- * run directly with `node --test`): the caller then starts a server of its own. A namespace per
+ * run directly with `node --test`, or one that needs dynamic config the shared server does not
+ * have): the caller then starts a server of its own. A namespace per
  * stack isolates what test files share by name (workflow ids from record names, the task queue,
  * schedules, search attributes); stop() ends what the file left running in it.
  */
-export async function sharedDevServer(label: string): Promise<DevServer | undefined> {
+export async function sharedDevServer(
+  label: string,
+  /** Settings the stack needs: the shared server serves it only when it was started with each. */
+  dynamicConfig: string[] = [],
+): Promise<DevServer | undefined> {
   const address = process.env[SHARED_TEMPORAL_ENV];
-  if (!address) return undefined;
+  const shared = (process.env[SHARED_TEMPORAL_CONFIG_ENV] ?? '').split(/\s+/);
+  if (!address || !dynamicConfig.every((setting) => shared.includes(setting))) return undefined;
   const namespace = `${label.replace(/[^a-z0-9-]+/gi, '-').slice(0, 40)}-${process.pid}-${++namespaces}`;
   const connection = await Connection.connect({ address });
   try {
