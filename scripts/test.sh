@@ -13,6 +13,40 @@ if [ "${LINT:-1}" != 0 ]; then
   npx eslint . && npx prettier --check . >/dev/null || { echo "test: fix the lint/format problems above (npm run format fixes formatting)" >&2; exit 1; }
 fi
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
-# Each test file starts its own servers on free ports, so files may run side by side.
-exec node --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-reporter=spec --test-reporter-destination=stdout \
+# One Temporal dev server for the whole run (in memory): test stacks take a fresh namespace each
+# on it instead of starting a server per file (test/support/temporal.ts). Files needing a server
+# of their own (the Web UI, dynamic config) still start one, as does a file run with `node --test`.
+# SHARED_SERVERS=0 gives every file its own again. One partition per task queue, as
+# docs/production.md asks for the Route 53 queue: the fleet tests need it, and no test needs more.
+if [ "${SHARED_SERVERS:-1}" != 0 ] && [ -z "${BLUEGREEN_TEST_TEMPORAL_ADDRESS:-}" ]; then
+  temporal=$(command -v temporal || echo .venv/bin/temporal)
+  export BLUEGREEN_TEST_TEMPORAL_CONFIG="matching.numTaskqueueReadPartitions=1 matching.numTaskqueueWritePartitions=1"
+  config_flags=()
+  for setting in $BLUEGREEN_TEST_TEMPORAL_CONFIG; do config_flags+=(--dynamic-config-value "$setting"); done
+  shared_log=$(mktemp)
+  for attempt in 1 2 3; do
+    port=$(node -e "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")
+    "$temporal" server start-dev --ip 127.0.0.1 --port "$port" --headless --log-level error \
+      "${config_flags[@]}" >"$shared_log" 2>&1 &
+    shared_pid=$!
+    trap 'kill "$shared_pid" 2>/dev/null; wait "$shared_pid" 2>/dev/null; rm -f "$shared_log"' EXIT
+    for _ in $(seq 1 300); do
+      "$temporal" operator cluster health --address "127.0.0.1:$port" >/dev/null 2>&1 && break
+      kill -0 "$shared_pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    if "$temporal" operator cluster health --address "127.0.0.1:$port" >/dev/null 2>&1; then
+      export BLUEGREEN_TEST_TEMPORAL_ADDRESS="127.0.0.1:$port"
+      break
+    fi
+    kill "$shared_pid" 2>/dev/null || true
+    wait "$shared_pid" 2>/dev/null || true
+  done
+  [ -n "${BLUEGREEN_TEST_TEMPORAL_ADDRESS:-}" ] || { echo "test: the shared Temporal dev server did not start:" >&2; cat "$shared_log" >&2; exit 1; }
+fi
+# Files run side by side, two per core by default: most of a file's time is spent waiting on
+# holds, timers and servers rather than computing. TEST_CONCURRENCY=n overrides it.
+cores=$(node -p "require('os').availableParallelism()")
+concurrency=${TEST_CONCURRENCY:-$((cores * 2 > 8 ? 8 : cores * 2))}
+node --test --test-concurrency="$concurrency" --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=./dist/scripts/slowest-reporter.js --test-reporter-destination=stdout "${@:-dist/test/}"

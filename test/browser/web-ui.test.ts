@@ -87,11 +87,12 @@ describe('operating from the Temporal Web UI', () => {
     const first = await stack.cli('start', stack.writeSpec('ui-v1.yaml', await stack.appSpec('1.0.0')), '--watch');
     assert.equal(first.code, 0, first.stdout + first.stderr);
     const spec = await stack.appSpec('2.0.0', {
-      overrides: { traffic: { steps: [10, 50, 100], interval: '15s', analysis: { every: '1s' } } },
+      overrides: { traffic: { steps: [10, 100], interval: '20s', analysis: { every: '1s' } } },
     });
     const started = await stack.cli('start', stack.writeSpec('ui-v2.yaml', spec), '--json');
     const { id } = JSON.parse(started.stdout);
     await waitFor('step 1', async () => ((await status(id)).weights.green === 10 ? true : undefined), 30_000);
+    const stepSeenAt = Date.now();
 
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const shots = process.env.UPDATE_SCREENSHOTS
@@ -121,8 +122,9 @@ describe('operating from the Temporal Web UI', () => {
     const event = paused.events.find((e) => e.type === 'pause')!;
     assert.match(event.message, /paused from the Web UI/);
 
-    // Longer than the 15s step interval: a running step would have moved on by now.
-    await new Promise((r) => setTimeout(r, 17_000));
+    // Past the end of the 20s step that was running when it was seen: a running step would have
+    // moved on by now.
+    await new Promise((r) => setTimeout(r, Math.max(0, stepSeenAt + 22_000 - Date.now())));
     const still = await status(id);
     assert.equal(still.paused, true);
     assert.deepEqual(still.weights, paused.weights, 'weights frozen while paused');

@@ -79,11 +79,11 @@ describe('releases through an ALB listener on real servers', () => {
   });
 
   it('pause holds the weights; resume and promote finish the release', async () => {
-    const { next, v } = await release.startShifting({ traffic: { steps: [10, 50, 100], interval: '2s' } });
+    const { next, v } = await release.startShifting({ traffic: { steps: [10, 50, 100], interval: '5s' } });
     assert.equal((await stack.cli('pause', release.id, '--reason', 'looking')).code, 0);
     const held = await weights();
-    await new Promise((r) => setTimeout(r, 3000));
-    assert.deepEqual(await weights(), held, 'no change while paused, for longer than the 2s step');
+    await new Promise((r) => setTimeout(r, 6000));
+    assert.deepEqual(await weights(), held, 'no change while paused, for longer than the 5s step');
     assert.equal((await stack.cli('resume', release.id)).code, 0);
     assert.equal((await stack.cli('promote', release.id)).code, 0);
     assert.equal((await stack.cli('watch', release.id)).code, 0);

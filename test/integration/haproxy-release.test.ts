@@ -134,11 +134,11 @@ describe('releases through HAProxy on real servers', () => {
   });
 
   it('pause holds the weights; resume and promote finish the release', async () => {
-    const { next, v } = await startShifting({ traffic: { steps: [10, 50, 100], interval: '2s' } });
+    const { next, v } = await startShifting({ traffic: { steps: [10, 50, 100], interval: '5s' } });
     assert.equal((await stack.cli('pause', id, '--reason', 'looking')).code, 0);
     const held = await weights();
-    await new Promise((r) => setTimeout(r, 3000));
-    assert.deepEqual(await weights(), held, 'no change while paused, for longer than the 2s step');
+    await new Promise((r) => setTimeout(r, 6000));
+    assert.deepEqual(await weights(), held, 'no change while paused, for longer than the 5s step');
     assert.equal((await stack.cli('resume', id)).code, 0);
     assert.equal((await stack.cli('promote', id)).code, 0);
     assert.equal((await stack.cli('watch', id)).code, 0);

@@ -38,7 +38,7 @@ async function runningOn(host: Host): Promise<{ blue?: string; green?: string }>
   const provider = new LocalProvider(spec.environment, {
     stateDir: stateDirs[host],
     specDir: '/',
-    namespace: 'default',
+    namespace: stack.namespace,
   });
   const out: { blue?: string; green?: string } = {};
   for (const color of ['blue', 'green'] as const) {

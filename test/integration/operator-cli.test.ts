@@ -54,7 +54,19 @@ describe('operator control on real servers', () => {
       paused.stdout,
       /paused: checking the dashboards; (weights stay at|the shift already sent .* completes)/,
     );
-    const held = await weights();
+    // A shift already sent when the pause came lands first (more likely on a busy machine): the
+    // weights are held from there on.
+    const inFlight = /the shift already sent \(blue (\d+)% \/ green (\d+)%\)/.exec(paused.stdout);
+    const held = inFlight
+      ? await waitFor(
+          'the shift already sent',
+          async () => {
+            const w = await weights();
+            return w.blue === Number(inFlight[1]) && w.green === Number(inFlight[2]) ? w : undefined;
+          },
+          30_000,
+        )
+      : await weights();
     await new Promise((r) => setTimeout(r, 5000));
     assert.deepEqual(await weights(), held, 'no weight change while paused, for longer than the 3s interval');
     assert.equal((await status(id)).paused, true);

@@ -27,7 +27,7 @@ async function running(): Promise<Record<string, string | undefined>> {
   const provider = new LocalProvider(spec.environment, {
     stateDir: stack.stateDir,
     specDir: '/',
-    namespace: 'default',
+    namespace: stack.namespace,
   });
   const out: Record<string, string | undefined> = {};
   for (const color of ['blue', 'green'] as const) {

@@ -40,7 +40,11 @@ async function environment(): Promise<{ ports: Record<Color, number> }> {
 /** Which version each color of a service runs (undefined: no process). */
 async function running(service = 'shop', ports?: Record<Color, number>): Promise<Record<Color, string | undefined>> {
   const env = { ...(await environment()), ...(ports ? { ports } : {}) };
-  const provider = new LocalProvider(env as never, { stateDir: stack.stateDir, specDir: '/', namespace: 'default' });
+  const provider = new LocalProvider(env as never, {
+    stateDir: stack.stateDir,
+    specDir: '/',
+    namespace: stack.namespace,
+  });
   const out = {} as Record<Color, string | undefined>;
   // The local provider keys processes by record: each service here releases <service>.example.com.
   const recordName = `${service}.example.com`;
@@ -172,7 +176,7 @@ describe('repair on real servers', () => {
       /refused: release bluegreen-shop\.example\.com is running \(shifting\).*\n.*bluegreen abort/,
     );
     // The library throws its documented, exported error types for the same refusals.
-    const client = await connect({ address: stack.temporal.address, namespace: 'default' });
+    const client = await connect({ address: stack.temporal.address, namespace: stack.namespace });
     try {
       await assert.rejects(client.repair(RECORD), (err: Error) => {
         assert.ok(err instanceof ActionRefusedError, `${err.name}: ${err.message}`);
@@ -390,13 +394,13 @@ describe('repair on real servers', () => {
     // Queries go to the stopped worker's sticky queue until Temporal drops it (as it does for a
     // worker that is gone); drop it now, so the next worker on the queue answers them.
     await stack.client.workflowService.resetStickyTaskQueue({
-      namespace: 'default',
+      namespace: stack.namespace,
       execution: { workflowId: ID },
     });
     await terminate();
     const taskQueue = stack.env.BLUEGREEN_TASK_QUEUE!;
-    const incompatible = await startIncompatibleWorker(stack.temporal.address, taskQueue);
-    const client = await connect({ address: stack.temporal.address, namespace: 'default', taskQueue });
+    const incompatible = await startIncompatibleWorker(stack.temporal.address, taskQueue, stack.namespace);
+    const client = await connect({ address: stack.temporal.address, namespace: stack.namespace, taskQueue });
     try {
       // Route 53 is settled (the live color at 100 %): planned without what the run knew, the
       // repair would be "nothing to do" and leave the provisioned color running.
@@ -425,7 +429,7 @@ describe('repair on real servers', () => {
     const queue = 'bluegreen-custom';
     await stack.stopWorker();
     const worker = await stack.spawnWorker({ BLUEGREEN_TASK_QUEUE: queue });
-    const client = await connect({ address: stack.temporal.address, namespace: 'default', taskQueue: queue });
+    const client = await connect({ address: stack.temporal.address, namespace: stack.namespace, taskQueue: queue });
     const record = 'queued.example.com';
     const ports = { blue: await freePort(), green: await freePort() };
     const base = (await stack.appSpec('1.0.0')) as { environment: object; dns: object };

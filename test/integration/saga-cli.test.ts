@@ -40,7 +40,7 @@ async function running(): Promise<Record<Color, string | undefined>> {
   const provider = new LocalProvider(environment.environment as never, {
     stateDir: stack.stateDir,
     specDir: '/',
-    namespace: 'default',
+    namespace: stack.namespace,
   });
   const out = {} as Record<Color, string | undefined>;
   for (const color of ['blue', 'green'] as const) {

@@ -66,7 +66,7 @@ function waveSpec(
 async function running(r: Region): Promise<Record<'blue' | 'green', string | undefined>> {
   const provider = new LocalProvider(
     { provider: 'local', command: ['node'], ports: ports[r], stopGracePeriod: '2s' },
-    { stateDir: stack.stateDir, specDir: '/', namespace: 'default' },
+    { stateDir: stack.stateDir, specDir: '/', namespace: stack.namespace },
   );
   const out = { blue: undefined, green: undefined } as Record<'blue' | 'green', string | undefined>;
   for (const color of ['blue', 'green'] as const) {
@@ -286,7 +286,11 @@ describe('wave releases on real servers', () => {
   });
 
   it('with halt, wave 1 keeps the new version and the failing wave goes back (through the library, with an approval)', async () => {
-    const bg = await connect({ address: stack.temporal.address, namespace: 'default', taskQueue: 'bluegreen-it' });
+    const bg = await connect({
+      address: stack.temporal.address,
+      namespace: stack.namespace,
+      taskQueue: 'bluegreen-it',
+    });
     try {
       const release = await bg.start(
         waveSpec('4.0.0', { broken: 'eu-west', onWaveFailure: 'halt', approval: true }) as never,

@@ -58,6 +58,8 @@ export async function waitFor<T>(
   probe: () => Promise<T | undefined>,
   timeoutMs: number,
   started?: Started,
+  /** Between probes: raise it for probes that cost a process start (a CLI call). */
+  intervalMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -70,7 +72,7 @@ export async function waitFor<T>(
     } catch (err) {
       lastError = err;
     }
-    await sleep(100);
+    await sleep(intervalMs);
   }
   throw new Error(
     `${what} not ready within ${timeoutMs}ms: ${(lastError as Error | undefined)?.message ?? ''}\n${started?.output() ?? ''}`,

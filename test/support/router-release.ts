@@ -41,7 +41,7 @@ export function routerRelease(
       const provider = new LocalProvider(spec.environment, {
         stateDir: stack.stateDir,
         specDir: '/',
-        namespace: 'default',
+        namespace: stack.namespace,
       });
       const out: Record<string, string | undefined> = {};
       for (const color of ['blue', 'green'] as const) {

@@ -3,7 +3,8 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { loadWorkflowBundle } from '../../worker/bundle';
@@ -12,10 +13,77 @@ import { freePort, onFreePort, startProcess, waitFor, type Started } from './pro
 
 export interface DevServer {
   address: string;
+  /** The namespace tests use on it: 'default' on a server of their own, a fresh one on the shared. */
+  namespace: string;
   uiPort?: number;
-  dbFile: string;
-  process: Started;
+  /** The server's SQLite file; undefined for the run's shared server (in memory). */
+  dbFile?: string;
+  /** The server's process; undefined for the run's shared server, which scripts/test.sh owns. */
+  process?: Started;
   stop: () => Promise<void>;
+}
+
+/**
+ * The address of the dev server scripts/test.sh starts once for the whole run (one server instead
+ * of one per test file: its start and stop cost seconds, and several idle ones cost CPU).
+ */
+export const SHARED_TEMPORAL_ENV = 'BLUEGREEN_TEST_TEMPORAL_ADDRESS';
+/** The `--dynamic-config-value` settings the shared server was started with, space-separated. */
+export const SHARED_TEMPORAL_CONFIG_ENV = 'BLUEGREEN_TEST_TEMPORAL_CONFIG';
+
+let namespaces = 0;
+/**
+ * A fresh namespace on the run's shared dev server, or undefined when there is none (a test file
+ * run directly with `node --test`, or one that needs dynamic config the shared server does not
+ * have): the caller then starts a server of its own. A namespace per
+ * stack isolates what test files share by name (workflow ids from record names, the task queue,
+ * schedules, search attributes); stop() ends what the file left running in it.
+ */
+export async function sharedDevServer(
+  label: string,
+  /** Settings the stack needs: the shared server serves it only when it was started with each. */
+  dynamicConfig: string[] = [],
+): Promise<DevServer | undefined> {
+  const address = process.env[SHARED_TEMPORAL_ENV];
+  const shared = (process.env[SHARED_TEMPORAL_CONFIG_ENV] ?? '').split(/\s+/);
+  if (!address || !dynamicConfig.every((setting) => shared.includes(setting))) return undefined;
+  const namespace = `${label.replace(/[^a-z0-9-]+/gi, '-').slice(0, 40)}-${process.pid}-${++namespaces}`;
+  const connection = await Connection.connect({ address });
+  try {
+    await connection.workflowService.registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: msToTs('1 day'),
+    });
+    await waitFor(
+      'a fresh namespace',
+      async () => {
+        await connection.workflowService.describeNamespace({ namespace });
+        return true;
+      },
+      30_000,
+    );
+  } finally {
+    await connection.close();
+  }
+  return { address, namespace, stop: () => endNamespace(address, namespace) };
+}
+
+/** Deletes the namespace's schedules and terminates its running workflows, best effort. */
+async function endNamespace(address: string, namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const client = new Client({ connection, namespace });
+    const ending: Promise<unknown>[] = [];
+    for await (const schedule of client.schedule.list())
+      ending.push(client.schedule.getHandle(schedule.scheduleId).delete());
+    for await (const wf of client.workflow.list({ query: 'ExecutionStatus = "Running"' }))
+      ending.push(client.workflow.getHandle(wf.workflowId, wf.runId).terminate('test file ended'));
+    await Promise.allSettled(ending);
+  } catch {
+    /* the server is going away with the run anyway */
+  } finally {
+    await connection.close();
+  }
 }
 
 export function startDevServer(options: Parameters<typeof startDevServerOn>[1] = {}): Promise<DevServer> {
@@ -63,7 +131,7 @@ async function startDevServerOn(
     await started.stop();
     throw err;
   });
-  return { address, uiPort, dbFile, process: started, stop: started.stop };
+  return { address, namespace: 'default', uiPort, dbFile, process: started, stop: started.stop };
 }
 
 export function startTimeSkipping(): Promise<TestWorkflowEnvironment> {

@@ -7,10 +7,14 @@ export interface IncompatibleWorker {
   stop: () => Promise<void>;
 }
 
-export async function startIncompatibleWorker(address: string, taskQueue: string): Promise<IncompatibleWorker> {
+export async function startIncompatibleWorker(
+  address: string,
+  taskQueue: string,
+  namespace = 'default',
+): Promise<IncompatibleWorker> {
   const connection = await NativeConnection.connect({ address });
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: quiet });
-  const worker = await Worker.create({ connection, taskQueue, workflowBundle: { code } });
+  const worker = await Worker.create({ connection, namespace, taskQueue, workflowBundle: { code } });
   const running = worker.run();
   return {
     async stop() {
