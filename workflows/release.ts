@@ -4,7 +4,6 @@
 // first registers how to undo it; any failure, breach, abort or approval timeout unwinds them.
 import {
   allHandlersFinished,
-  ApplicationFailure,
   CancelledFailure,
   CancellationScope,
   condition,
@@ -23,7 +22,7 @@ import { AnalysisLoop, analysisVars, type AnalysisState } from './analysis';
 import { legacyAnalysisWatcher } from './analysis-legacy';
 import type { Checkpoint, ResumePoint } from './checkpoint';
 import { formatDuration } from './duration';
-import { describeError } from './errors';
+import { describeError, endedWithout } from './errors';
 import { statusQuery, type Outcome, type ReleaseInput, type ReleaseResult } from './messages';
 import { OperatorControl, RollbackReason } from './operator';
 import {
@@ -762,10 +761,5 @@ async function finish(
   tracker.phase(outcome, needsHuman.length ? `needs a human: ${needsHuman.join('; ')}` : reason);
   await settle(outcome);
   if (outcome === 'completed') return result;
-  throw ApplicationFailure.create({
-    message: `${outcome}: ${reason}`,
-    type: outcome === 'failed' ? 'NeedsHuman' : 'RolledBack',
-    nonRetryable: true,
-    details: [result],
-  });
+  throw endedWithout(outcome, reason, result);
 }

@@ -20,7 +20,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import { formatDuration, parseDuration } from './duration';
-import { describeError } from './errors';
+import { describeError, endedWithout } from './errors';
 import {
   abortSignal,
   actionDescriptions,
@@ -257,12 +257,7 @@ export async function waveRelease(input: WaveReleaseInput): Promise<ReleaseResul
   phase(outcome, needsHuman.length ? `needs a human: ${needsHuman.join('; ')}` : reason);
   await condition(allHandlersFinished);
   if (outcome === 'completed') return result;
-  throw ApplicationFailure.create({
-    message: `${outcome}: ${reason}`,
-    type: outcome === 'failed' ? 'NeedsHuman' : 'RolledBack',
-    nonRetryable: true,
-    details: [result],
-  });
+  throw endedWithout(outcome, reason, result);
 
   function waveOf(name: string): number {
     return plan.waves.findIndex((w) => w.targets.some((t) => t.name === name));

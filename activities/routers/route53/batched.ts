@@ -2,7 +2,6 @@
 // Route 53 request make exactly one and run on the rate-limited Route 53 queues; the two local
 // activities a release runs (the zone id from this worker's cache, handing a request to the
 // batcher) make none and never wait in a task queue. See docs/architecture.md.
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import {
@@ -13,7 +12,7 @@ import {
   type Route53Client,
 } from '@aws-sdk/client-route-53';
 import { batchRequestSignal, type BatchRequest } from '../../../contract/route53-batch';
-import { ROUTE53_BATCHER_QUEUE_SUFFIX, ROUTE53_UNDO_QUEUE_SUFFIX } from '../../../contract/queues';
+import { ROUTE53_BATCHER_QUEUE_SUFFIX } from '../../../contract/queues';
 import { listingOrder } from '../../../contract/route53-records';
 import { fqdn } from '../../../contract/names';
 import {
@@ -25,20 +24,12 @@ import {
   type CallObserver,
 } from './router';
 import type { DnsSpec } from '../../../contract/spec';
-import { route53Pacer } from './pacer';
+import { onUndoLane, route53Pacer } from './pacer';
 import type { ListCursor } from '../../../contract/activities';
 export type { ListCursor };
 
 /** Records per ListResourceRecordSets page: Route 53's maximum. */
 const PAGE_SIZE = 300;
-
-function onUndoLane(): boolean {
-  try {
-    return Context.current().info.taskQueue.endsWith(ROUTE53_UNDO_QUEUE_SUFFIX);
-  } catch {
-    return false;
-  }
-}
 
 export function createBatchedRoute53Activities(
   client: () => Route53Client,

@@ -2,7 +2,6 @@
 // idempotent: a create finds the check an earlier attempt made (by its CallerReference) before
 // it makes one, and a delete of a check already gone succeeds. They run on the rate-limited
 // Route 53 queues like every Route 53 request, each request paced by the worker's budget.
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   CreateHealthCheckCommand,
@@ -14,20 +13,11 @@ import {
   type Route53Client,
 } from '@aws-sdk/client-route-53';
 import { classifyRoute53Error, THROTTLING_ERRORS, type CallObserver } from './router';
-import { route53Pacer } from './pacer';
+import { onUndoLane, route53Pacer } from './pacer';
 import type { Activities, HealthCheckRef } from '../../../contract/activities';
-import { ROUTE53_UNDO_QUEUE_SUFFIX } from '../../../contract/queues';
 
 /** ListHealthChecks pages read at most: Route 53's default limit is 200 checks per account. */
 const MAX_LIST_PAGES = 50;
-
-function onUndoLane(): boolean {
-  try {
-    return Context.current().info.taskQueue.endsWith(ROUTE53_UNDO_QUEUE_SUFFIX);
-  } catch {
-    return false;
-  }
-}
 
 function errorName(err: unknown): string {
   return (err as { name?: string })?.name ?? '';

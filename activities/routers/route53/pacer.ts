@@ -4,6 +4,18 @@
 // where they are made keeps any 1-second window of one worker within the budget (plus the one
 // request a window's edge can catch), so the server may be asked for the whole budget.
 
+import { Context } from '@temporalio/activity';
+import { ROUTE53_UNDO_QUEUE_SUFFIX } from '../../../contract/queues';
+
+/** Whether the running activity is a compensation (it came on the undo lane): it goes first. */
+export function onUndoLane(): boolean {
+  try {
+    return Context.current().info.taskQueue.endsWith(ROUTE53_UNDO_QUEUE_SUFFIX);
+  } catch {
+    return false;
+  }
+}
+
 interface Waiter {
   urgent: boolean;
   go: () => void;
