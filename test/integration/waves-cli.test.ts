@@ -204,11 +204,17 @@ describe('wave releases on real servers', () => {
     // A flood of large signals to the holding target continues it as new; it goes on holding.
     const usEast = stack.client.workflow.getHandle('bluegreen-us-east.shop.example.com');
     const firstRun = (await usEast.describe()).runId;
-    for (let i = 0; i < 12; i++) await usEast.signal('flood', { note: 'x'.repeat(100_000) });
+    // 100 kB at a time until the run changes (about 11 past the 1 MiB budget; more if a busy
+    // server is slow to hand the run its signals).
+    let sent = 0;
     await waitFor(
       'the holding target to continue as new',
-      async () => ((await usEast.describe()).runId !== firstRun ? true : undefined),
-      30_000,
+      async () => {
+        if ((await usEast.describe()).runId !== firstRun) return true;
+        if (sent++ < 60) await usEast.signal('flood', { note: 'x'.repeat(100_000) });
+        return undefined;
+      },
+      60_000,
     );
     await waitFor(
       'the new run to hold',
