@@ -9,11 +9,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /** How long a command has between SIGTERM and SIGKILL, on its timeout or a cancellation. */
 export const TERM_GRACE_MS = 10_000;
 
-/** Signals a process group; a pid that leads none (a child found by its marker) alone. */
-export function signalGroup(pid: number, sig: NodeJS.Signals): void {
+/**
+ * What a pid handed to a stop names. `group`: a process group bluegreen spawned (its leader's
+ * pid); once that group is gone the pid means nothing, as the kernel may have given it to an
+ * unrelated process. `marked`: a process found just now by its marker, ours even if it leads no
+ * group, so it is signalled alone when it has none.
+ */
+export type StopTarget = 'group' | 'marked';
+
+/** Signals a process group; a marked process that leads none alone. */
+export function signalGroup(pid: number, sig: NodeJS.Signals, target: StopTarget = 'group'): void {
   try {
     process.kill(-pid, sig);
   } catch {
+    // A spawned group that is gone is never signalled by its bare pid: once reused, that pid
+    // names someone else's process (it once shut down a test file's Temporal workers).
+    if (target !== 'marked') return;
     try {
       process.kill(pid, sig);
     } catch {
@@ -22,8 +33,11 @@ export function signalGroup(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** Whether any live (not zombie) process is in group `pgid`, or the process `pgid` itself lives. */
-export function groupAlive(pgid: number): boolean {
+/**
+ * Whether any live (not zombie) process is in group `pgid`; for a marked process, also whether
+ * the process `pgid` itself lives.
+ */
+export function groupAlive(pgid: number, target: StopTarget = 'group'): boolean {
   if (!existsSync('/proc/self/stat')) {
     try {
       process.kill(-pgid, 0);
@@ -37,7 +51,8 @@ export function groupAlive(pgid: number): boolean {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = procStat(Number(entry));
-    if (stat && stat.state !== 'Z' && stat.state !== 'X' && (stat.pgrp === pgid || Number(entry) === pgid)) return true;
+    if (!stat || stat.state === 'Z' || stat.state === 'X') continue;
+    if (stat.pgrp === pgid || (target === 'marked' && Number(entry) === pgid)) return true;
   }
   return false;
 }
@@ -75,20 +90,22 @@ export async function stopGroups(
   pids: number[],
   graceMs: number,
   waiting: (alive: number) => void = () => undefined,
+  target: StopTarget = 'group',
 ): Promise<StopOutcome> {
-  let alive = pids.filter(groupAlive);
+  const isAlive = (pid: number) => groupAlive(pid, target);
+  let alive = pids.filter(isAlive);
   if (alive.length === 0) return 'gone';
-  for (const pid of alive) signalGroup(pid, 'SIGTERM');
+  for (const pid of alive) signalGroup(pid, 'SIGTERM', target);
   const deadline = Date.now() + graceMs;
   while (alive.length > 0 && Date.now() < deadline) {
     waiting(alive.length);
     await sleep(100);
-    alive = alive.filter(groupAlive);
+    alive = alive.filter(isAlive);
   }
   if (alive.length === 0) return 'terminated';
-  for (const pid of alive) signalGroup(pid, 'SIGKILL');
+  for (const pid of alive) signalGroup(pid, 'SIGKILL', target);
   // SIGKILL cannot be refused; a moment for the kernel to tear the processes down.
-  for (let i = 0; i < 50 && alive.some(groupAlive); i++) await sleep(100);
+  for (let i = 0; i < 50 && alive.some(isAlive); i++) await sleep(100);
   return 'killed';
 }
 

@@ -37,6 +37,7 @@ let currentEnv: TestWorkflowEnvironment | undefined;
 
 export function timeSkippingHarness(name: string): Harness {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
+  reportShutdownSignals(name);
   let env: TestWorkflowEnvironment;
   let counter = 0;
   before(async () => {
@@ -89,6 +90,17 @@ export async function endBatcher(env: TestWorkflowEnvironment, taskQueue: string
     await handle.terminate('test over');
   } catch {
     /* never started, or already ended */
+  }
+}
+
+/**
+ * A signal shuts every worker of the file down at once (Temporal's Runtime listens for them), and
+ * the test then fails with "Promise did not resolve ... after Worker completed shutdown". Nothing in
+ * the suite signals a test file, so one that arrives is named here: which one, and when.
+ */
+function reportShutdownSignals(file: string): void {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'] as const) {
+    process.once(sig, () => console.error(`${file}: this test process received ${sig} at ${new Date().toISOString()}`));
   }
 }
 

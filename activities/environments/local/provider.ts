@@ -166,6 +166,7 @@ export class LocalProvider implements EnvironmentProvider {
       victims.map((p) => p.pid),
       parseDuration(this.spec.stopGracePeriod),
       (alive) => progress(`waiting for ${alive} ${instance.color} process(es) to exit after SIGTERM`),
+      'marked',
     );
     rmSync(this.paths(instance).state, { force: true });
     const detail =
@@ -279,6 +280,8 @@ export async function stopLocalProcesses(stateDir: string, graceMs = 5000): Prom
   await stopGroups(
     victims.map((p) => p.pid),
     graceMs,
+    undefined,
+    'marked',
   );
   return victims.length;
 }
