@@ -91,7 +91,7 @@ describe('operating from the Temporal Web UI', () => {
     });
     const started = await stack.cli('start', stack.writeSpec('ui-v2.yaml', spec), '--json');
     const { id } = JSON.parse(started.stdout);
-    await waitFor('step 1', async () => ((await status(id)).weights.green === 10 ? true : undefined), 30_000);
+    await waitFor('step 1', async () => ((await stack.status(id)).weights.green === 10 ? true : undefined), 30_000);
     const stepSeenAt = Date.now();
 
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -110,7 +110,7 @@ describe('operating from the Temporal Web UI', () => {
     const paused = await waitFor(
       'paused',
       async () => {
-        const s = await status(id);
+        const s = await stack.status(id);
         return s.paused ? s : undefined;
       },
       15_000,

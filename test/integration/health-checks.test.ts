@@ -118,7 +118,7 @@ describe('Route 53 health checks on the colors (moto)', () => {
     assert.equal((await stack.cli('start', file, '--json')).code, 0);
     await waitFor(
       'blue at 10% with its own check',
-      async () => ((await status()).weights.blue === 10 ? true : undefined),
+      async () => ((await stack.status()).weights.blue === 10 ? true : undefined),
       60_000,
     );
     const during = await recordChecks();

@@ -101,7 +101,7 @@ describe('several workers, local provider', () => {
     const waiting = await waitFor(
       'the release to wait for its host',
       async () => {
-        const s = await statusOf();
+        const s = await stack.status();
         return s.events.some((e) => e.type === 'host' && e.message.includes(`-host-${owner}`)) ? s : undefined;
       },
       30_000,

@@ -116,7 +116,7 @@ describe('observed traffic share', () => {
     const observed = await waitFor(
       'an observed share of the stream',
       async () => {
-        const s = (await status(id)).observedShare;
+        const s = (await stack.status(id)).observedShare;
         return s && Date.parse(s.at) > streamStarted + 1500 && s.requests >= 20 ? s : undefined;
       },
       30_000,
@@ -191,7 +191,7 @@ describe('observed traffic share', () => {
     const paused = await waitFor(
       'the settle timeout',
       async () => {
-        const s = await status(id);
+        const s = await stack.status(id);
         return s.paused ? s : undefined;
       },
       60_000,

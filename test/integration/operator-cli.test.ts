@@ -103,7 +103,11 @@ describe('operator control on real servers', () => {
       approval: { beforeTraffic: true },
       traffic: { steps: [50, 100], interval: '1s' },
     });
-    await waitFor('gate', async () => ((await status(id)).phase === 'awaiting-approval' ? true : undefined), 30_000);
+    await waitFor(
+      'gate',
+      async () => ((await stack.status(id)).phase === 'awaiting-approval' ? true : undefined),
+      30_000,
+    );
     assert.equal((await weights())[next], 0, 'no traffic before approval');
     const approve = await stack.cli('approve', id, '--note', 'change ticket 42');
     assert.equal(approve.code, 0, approve.stderr);
@@ -138,7 +142,7 @@ describe('operator control on real servers', () => {
       '{"reason": "sent with the temporal CLI"}',
     );
     assert.equal(sent.code, 0, sent.stderr);
-    await waitFor('paused', async () => ((await status(id)).paused ? true : undefined), 10_000);
+    await waitFor('paused', async () => ((await stack.status(id)).paused ? true : undefined), 10_000);
     const s = await status(id);
     assert.match(s.events.find((e) => e.type === 'pause')!.message, /sent with the temporal CLI/);
 

@@ -9,6 +9,8 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { mkdirSync } from 'node:fs';
 import YAML from 'yaml';
 import { stopLocalProcesses } from '../../activities/environments/local/provider';
+import { connect, type BlueGreenClient } from '../../client';
+import type { ReleaseStatus } from '../../workflows/messages';
 import { setIdentifierFor } from '../../workflows/names';
 import { binaries, projectRoot } from './binaries';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
@@ -39,6 +41,11 @@ export interface Stack {
   spawnWorker: (extraEnv?: Record<string, string>, args?: string[]) => Promise<Started>;
   stopWorker: () => Promise<void>;
   cli: (...args: string[]) => Promise<CliResult>;
+  /**
+   * A release's status read in this process through the library: the object `bluegreen status
+   * --json` prints. For polling; a CLI process per poll cost the suite more CPU than anything else.
+   */
+  status: (id?: string) => Promise<ReleaseStatus>;
   /** The `temporal` CLI against this stack's dev server (what an operator or the Web UI does). */
   temporalCli: (...args: string[]) => Promise<CliResult>;
   /** Puts the demo app live: a first release of `version` with --watch, which must complete. */
@@ -111,6 +118,7 @@ export async function startStack(
   const bin = path.join(projectRoot, 'bin', 'bluegreen.js');
 
   const extraWorkers: Started[] = [];
+  let library: Promise<BlueGreenClient> | undefined;
   const stack: Stack = {
     temporal,
     namespace: temporal.namespace,
@@ -172,6 +180,15 @@ export async function startStack(
           resolve({ code, stdout, stderr });
         });
       }),
+    async status(id = 'bluegreen-shop.example.com') {
+      library ??= connect({
+        address: temporal.address,
+        namespace: temporal.namespace,
+        taskQueue: env.BLUEGREEN_TASK_QUEUE,
+      });
+      const status = await (await library).getHandle(id).status();
+      return { ...status, observedShare: status.observedShare ?? null } as ReleaseStatus;
+    },
     writeSpec(name, spec) {
       const file = path.join(dir, name);
       writeFileSync(file, YAML.stringify(spec));
@@ -215,6 +232,7 @@ export async function startStack(
       await stack.stopWorker();
       await Promise.all(extraWorkers.map((w) => w.stop()));
       await proxy?.close();
+      await (await library)?.close();
       // Tests leave nothing running: the colors their releases started go too.
       await stopLocalProcesses(stateDir, 2000);
       await connection.close();

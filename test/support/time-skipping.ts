@@ -1,7 +1,7 @@
-// Shared harness for workflow tests on the time-skipping server: one server per test file,
+// Shared harness for workflow tests on the time-skipping server: a server per test,
 // one worker per release (its own task queue), the fake world behind the activities.
 import assert from 'node:assert/strict';
-import { after, before } from 'node:test';
+import { afterEach, beforeEach } from 'node:test';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -32,7 +32,7 @@ export interface Harness {
   ) => Promise<T>;
 }
 
-/** The server of the running test file (notified() gives back a lock on it). */
+/** The server of the running test (notified() gives back a lock on it). */
 let currentEnv: TestWorkflowEnvironment | undefined;
 
 export function timeSkippingHarness(name: string): Harness {
@@ -40,11 +40,14 @@ export function timeSkippingHarness(name: string): Harness {
   reportShutdownSignals(name);
   let env: TestWorkflowEnvironment;
   let counter = 0;
-  before(async () => {
+  // A server per test (one starts in about 0.15 s): the test server's clock can stay locked for
+  // good after some sequences (a lock it takes for a task that never completes), and one test's
+  // leaked lock then froze every later test of the file until its timers fired in real time.
+  beforeEach(async () => {
     env = await startTimeSkipping();
     currentEnv = env;
   });
-  after(async () => {
+  afterEach(async () => {
     await env?.teardown();
   });
   return {
