@@ -1,6 +1,9 @@
 // A node:test reporter that prints, after the run, the ten slowest test files and the run's
 // totals, so a suite that creeps past its budget shows where the time went. npm test runs it
 // beside the spec reporter.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { DURATIONS_FILE } from './test-order';
+
 interface FileResult {
   name: string;
   ms: number;
@@ -12,12 +15,27 @@ interface TestEvent {
 }
 
 async function* slowestFiles(source: AsyncIterable<TestEvent>): AsyncGenerator<string> {
-  const files: FileResult[] = [];
+  // A file's top-level tests and suites run one after another: their durations add up to the file's.
+  const byFile = new Map<string, number>();
   const started = Date.now();
   for await (const event of source) {
     if ((event.type === 'test:pass' || event.type === 'test:fail') && event.data.nesting === 0) {
-      files.push({ name: event.data.file ?? event.data.name ?? '?', ms: event.data.details?.duration_ms ?? 0 });
+      const name = event.data.file ?? event.data.name ?? '?';
+      byFile.set(name, (byFile.get(name) ?? 0) + (event.data.details?.duration_ms ?? 0));
     }
+  }
+  const files: FileResult[] = [...byFile].map(([name, ms]) => ({ name, ms }));
+  // The next run starts the slowest files first (scripts/test-order.ts); a subset run adds to them.
+  let previous: Record<string, number> = {};
+  try {
+    previous = JSON.parse(readFileSync(DURATIONS_FILE, 'utf8')) as Record<string, number>;
+  } catch {
+    /* the first run */
+  }
+  try {
+    writeFileSync(DURATIONS_FILE, JSON.stringify({ ...previous, ...Object.fromEntries(byFile) }));
+  } catch {
+    /* a read-only tree: the next run orders by folder and size */
   }
   const slowest = [...files].sort((a, b) => b.ms - a.ms).slice(0, 10);
   const total = files.reduce((sum, f) => sum + f.ms, 0);
