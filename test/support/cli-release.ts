@@ -6,7 +6,7 @@ import { waitFor } from './processes';
 import type { Stack } from './stack';
 
 /** The workflow id of the demo app's releases (record shop.example.com). */
-export const shopReleaseId = 'bluegreen-shop.example.com';
+const shopReleaseId = 'bluegreen-shop.example.com';
 
 /**
  * Releases of the demo app driven through the CLI. `stack` is read at each call: a test file
