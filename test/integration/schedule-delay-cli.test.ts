@@ -1,9 +1,8 @@
 // Scheduled releases on real servers: --delay, and a closed change window holding the weights.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { shopReleases } from '../support/cli-release';
+import { shopReleases, untilPhase } from '../support/cli-release';
 import { stackForFile } from '../support/file-stack';
-import { waitFor } from '../support/processes';
 import { recordHistory, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -68,14 +67,7 @@ describe('scheduled releases on real servers', () => {
       '--json',
     );
     assert.equal(r.code, 0, r.stderr);
-    const s = await waitFor(
-      'waiting for the window',
-      async () => {
-        const st = await status();
-        return st.phase === 'waiting-for-window' ? st : undefined;
-      },
-      30_000,
-    );
+    const s = await untilPhase('waiting for the window', status, 'waiting-for-window', 30_000);
     const opensAt = Date.parse(s.next!.at!);
     assert.ok(
       Math.abs(opensAt - later.getTime()) < 120_000,

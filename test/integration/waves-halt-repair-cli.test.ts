@@ -7,10 +7,10 @@ import { describe, it } from 'node:test';
 import { connect } from '../../client/library/client';
 import { waitFor } from '../support/processes';
 import { recordHistory, type Stack } from '../support/stack';
-import { ID, record, targetPhase, waveTestFile } from '../support/waves';
+import { ID, record, waveTestFile } from '../support/waves';
 
 let stack: Stack;
-const { waveSpec, running, status, start } = waveTestFile((s) => (stack = s), { twoLive: true });
+const { canaryHolding, waveSpec, running, status, start } = waveTestFile((s) => (stack = s), { twoLive: true });
 
 describe('wave releases on real servers', () => {
   it('with halt, wave 1 keeps the new version and the failing wave goes back (through the library, with an approval)', async () => {
@@ -57,11 +57,7 @@ describe('wave releases on real servers', () => {
 
   it('a target terminated mid-wave fails the wave release; repair of the wave release repairs that target', async () => {
     await start(waveSpec('5.0.0', { wait: '60s' }), 'v5.yaml');
-    await waitFor(
-      'wave canary to hold',
-      async () => (targetPhase(await status(), 'us-east') === 'holding' ? true : undefined),
-      60_000,
-    );
+    await canaryHolding();
     await stack.client.workflow.getHandle('bluegreen-us-east.shop.example.com').terminate('lost host');
     const w = await stack.cli('watch', ID);
     assert.equal(w.code, 4, w.stdout + w.stderr);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { projectRoot } from '../support/binaries';
+import { untilPhase } from '../support/cli-release';
 import { waitFor } from '../support/processes';
 import type { Stack } from '../support/stack';
 import { ID, record, targetPhase, waveTestFile } from '../support/waves';
@@ -17,14 +18,7 @@ const { ports, waveSpec, running, status, start } = waveTestFile((s) => (stack =
 describe('wave releases on real servers', () => {
   it('a single release of a record inside a running wave release is refused', async () => {
     await start(waveSpec('2.5.0', { approval: true, wait: '0s' }), 'v2.5.yaml');
-    const waiting = await waitFor(
-      'wave rest to wait for approval',
-      async () => {
-        const s = await status();
-        return s.phase === 'awaiting-approval' ? s : undefined;
-      },
-      60_000,
-    );
+    const waiting = await untilPhase('wave rest to wait for approval', status, 'awaiting-approval', 60_000);
     assert.equal(targetPhase(waiting, 'us-east'), 'holding');
     assert.equal(waiting.pendingApproval, 'beforeTraffic');
     assert.deepEqual(

@@ -10,7 +10,7 @@ import { recordHistory, type Stack } from '../support/stack';
 import { ID, record, regions, targetPhase, waveTestFile, type Region } from '../support/waves';
 
 let stack: Stack;
-const { waveSpec, running, answers, status, start } = waveTestFile((s) => (stack = s));
+const { canaryHolding, waveSpec, running, answers, status, start } = waveTestFile((s) => (stack = s));
 
 describe('wave releases on real servers', () => {
   it('a first wave release puts 1.0.0 live in every region; pause and resume on it reach the releasing target', async () => {
@@ -35,11 +35,7 @@ describe('wave releases on real servers', () => {
   it('wave 1 moves only the first record; wave 2 moves the other two together while the old colors stay warm; then every old color goes', async () => {
     await start(waveSpec('2.0.0', { wait: '4s' }), 'v2.yaml');
     // Wave 1 at 100%, wave 2 not started: only us-east moved, and its old color still serves.
-    await waitFor(
-      'wave canary to hold',
-      async () => (targetPhase(await status(), 'us-east') === 'holding' ? true : undefined),
-      60_000,
-    );
+    await canaryHolding();
     assert.deepEqual(await stack.colorWeights(record('us-east')), { blue: 0, green: 100 });
     assert.deepEqual(await stack.colorWeights(record('eu-west')), { blue: 100, green: 0 });
     assert.deepEqual(await stack.colorWeights(record('ap-south')), { blue: 100, green: 0 });

@@ -4,12 +4,13 @@
 // regions back to their old color, still serving the old version.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { waitFor } from '../support/processes';
 import { recordHistory, type Stack } from '../support/stack';
 import { ID, record, regions, targetPhase, waveTestFile } from '../support/waves';
 
 let stack: Stack;
-const { waveSpec, running, answers, status, start } = waveTestFile((s) => (stack = s), { twoLive: true });
+const { canaryHolding, waveSpec, running, answers, status, start } = waveTestFile((s) => (stack = s), {
+  twoLive: true,
+});
 
 describe('wave releases on real servers', () => {
   it('a breach in a wave-2 region rolls every region back to its old color, still serving the old version', async () => {
@@ -28,11 +29,7 @@ describe('wave releases on real servers', () => {
 
   it('terminating the wave release cancels its targets, and each rolls itself back', async () => {
     await start(waveSpec('3.5.0', { wait: '60s' }), 'v3.5.yaml');
-    await waitFor(
-      'wave canary to hold',
-      async () => (targetPhase(await status(), 'us-east') === 'holding' ? true : undefined),
-      60_000,
-    );
+    await canaryHolding();
     await stack.client.workflow.getHandle(ID).terminate('operator pressed Terminate');
     const usEast = stack.client.workflow.getHandle('bluegreen-us-east.shop.example.com');
     await assert.rejects(usEast.result());

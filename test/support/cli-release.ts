@@ -1,7 +1,7 @@
 // What the CLI tests of the demo app's releases share: the status as `bluegreen status --json`
 // prints it, Route 53's weights, and starting the next version on the idle color.
 import assert from 'node:assert/strict';
-import type { ReleaseStatus } from '../../workflows/messages';
+import type { Phase, ReleaseStatus } from '../../workflows/messages';
 import { waitFor } from './processes';
 import type { Stack } from './stack';
 
@@ -33,4 +33,21 @@ export function shopReleases(stack: () => Stack, id = shopReleaseId) {
       return { live: next === 'green' ? 'blue' : 'green', next } as const;
     },
   };
+}
+
+/** Asks `status` until the release is in `phase`; returns that status. */
+export function untilPhase(
+  what: string,
+  status: () => Promise<ReleaseStatus>,
+  phase: Phase,
+  timeoutMs: number,
+): Promise<ReleaseStatus> {
+  return waitFor(
+    what,
+    async () => {
+      const s = await status();
+      return s.phase === phase ? s : undefined;
+    },
+    timeoutMs,
+  );
 }

@@ -6,7 +6,7 @@ import { LocalProvider } from '../../activities/environments/local/provider';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { projectRoot } from './binaries';
 import { stackForFile } from './file-stack';
-import { freePort } from './processes';
+import { freePort, waitFor } from './processes';
 import type { Stack } from './stack';
 
 export const regions = ['us-east', 'eu-west', 'ap-south'] as const;
@@ -97,6 +97,14 @@ export function waveTestFile(use: (stack: Stack) => void, options: { twoLive?: b
     assert.equal(JSON.parse(r.stdout).id, ID);
   }
 
+  /** Until wave canary's only target, us-east, is at 100% and holds (its old color warm). */
+  const canaryHolding = () =>
+    waitFor(
+      'wave canary to hold',
+      async () => (targetPhase(await status(), 'us-east') === 'holding' ? true : undefined),
+      60_000,
+    );
+
   /** Quick wave releases (every region in one wave, one step, no warm old color). */
   async function releaseOneThenTwo(): Promise<void> {
     for (const version of ['1.0.0', '2.0.0']) {
@@ -122,5 +130,5 @@ export function waveTestFile(use: (stack: Stack) => void, options: { twoLive?: b
     for (const r of regions) ports[r] = { blue: await freePort(), green: await freePort() };
     if (options.twoLive) await releaseOneThenTwo();
   });
-  return { ports, waveSpec, running, answers, status, start };
+  return { canaryHolding, ports, waveSpec, running, answers, status, start };
 }
