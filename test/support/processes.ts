@@ -1,9 +1,55 @@
 // Starting and stopping the real servers tests run against.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/**
+ * A port for a server a test starts later (often seconds later: a color of the demo app). Picked
+ * below the kernel's ephemeral range (32768 and up), where no listen(0) and no outgoing connection
+ * lands meanwhile, and reserved by a file in the temp directory so that test files running side
+ * by side never get the same one (a reservation older than RESERVED_FOR_MS is free again).
+ */
 export async function freePort(): Promise<number> {
+  mkdirSync(reservations, { recursive: true });
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (reserve(port) && (await bindable(port))) return port;
+  }
+  return kernelPort(); // every pick was taken: the kernel's choice, as before
+}
+
+const reservations = path.join(os.tmpdir(), 'bluegreen-test-ports');
+/** Longer than any test file runs (the runner's timeout is 5 minutes a test). */
+const RESERVED_FOR_MS = 60 * 60_000;
+
+function reserve(port: number): boolean {
+  const file = path.join(reservations, String(port));
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch {
+    try {
+      if (Date.now() - statSync(file).mtimeMs < RESERVED_FOR_MS) return false;
+      writeFileSync(file, String(process.pid));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
