@@ -1,5 +1,5 @@
-// What the CLI tests of the demo app's releases share: the status as `bluegreen status --json`
-// prints it, Route 53's weights, and starting the next version on the idle color.
+// What the CLI tests of the demo app's releases share: the status `bluegreen status --json`
+// prints (read in-process: tests poll it, and a CLI process per poll was the suite's largest CPU bill), Route 53's weights, and starting the next version on the idle color.
 import assert from 'node:assert/strict';
 import type { Phase, ReleaseStatus } from '../../workflows/messages';
 import { waitFor } from './processes';
@@ -17,11 +17,8 @@ export function shopReleases(stack: () => Stack, id = shopReleaseId) {
   const weights = () => stack().colorWeights();
   return {
     weights,
-    async status(): Promise<ReleaseStatus> {
-      const r = await stack().cli('status', id, '--json');
-      assert.equal(r.code, 0, r.stderr);
-      return JSON.parse(r.stdout) as ReleaseStatus;
-    },
+    /** The status `bluegreen status --json` prints, read in-process (tests poll it). */
+    status: (): Promise<ReleaseStatus> => stack().status(id),
     /** Starts version n.0.0 (n counts this file's releases) and waits until the idle color has traffic. */
     async start(overrides: Record<string, unknown>, env?: Record<string, string>) {
       const before = await weights();

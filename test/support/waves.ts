@@ -85,10 +85,9 @@ export function waveTestFile(use: (stack: Stack) => void, options: { twoLive?: b
     return res?.ok ? ((await res.json()) as { version: string }).version : undefined;
   }
 
-  async function status(): Promise<ReleaseStatus> {
-    const r = await stack().cli('status', ID, '--json');
-    assert.equal(r.code, 0, r.stderr);
-    return JSON.parse(r.stdout) as ReleaseStatus;
+  /** The status `bluegreen status --json` prints, read in-process (tests poll it). */
+  function status(): Promise<ReleaseStatus> {
+    return stack().status(ID);
   }
 
   async function start(spec: object, name: string): Promise<void> {
