@@ -1,7 +1,7 @@
-// `status` and the release when Route 53 or a worker fails for a while, on real servers: Route 53
-// is moto behind the fault proxy, colors are real processes, the CLI runs as an operator runs it.
-// - `status` shows the call Temporal is retrying, its attempt and last error;
-// - a worker lost during a hold is noticed within about 20 s.
+// `status` while Route 53 refuses changes for a while, on real servers: Route 53 is moto behind
+// the fault proxy, colors are real processes, the CLI runs as an operator runs it. `status` shows
+// the call Temporal is retrying, its attempt and last error, and Route 53 now; once the outage
+// ends the retry line goes away.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ReleaseStatus } from '../../workflows/messages';
@@ -12,10 +12,10 @@ import type { Stack } from '../support/stack';
 let stack: Stack;
 const { weights, status, startRelease } = shopRelease({ proxy: true, onStack: (s) => (stack = s) });
 
-/** The activities that write Route 53 weights: batched for the zone, or one release's own call. */
-const CHANGES = /^(route53SubmitBatch|route53ChangeWeights)$/;
-
 describe('rollback and status when Route 53 fails', () => {
+  /** The activities that write Route 53 weights: batched for the zone, or one release's own call. */
+  const CHANGES = /^(route53SubmitBatch|route53ChangeWeights)$/;
+
   it('status --json shows the call Temporal is retrying, its attempt and last error, and Route 53 now', async () => {
     // Four refusals: attempts 1-4 fail over about 15 s (1 s, 2 s, 4 s, 8 s apart), the fifth lands:
     // long enough for a loaded machine to read status twice inside the outage.
@@ -62,35 +62,5 @@ describe('rollback and status when Route 53 fails', () => {
     assert.equal(calm.route53Now, undefined, 'and status reads Route 53 only while something retries');
     assert.equal((await stack.cli('abort', ID, '--reason', 'test cleanup')).code, 0);
     assert.equal((await stack.cli('watch', ID)).code, 3);
-  });
-
-  it('a worker killed during a hold is noticed within about 20 s: the analysis moves to another worker', async () => {
-    const { live } = await startRelease(
-      { traffic: { steps: [10, 100], interval: '1h', analysis: { requests: 20, maxErrorRate: 0.05, every: '1s' } } },
-      (_s, w, n) => w[n] === 10,
-    );
-    const handle = stack.client.workflow.getHandle(ID);
-    const watching = async () =>
-      (await handle.describe()).raw.pendingActivities?.find((a) => a.activityType?.name === 'watchAnalysis');
-    await waitFor(
-      'the hold to start judging',
-      async () => ((await watching())?.lastHeartbeatTime ? true : undefined),
-      30_000,
-    );
-    const killedAt = Date.now();
-    process.kill(-stack.worker!.child.pid!, 'SIGKILL');
-    stack.worker = await stack.spawnWorker();
-    await waitFor(
-      'the analysis to run on the new worker',
-      async () => ((await watching())?.attempt ?? 1) >= 2 || undefined,
-      60_000,
-    );
-    const noticedMs = Date.now() - killedAt;
-    console.log(`a lost worker was noticed after ${(noticedMs / 1000).toFixed(1)} s`);
-    // 20 s heartbeat timeout, heartbeats at most 10 s apart: 10-20 s, plus room for a loaded machine.
-    assert.ok(noticedMs < 30_000, `noticed after ${noticedMs} ms`);
-    assert.equal((await stack.cli('abort', ID, '--reason', 'test cleanup')).code, 0);
-    assert.equal((await stack.cli('watch', ID)).code, 3);
-    assert.equal((await weights())[live], 100);
   });
 });
