@@ -10,13 +10,14 @@ import { liveShopStack } from './shop-release';
 import type { Stack } from './stack';
 
 /**
- * Gives the calling test file a live stack and receiver (liveShopStack) and helpers bound to
+ * Gives the calling test file a live stack and a receiver (liveShopStack) and helpers bound to
  * them. `nextVersion` bumps the file's version counter and returns the new number (an own
  * counter when not given).
  */
 export function notifyCli(options: {
   onStack: (stack: Stack) => void;
-  onReceiver: (rx: Receiver) => void;
+  /** Starts the receiver sinks and gates point at (none when not given). */
+  onReceiver?: (rx: Receiver) => void;
   nextVersion?: () => number;
 }) {
   let stack: Stack;
@@ -24,7 +25,7 @@ export function notifyCli(options: {
   let version = 0;
   liveShopStack({
     onStack: (s) => options.onStack((stack = s)),
-    onReceiver: (r) => options.onReceiver((rx = r)),
+    onReceiver: options.onReceiver && ((r) => options.onReceiver!((rx = r))),
   });
   const getStack = () => stack;
   const getReceiver = () => rx;
