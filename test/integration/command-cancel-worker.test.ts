@@ -1,5 +1,4 @@
-// Commands a release runs when their worker goes, end to end: a worker stopped mid-provision
-// stops its command before another worker runs it again, and a worker killed with -9
+// Commands a release runs when their worker is killed, end to end: a worker killed with -9
 // mid-provision never leaves two copies of the command running once a new worker retries it.
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -10,34 +9,13 @@ import { activityOf, commandScripts, lines } from '../support/command-scripts';
 import type { Stack } from '../support/stack';
 
 let stack: Stack;
-const { dir, writeScript, provisionHangingOnce, startCommandRelease, history } = commandScripts(
-  'bluegreen-command-cancel-worker-it-',
-  (s) => (stack = s),
-);
+const { dir, startHangingOnce, history } = commandScripts('bluegreen-command-cancel-worker-it-', (s) => (stack = s));
 
 describe('cancellation reaches commands', () => {
-  it('a worker stopped mid-provision stops its command; another worker runs it again and the release completes', async () => {
-    const log = path.join(dir, 'shutdown.log');
-    const provision = provisionHangingOnce('shutdown', log);
-    const decommission = writeScript('shutdown-decommission.sh', ['true']);
-    const { id, first } = await startCommandRelease('shutdown', log, provision, decommission);
-    await stack.stopWorker();
-    assert.equal(groupAlive(first.pid), false, 'the stopped worker left its command running');
-    await stack.startWorker();
-    const watched = await stack.cli('watch', id);
-    assert.equal(watched.code, 0, watched.stdout + watched.stderr);
-    assert.deepEqual(
-      lines(log).map((l) => l.what),
-      ['start', 'stop', 'start', 'end'],
-    );
-  });
-
   it('a worker killed with -9 mid-provision: the retry on a new worker never runs beside the first copy', async () => {
     const log = path.join(dir, 'crash.log');
     // The first run outlasts the heartbeat timeout; the retry is quick, so the release goes on.
-    const provision = provisionHangingOnce('crash', log);
-    const decommission = writeScript('crash-decommission.sh', ['true']);
-    const { id, first } = await startCommandRelease('crash', log, provision, decommission);
+    const { id, first } = await startHangingOnce('crash', log);
     await sleep(1000);
     process.kill(-stack.worker!.child.pid!, 'SIGKILL');
     await new Promise((r) => stack.worker!.child.once('exit', r));

@@ -136,5 +136,15 @@ export function commandScripts(prefix: string, onStack: (stack: Stack) => void) 
     return { id, first };
   }
 
-  return { dir, writeScript, provisionHangingOnce, startCommandRelease, history };
+  /**
+   * Starts a release of `<name>.example.com` whose provision hangs on its first run only
+   * (provisionHangingOnce) and whose decommission does nothing; resolves as startCommandRelease.
+   */
+  async function startHangingOnce(name: string, log: string): Promise<{ id: string; first: Line }> {
+    const provision = provisionHangingOnce(name, log);
+    const decommission = writeScript(`${name}-decommission.sh`, ['true']);
+    return startCommandRelease(name, log, provision, decommission);
+  }
+
+  return { dir, writeScript, startCommandRelease, startHangingOnce, history };
 }
