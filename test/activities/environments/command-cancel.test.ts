@@ -2,7 +2,7 @@
 // grace period), and a color never runs two copies of its command, even after a worker died.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +15,7 @@ import { groupAlive } from '../../../activities/environments/process-group';
 import { parseSpec } from '../../../client/spec-file';
 import type { CommandEnvironmentSpec } from '../../../workflows/spec';
 import { projectRoot } from '../../support/binaries';
+import { lines as logLines } from '../../support/command-scripts';
 import { waitFor } from '../../support/processes';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bluegreen-command-cancel-'));
@@ -65,17 +66,6 @@ function request(environment: Record<string, unknown>, record = 'svc.example.com
     version: '3.1.0',
     recordName: record,
   };
-}
-
-function logLines(log: string): { what: string; pid: number; at: number }[] {
-  if (!existsSync(log)) return [];
-  return readFileSync(log, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const [what, pid, ns] = line.split(' ');
-      return { what, pid: Number(pid), at: Number(BigInt(ns) / 1_000_000n) };
-    });
 }
 
 const firstPid = async (log: string) =>
