@@ -33,8 +33,9 @@ export function notifyCli(options: {
 
   const weights = () => getStack().colorWeights();
 
-  async function status(id: string): Promise<ReleaseStatus> {
-    return JSON.parse((await getStack().cli('status', id, '--json')).stdout) as ReleaseStatus;
+  /** The status `bluegreen status --json` prints, read in-process (tests poll it). */
+  function status(id: string): Promise<ReleaseStatus> {
+    return getStack().status(id);
   }
 
   /** Starts a release of the next version with spec overrides; returns its id. */

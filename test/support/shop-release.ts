@@ -85,10 +85,9 @@ export function shopRelease(options: LiveShopOptions & { nextVersion?: () => num
     return (await res.json()) as { color: string; version: string };
   }
 
-  async function status(id = ID): Promise<ReleaseStatus> {
-    const r = await getStack().cli('status', id, '--json');
-    assert.equal(r.code, 0, r.stderr);
-    return JSON.parse(r.stdout) as ReleaseStatus;
+  /** The status `bluegreen status --json` prints, read in-process (tests poll it). */
+  function status(id = ID): Promise<ReleaseStatus> {
+    return getStack().status(id);
   }
 
   /** What the Web UI's "Terminate" does: ends the run with no workflow code run. */
