@@ -3,8 +3,8 @@
 // Route 53 requests per release, the peak in any 1-second window, the worker's peak RSS and
 // history events per release; then how long an abort takes to put the old color back in Route 53
 // while a fleet runs. Numbers, not pass/fail.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os, { loadavg } from 'node:os';
 import path from 'node:path';
 import {
   fleetSpec,
@@ -17,6 +17,7 @@ import {
 } from '../test/support/fleet';
 import { startStack } from '../test/support/stack';
 import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import type { ReleaseStatus } from '../workflows/messages';
 import { DEFAULT_ROUTE53_BUDGET } from '../worker/run';
 
@@ -44,8 +45,17 @@ async function printTimeline(stack: Awaited<ReturnType<typeof startStack>>, targ
     const history = await handle.fetchHistory();
     for (const e of history.events ?? []) {
       const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
-      if (at < asked - 200 || at > asked + 10 * 60_000) continue;
-      console.error(`  ${label} +${at - asked} ms ${e.eventType}`);
+      if (at < asked - 12_000 || at > asked + 10 * 60_000) continue;
+      const type = temporal.api.enums.v1.EventType[e.eventType ?? 0].replace('EVENT_TYPE_', '');
+      const scheduled = e.activityTaskScheduledEventAttributes;
+      const detail = scheduled
+        ? ` ${scheduled.activityType?.name} on ${scheduled.taskQueue?.name} (#${e.eventId})`
+        : '';
+      const started = e.activityTaskStartedEventAttributes;
+      const of = started ? ` of #${started.scheduledEventId} (attempt ${started.attempt})` : '';
+      const timedOut = e.workflowTaskTimedOutEventAttributes;
+      const why = timedOut ? ` ${temporal.api.enums.v1.TimeoutType[timedOut.timeoutType ?? 0]}` : '';
+      console.error(`  ${label} +${at - asked} ms ${type}${detail}${of}${why}`);
     }
   };
   await show('release', target);
@@ -72,11 +82,15 @@ export async function benchFleet(
   budget = DEFAULT_ROUTE53_BUDGET,
   abortUnder: number[] = [],
   cachedWorkflows?: number,
+  activitySlots?: number,
 ): Promise<void> {
-  // BLUEGREEN_MAX_CACHED_WORKFLOWS for every worker of the run (the worker's default when unset).
-  const workerEnv: Record<string, string> = cachedWorkflows
-    ? { BLUEGREEN_MAX_CACHED_WORKFLOWS: String(cachedWorkflows) }
-    : {};
+  // BLUEGREEN_MAX_CACHED_WORKFLOWS and BLUEGREEN_MAX_CONCURRENT_ACTIVITIES for every worker of the
+  // run (the worker's defaults when unset). Every release in a hold runs one analysis window, so
+  // a fleet larger than the activity slots stretches its holds (docs/production.md, "Memory").
+  const workerEnv: Record<string, string> = {
+    ...(cachedWorkflows ? { BLUEGREEN_MAX_CACHED_WORKFLOWS: String(cachedWorkflows) } : {}),
+    ...(activitySlots ? { BLUEGREEN_MAX_CONCURRENT_ACTIVITIES: String(activitySlots) } : {}),
+  };
   const timings = { steps: [50, 100], interval: '30s', bake: '30s', analysisEvery: '10s' };
   // On a shared machine the dev server's SQLite writes wait on a disk busy with everyone's tests
   // (at 1,000 releases the server, not the worker, was the bottleneck): keep them in memory.
@@ -155,10 +169,18 @@ export async function benchFleet(
       await target.signal('abort', { reason: 'bench: abort under load' });
       while ((await weightsOf(stack, specs[0])).blue !== 100) await new Promise((r) => setTimeout(r, 20));
       const restoreMs = Date.now() - asked;
-      if (process.env.BENCH_ABORT_TIMELINE) await printTimeline(stack, target, asked);
+      // At once: the rest of the fleet takes minutes to finish.
+      console.error(`abort under ${n}: Route 53 had blue back after ${restoreMs} ms (load ${loadavg()[0].toFixed(1)})`);
+      if (process.env.BENCH_ABORT_TIMELINE) {
+        await printTimeline(stack, target, asked);
+        // The worker's own account (slow activations, failed task completions) of the same moments.
+        const log = path.join(os.tmpdir(), `bench-fleet-abort-${n}-round-${round}-worker.log`);
+        writeFileSync(log, worker.output());
+        console.error(`  the worker's output: ${log} (abort signalled at ${new Date(asked).toISOString()})`);
+      }
       const outcome = (await resultOf(target)).outcome;
       await Promise.all(others.map(resultOf));
-      console.error(`abort under ${n}: Route 53 had blue back after ${restoreMs} ms (${outcome})`);
+      console.error(`abort under ${n}: the aborted release ended ${outcome}; the other ${n} ended`);
       return { n, restoreMs, outcome };
     } finally {
       await worker.stop();
@@ -167,9 +189,10 @@ export async function benchFleet(
 
   const rows: Row[] = [];
   const aborts: Awaited<ReturnType<typeof abortUnderLoad>>[] = [];
-  let lone: Row;
+  let lone: Row | undefined;
   try {
-    lone = await runFleet(1);
+    // The yardstick of the fleet rows; an abort-only run (--sizes '') does without it.
+    if (sizes.length) lone = await runFleet(1);
     for (const n of sizes) rows.push(await runFleet(n));
     for (const n of abortUnder) aborts.push(await abortUnderLoad(n));
   } finally {
@@ -188,14 +211,14 @@ export async function benchFleet(
   ];
   console.log(
     `Fleet (command provider, 2 steps, 30 s hold, 30 s warm, one shared app, one worker, Route 53 budget ${budget} req/s; ` +
-      `workflow cache ${cachedWorkflows ?? 'default'}; a lone release: ${lone.wallS.toFixed(0)} s, ${lone.requests} requests; load average ${loadavg()
+      `workflow cache ${cachedWorkflows ?? 'default'}, activity slots ${activitySlots ?? 'default'}; a lone release: ${lone ? `${lone.wallS.toFixed(0)} s, ${lone.requests} requests` : 'not run'}; load average ${loadavg()
         .map((l) => l.toFixed(1))
         .join(' ')}):`,
   );
   const cells = rows.map((r) => [
     String(r.n),
     `${r.correct}/${r.n}`,
-    `${r.wallS.toFixed(0)} s (${(r.wallS / lone.wallS).toFixed(1)}×)`,
+    `${r.wallS.toFixed(0)} s (${(r.wallS / lone!.wallS).toFixed(1)}×)`,
     (r.requests / r.n).toFixed(2),
     String(r.peak),
     `${r.rssMb.toFixed(0)} MB`,

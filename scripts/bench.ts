@@ -4,7 +4,7 @@
 // real local servers. Last, history events per hour of a hold (time-skipping server).
 //   node dist/scripts/bench.js [--runs 5] [analysis|history|cli]     (runs only that part)
 //   node dist/scripts/bench.js downtime [--rate 30]     (see bench-downtime.ts)
-//   node dist/scripts/bench.js fleet [--sizes 100,300,1000] [--abort 100,300] [--budget 5] [--cache N]   (see bench-fleet.ts)
+//   node dist/scripts/bench.js fleet [--sizes 100,300,1000] [--abort 100,300] [--budget 5] [--cache N] [--activities N]   (see bench-fleet.ts)
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
       sizes: { type: 'string', default: '100' },
       abort: { type: 'string', default: '100' },
       cache: { type: 'string' },
+      activities: { type: 'string' },
       budget: { type: 'string', default: '5' },
       rate: { type: 'string', default: '30' },
     },
@@ -53,7 +54,8 @@ async function main(): Promise<void> {
   if (positionals.includes('fleet')) {
     const list = (v: string) => (v ? v.split(',').map(Number) : []);
     const cache = values.cache ? Number(values.cache) : undefined;
-    await benchFleet(list(values.sizes), Number(values.budget), list(values.abort), cache);
+    const activities = values.activities ? Number(values.activities) : undefined;
+    await benchFleet(list(values.sizes), Number(values.budget), list(values.abort), cache, activities);
     return;
   }
   if (positionals.includes('cli')) {
