@@ -25,7 +25,7 @@ import {
 import type { release } from '../workflows/release';
 import { versionLabel } from '../workflows/plan';
 import { phaseKey, recordKey, serviceKey, versionKey } from '../workflows/search-attributes';
-import { ensureSearchAttributes, taskQueue } from './connect';
+import { releaseStartOptions } from './start-options';
 import { withDeliveries } from './deliveries';
 import { withLiveAnalysis } from './live-analysis';
 import { firstScheduledTimes, retryingCalls } from './retrying';
@@ -121,23 +121,13 @@ async function closedWithin(t: Temporal, id: string, ms: number): Promise<boolea
 
 async function startReleaseOnce(t: Temporal, loaded: LoadedSpec, opts: StartOptions) {
   const { spec } = loaded;
-  await ensureSearchAttributes(t.connection, t.namespace);
   const target = trafficTarget(spec);
   const id = releaseIdOfTarget(target);
   const input: ReleaseInput = { spec, specDir: loaded.specDir, requestedBy: t.identity ?? operatorIdentity() };
+  const searchable = { service: spec.service, version: spec.version ?? 'versionFrom', record: target.searchValue };
   return t.client.workflow.start<typeof release>('release', {
-    taskQueue: t.taskQueue ?? taskQueue(),
-    workflowId: id,
+    ...(await releaseStartOptions(t, id, searchable, opts.startDelayMs)),
     args: [input],
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    workflowIdConflictPolicy: 'FAIL',
-    ...(opts.startDelayMs ? { startDelay: opts.startDelayMs } : {}),
-    typedSearchAttributes: [
-      { key: serviceKey, value: spec.service },
-      { key: versionKey, value: spec.version ?? 'versionFrom' },
-      { key: recordKey, value: target.searchValue },
-      { key: phaseKey, value: opts.startDelayMs ? 'scheduled' : 'provisioning' },
-    ],
     staticSummary: `${spec.service} ${versionLabel(spec)} → ${target.name}`,
     staticDetails: [
       `**${spec.service} ${versionLabel(spec)}** on \`${target.name}\` (${spec.environment.provider} environment${target.provider === 'route53' ? '' : `, ${target.provider} router`})`,

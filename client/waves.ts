@@ -3,10 +3,9 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { statusQuery, type ReleaseStatus } from '../workflows/messages';
 import { ActionRefusedError } from './library/errors';
-import { phaseKey, recordKey, serviceKey, versionKey } from '../workflows/search-attributes';
 import type { WaveReleaseInput } from '../workflows/wave-messages';
 import type { waveRelease } from '../workflows/wave-release';
-import { ensureSearchAttributes, taskQueue } from './connect';
+import { releaseStartOptions } from './start-options';
 import { ReleaseAlreadyRunningError } from './library/errors';
 import type { Temporal } from './library/temporal';
 import type { LoadedSpec } from './spec-file';
@@ -23,24 +22,14 @@ export async function startWaveRelease(
   opts: { startDelayMs?: number } = {},
 ) {
   const plan = loaded.waves!;
-  await ensureSearchAttributes(t.connection, t.namespace);
   const id = waveReleaseIdFor(plan.service);
   const input: WaveReleaseInput = { plan, specDir: loaded.specDir, requestedBy };
   const targets = plan.waves.map((w) => `${w.name}: ${w.targets.map((x) => x.name).join(', ')}`).join(' → ');
   try {
+    const searchable = { service: plan.service, version: plan.version, record: id };
     return await t.client.workflow.start<typeof waveRelease>('waveRelease', {
-      taskQueue: t.taskQueue ?? taskQueue(),
-      workflowId: id,
+      ...(await releaseStartOptions(t, id, searchable, opts.startDelayMs)),
       args: [input],
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      workflowIdConflictPolicy: 'FAIL',
-      ...(opts.startDelayMs ? { startDelay: opts.startDelayMs } : {}),
-      typedSearchAttributes: [
-        { key: serviceKey, value: plan.service },
-        { key: versionKey, value: plan.version },
-        { key: recordKey, value: id },
-        { key: phaseKey, value: opts.startDelayMs ? 'scheduled' : 'provisioning' },
-      ],
       staticSummary: `${plan.service} ${plan.version} in waves: ${targets}`,
       staticDetails: `**${plan.service} ${plan.version}** wave by wave (${plan.onWaveFailure} on failure): ${targets}. Started by ${requestedBy}.`,
     });

@@ -15,16 +15,10 @@ import { batchRequestSignal, type BatchRequest } from '../../../contract/route53
 import { ROUTE53_BATCHER_QUEUE_SUFFIX } from '../../../contract/queues';
 import { listingOrder } from '../../../contract/route53-records';
 import { fqdn } from '../../../contract/names';
-import {
-  cachedZoneId,
-  classifyRoute53Error,
-  forgetZone,
-  Route53Router,
-  THROTTLING_ERRORS,
-  type CallObserver,
-} from './router';
+import { cachedZoneId, forgetZone, Route53Router, type CallObserver } from './router';
 import type { DnsSpec } from '../../../contract/spec';
-import { onUndoLane, route53Pacer } from './pacer';
+import { pacedRequests } from './paced-request';
+import { route53Pacer } from './pacer';
 import type { ListCursor } from '../../../contract/activities';
 export type { ListCursor };
 
@@ -39,18 +33,7 @@ export function createBatchedRoute53Activities(
   batchers = false,
 ) {
   /** One request, paced (compensations first), counted and classified like every budgeted call. */
-  const request = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
-    await route53Pacer.turn(onUndoLane());
-    try {
-      const out = await fn();
-      observe(action, 'ok');
-      return out;
-    } catch (err) {
-      const failure = classifyRoute53Error(err, action) as ApplicationFailure;
-      observe(action, THROTTLING_ERRORS.has(failure.type ?? '') ? 'throttled' : 'error', failure.message);
-      throw failure;
-    }
-  };
+  const { request } = pacedRequests(observe);
 
   /** Lookups waiting for their paced turn, so releases asking meanwhile share them. */
   const lookups = new Map<string, Promise<string>>();

@@ -12,38 +12,19 @@ import {
   type HealthCheckConfig,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
-import { classifyRoute53Error, THROTTLING_ERRORS, type CallObserver } from './router';
-import { onUndoLane, route53Pacer } from './pacer';
+import type { CallObserver } from './router';
+import { pacedRequests } from './paced-request';
 import type { Activities, HealthCheckRef } from '../../../contract/activities';
 
 /** ListHealthChecks pages read at most: Route 53's default limit is 200 checks per account. */
 const MAX_LIST_PAGES = 50;
-
-function errorName(err: unknown): string {
-  return (err as { name?: string })?.name ?? '';
-}
 
 export function createHealthCheckActivities(
   client: () => Route53Client,
   observe: CallObserver,
 ): Pick<Activities, 'route53EnsureHealthCheck' | 'route53DeleteHealthCheck' | 'route53ListHealthChecks'> {
   /** One request, paced (compensations first), counted and classified like every Route 53 call. */
-  const request = async <T>(action: string, fn: () => Promise<T>, tolerated: string[] = []): Promise<T | null> => {
-    await route53Pacer.turn(onUndoLane());
-    try {
-      const out = await fn();
-      observe(action, 'ok');
-      return out;
-    } catch (err) {
-      if (tolerated.includes(errorName(err))) {
-        observe(action, 'ok');
-        return null;
-      }
-      const failure = classifyRoute53Error(err, action) as ApplicationFailure;
-      observe(action, THROTTLING_ERRORS.has(failure.type ?? '') ? 'throttled' : 'error', failure.message);
-      throw failure;
-    }
-  };
+  const { request, tolerating } = pacedRequests(observe);
 
   /** Every health check whose CallerReference starts with `prefix` (bluegreen's of one record, or one check). */
   const list = async (prefix: string): Promise<HealthCheck[]> => {
@@ -74,7 +55,7 @@ export function createHealthCheckActivities(
     }): Promise<{ id: string; created: boolean }> {
       const earlier = await byReference(req.callerReference);
       if (earlier?.Id) return { id: earlier.Id, created: false };
-      const out = await request(
+      const out = await tolerating(
         'CreateHealthCheck',
         () =>
           client().send(
@@ -107,7 +88,7 @@ export function createHealthCheckActivities(
       let check: HealthCheck | undefined;
       if (req.id) {
         const id = req.id;
-        const out = await request(
+        const out = await tolerating(
           'GetHealthCheck',
           () => client().send(new GetHealthCheckCommand({ HealthCheckId: id })),
           ['NoSuchHealthCheck'],
@@ -120,7 +101,7 @@ export function createHealthCheckActivities(
       if (!check.CallerReference?.startsWith(req.prefix))
         return { deleted: null, skipped: `${check.Id} was not created by bluegreen for this record` };
       const id = check.Id;
-      await request('DeleteHealthCheck', () => client().send(new DeleteHealthCheckCommand({ HealthCheckId: id })), [
+      await tolerating('DeleteHealthCheck', () => client().send(new DeleteHealthCheckCommand({ HealthCheckId: id })), [
         'NoSuchHealthCheck',
       ]);
       return { deleted: id };
