@@ -3,8 +3,8 @@
 // wording, what was not delivered and why.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { closedPort, notifyCli } from '../support/notify-cli';
-import { waitFor } from '../support/processes';
+import { notifyCli } from '../support/notify-cli';
+import { closedPort, waitFor } from '../support/processes';
 import { recordHistory, type Stack } from '../support/stack';
 
 let stack: Stack;

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { shopReleases } from '../support/cli-release';
 import { stackForFile } from '../support/file-stack';
-import { waitFor } from '../support/processes';
-import { closedPort, recurringSpecs } from '../support/schedule';
+import { closedPort, waitFor } from '../support/processes';
+import { recurringSpecs } from '../support/schedule';
 import type { Stack } from '../support/stack';
 
 let stack: Stack;

@@ -2,7 +2,6 @@
 // receiver: shared by the notification, gate and freeze test files, each with its own stack,
 // receiver and version counter.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import type { ReleaseStatus } from '../../workflows/messages';
 import type { NotificationPayload } from '../../workflows/notifications';
 import type { Receiver } from './receiver';
@@ -57,13 +56,4 @@ export function notifyCli(options: {
       .map((r) => r.body as NotificationPayload);
 
   return { weights, status, start, bodies };
-}
-
-/** A port nothing listens on: bound, then released. */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }

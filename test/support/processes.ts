@@ -6,6 +6,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** A port nothing listens on: bound, then released. */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
 /**
  * A port for a server a test starts later (often seconds later: a color of the demo app). Picked
  * below the kernel's ephemeral range (32768 and up), where no listen(0) and no outgoing connection

@@ -1,18 +1,8 @@
 // What the scheduled release tests share: a spec whose version comes from a file, as a recurring
-// release's would, and a port nothing listens on.
+// release's would.
 import { writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { Stack } from './stack';
-
-/** A port nothing listens on: bound, then released. */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /**
  * `recurringSpec(name, version, extra)`: a spec whose version comes from a file the test controls,
