@@ -113,8 +113,11 @@ export async function waitFor<T>(
   probe: () => Promise<T | undefined>,
   timeoutMs: number,
   started?: Started,
-  /** Between probes: raise it for probes that cost a process start (a CLI call). */
-  intervalMs = 100,
+  /**
+   * Between probes. Each probe costs a request somewhere (moto, the worker, the dev server), and
+   * with files run side by side the suite is CPU-bound: 250 ms is quick enough for every wait here.
+   */
+  intervalMs = 250,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

@@ -151,7 +151,8 @@ export async function until(
     const s = await status(handle);
     if (predicate(s)) return s;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; status: ${JSON.stringify(s, null, 1)}`);
-    await new Promise((r) => setTimeout(r, 50));
+    // Each status query is a task for the worker: a tenth of a second is quick enough.
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
