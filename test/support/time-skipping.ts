@@ -11,7 +11,7 @@ import type { ReleaseSpec } from '../../workflows/spec';
 import { FakeWorld } from './fake-world';
 import { startTimeSkipping, workflowBundle } from './temporal';
 import { route53QueueFor } from '../../workflows/activity-options';
-import { batcherIdFor, ROUTE53_UNDO_QUEUE_SUFFIX } from '../../workflows/routing/route53-batcher';
+import { ROUTE53_UNDO_QUEUE_SUFFIX } from '../../workflows/routing/route53-batcher';
 
 /** Runs the release worker and its Route 53 worker until `body` settles. */
 async function runBoth<T>(worker: Worker, route53: Worker[], body: () => Promise<T>): Promise<T> {
@@ -67,7 +67,7 @@ export function timeSkippingHarness(name: string): Harness {
           Worker.create({ connection: env.nativeConnection, taskQueue: q, activities: world.activities() }),
         ),
       );
-      // The test's batcher is ended after its workers stop (never with a task in flight).
+      // The test's zone batcher goes with the test's server (a server per test).
       return runBoth(worker, route53, async () => {
         const handle = await env.client.workflow.start(start?.type ?? 'release', {
           taskQueue,
@@ -76,24 +76,9 @@ export function timeSkippingHarness(name: string): Harness {
           ...(startDelayMs ? { startDelay: startDelayMs } : {}),
         });
         return body(handle);
-      }).finally(() => endBatcher(env, taskQueue));
+      });
     },
   };
-}
-
-/**
- * Ends the test's zone batcher after its workers: a batcher left without a worker would hold the
- * time-skipping server's clock for every later test of the file.
- */
-export async function endBatcher(env: TestWorkflowEnvironment, taskQueue: string): Promise<void> {
-  const handle = env.client.workflow.getHandle(batcherIdFor(taskQueue, 'Z1'));
-  try {
-    // Called once the test's workers have stopped: terminated while one of its tasks is in flight,
-    // the test server would never release that task's hold on the clock.
-    await handle.terminate('test over');
-  } catch {
-    /* never started, or already ended */
-  }
 }
 
 /**

@@ -11,7 +11,7 @@ import { FakeWorld, testSpec } from '../support/fake-world';
 import { workflowBundle } from '../support/temporal';
 import { route53QueueFor } from '../../workflows/activity-options';
 import { ROUTE53_UNDO_QUEUE_SUFFIX } from '../../workflows/routing/route53-batcher';
-import { endBatcher, ended, liveWorld, notified, status, timeSkippingHarness, until } from '../support/time-skipping';
+import { ended, liveWorld, notified, status, timeSkippingHarness, until } from '../support/time-skipping';
 
 const { env } = timeSkippingHarness('repair');
 let counter = 0;
@@ -49,42 +49,40 @@ async function scenario<T>(
     taskQueue: `${taskQueue}${ROUTE53_UNDO_QUEUE_SUFFIX}`,
     activities: world.activities(),
   });
-  // The test's batcher is ended after its workers stop (never with a task in flight).
-  return worker
-    .runUntil(() =>
-      route53Undo.runUntil(() =>
-        route53.runUntil(() =>
-          body({
-            async terminateWhen(spec, when, promote) {
-              const handle = await env().client.workflow.start('release', {
-                taskQueue,
-                workflowId,
-                args: [{ spec, specDir: '/tmp' }],
-              });
-              // Time only skips while someone awaits a result: promote to reach the warm period at once.
-              if (promote) {
-                await until(handle, 'first step', (s) => s.phase === 'shifting');
-                await handle.signal('promote', {});
-              }
-              await until(handle, 'the moment to terminate', when);
-              await handle.terminate('operator clicked Terminate');
-              // A closed run still answers its status query: the worker replays it.
-              const knew = await status(handle);
-              return { runId: handle.firstExecutionRunId, closedAs: 'TERMINATED', status: knew };
-            },
-            async repair(spec, last) {
-              const input: RepairInput = { spec, specDir: '/tmp', last };
-              const handle = await env().client.workflow.start('repair', { taskQueue, workflowId, args: [input] });
-              const result = await ended(handle);
-              // The repair's notifier delivers after its run closed.
-              await notified(handle);
-              return { result, status: await status(handle) };
-            },
-          }),
-        ),
+  // The test's zone batcher goes with the test's server (a server per test).
+  return worker.runUntil(() =>
+    route53Undo.runUntil(() =>
+      route53.runUntil(() =>
+        body({
+          async terminateWhen(spec, when, promote) {
+            const handle = await env().client.workflow.start('release', {
+              taskQueue,
+              workflowId,
+              args: [{ spec, specDir: '/tmp' }],
+            });
+            // Time only skips while someone awaits a result: promote to reach the warm period at once.
+            if (promote) {
+              await until(handle, 'first step', (s) => s.phase === 'shifting');
+              await handle.signal('promote', {});
+            }
+            await until(handle, 'the moment to terminate', when);
+            await handle.terminate('operator clicked Terminate');
+            // A closed run still answers its status query: the worker replays it.
+            const knew = await status(handle);
+            return { runId: handle.firstExecutionRunId, closedAs: 'TERMINATED', status: knew };
+          },
+          async repair(spec, last) {
+            const input: RepairInput = { spec, specDir: '/tmp', last };
+            const handle = await env().client.workflow.start('repair', { taskQueue, workflowId, args: [input] });
+            const result = await ended(handle);
+            // The repair's notifier delivers after its run closed.
+            await notified(handle);
+            return { result, status: await status(handle) };
+          },
+        }),
       ),
-    )
-    .finally(() => endBatcher(env(), taskQueue));
+    ),
+  );
 }
 
 const types = (s: ReleaseStatus) => s.events.map((e) => e.type);
