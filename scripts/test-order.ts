@@ -34,7 +34,9 @@ export function slowestFirst(dir: string): string[] {
   const guess = (file: string) =>
     timed[path.resolve(file)] ??
     (FOLDER_WEIGHT.find(([pattern]) => pattern.test(file))?.[1] ?? 0) + statSync(file).size / 10;
-  return testFiles(dir).sort((a, b) => guess(b) - guess(a));
+  // Each file's weight once: a comparator would stat the same files again and again.
+  const weighed = testFiles(dir).map((file) => ({ file, weight: guess(file) }));
+  return weighed.sort((a, b) => b.weight - a.weight).map((w) => w.file);
 }
 
 if (require.main === module) console.log(slowestFirst(process.argv[2] ?? 'dist/test').join('\n'));

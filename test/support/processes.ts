@@ -6,15 +6,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** A port nothing listens on: bound, then released. */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
 /**
  * A port for a server a test starts later (often seconds later: a color of the demo app). Picked
  * below the kernel's ephemeral range (32768 and up), where no listen(0) and no outgoing connection
@@ -27,7 +18,7 @@ export async function freePort(): Promise<number> {
     const port = 20_000 + Math.floor(Math.random() * 12_000);
     if (reserve(port) && (await bindable(port))) return port;
   }
-  return kernelPort(); // every pick was taken: the kernel's choice, as before
+  return closedPort(); // every pick was taken: the kernel's choice, as before
 }
 
 const reservations = path.join(os.tmpdir(), 'bluegreen-test-ports');
@@ -58,7 +49,8 @@ function bindable(port: number): Promise<boolean> {
   });
 }
 
-function kernelPort(): Promise<number> {
+/** A port nothing listens on: the kernel's pick, bound, then released. */
+export function closedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

@@ -8,7 +8,8 @@ import { LocalProvider } from '../../activities/environments/local/provider';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { waitFor } from './processes';
 import { startReceiver, type Receiver } from './receiver';
-import { startStack, type Stack } from './stack';
+import { stackForFile } from './file-stack';
+import type { Stack } from './stack';
 
 export type Color = 'blue' | 'green';
 export const RECORD = 'shop.example.com';
@@ -27,16 +28,17 @@ export interface LiveShopOptions {
 
 /** Gives the calling test file a stack (the demo app live unless `live: false`) before its tests; stops it after them. */
 export function liveShopStack(options: LiveShopOptions): void {
-  let stack: Stack | undefined;
   let rx: Receiver | undefined;
-  before(async () => {
-    if (options.onReceiver) options.onReceiver((rx = await startReceiver()));
-    stack = await startStack({ proxy: options.proxy });
-    options.onStack(stack);
-    if (options.live ?? true) await stack.releaseFirst();
-  });
+  // Hooks run in the order they are made: the receiver starts before the stack and closes after it.
+  if (options.onReceiver) before(async () => options.onReceiver!((rx = await startReceiver())));
+  stackForFile(
+    async (stack) => {
+      options.onStack(stack);
+      if (options.live ?? true) await stack.releaseFirst();
+    },
+    { proxy: options.proxy },
+  );
   after(async () => {
-    await stack?.stop();
     await rx?.close();
   });
 }

@@ -21,6 +21,15 @@ const minimal = {
   },
 };
 
+/** The minimal spec without its Route 53 block, and an HAProxy router to put in its place. */
+const { dns: _dns, ...noDns } = minimal;
+const haproxy = {
+  provider: 'haproxy',
+  runtimeApi: '127.0.0.1:9999',
+  backend: 'shop',
+  servers: { blue: 'b', green: 'g' },
+};
+
 function problems(doc: unknown): string[] {
   try {
     parseSpec(doc);
@@ -167,13 +176,6 @@ describe('release spec', () => {
       requestInterval: 30,
     });
     // Another router: the key is refused with where health checks live.
-    const { dns: _dns, ...noDns } = minimal;
-    const haproxy = {
-      provider: 'haproxy',
-      runtimeApi: '127.0.0.1:9999',
-      backend: 'shop',
-      servers: { blue: 'b', green: 'g' },
-    };
     const onRouter = problems({ ...noDns, router: { ...haproxy, healthCheck: { path: '/healthz' } } }).join();
     assert.match(onRouter, /router\.healthCheck: healthCheck is for Route 53 records only \(dns\.healthCheck\)/);
 
@@ -241,13 +243,6 @@ describe('durations', () => {
 });
 
 describe('router: what moves the traffic', () => {
-  const { dns: _dns, ...noDns } = minimal;
-  const haproxy = {
-    provider: 'haproxy',
-    runtimeApi: '127.0.0.1:9999',
-    backend: 'shop',
-    servers: { blue: 'b', green: 'g' },
-  };
   const listener =
     'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2';
   const tg = (c: string) =>
