@@ -15,6 +15,12 @@ const { canaryHolding, waveSpec, running, answers, status, start } = waveTestFil
 describe('wave releases on real servers', () => {
   it('a first wave release puts 1.0.0 live in every region; pause and resume on it reach the releasing target', async () => {
     await start(waveSpec('1.0.0', { wait: '0s' }), 'v1.yaml');
+    // An operator's pause reaches the target releasing now: wait until there is one.
+    await waitFor(
+      'us-east to start releasing',
+      async () => (targetPhase(await status(), 'us-east') !== 'pending' ? true : undefined),
+      30_000,
+    );
     const pause = await stack.cli('pause', ID, '--reason', 'look first');
     assert.equal(pause.code, 0, pause.stdout + pause.stderr);
     assert.match(pause.stdout, /pause sent to us-east/);

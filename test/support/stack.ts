@@ -1,5 +1,6 @@
 // The whole local stack for integration tests: a Temporal dev server, moto with a zone, and a
-// real `bluegreen worker` process; the CLI runs as a child process exactly as an operator's.
+// real `bluegreen worker` process. The CLI's commands run through its own `run()` in one child
+// process per stack (cli-host.ts), with the exit codes and output an operator's would have.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,6 +14,7 @@ import { connect, type BlueGreenClient } from '../../client';
 import type { ReleaseStatus } from '../../workflows/messages';
 import { setIdentifierFor } from '../../workflows/names';
 import { binaries, projectRoot } from './binaries';
+import { cliHost } from './cli-host';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import { startMoto, type Moto } from './moto';
 import { freePort, startProcess, waitFor, type Started } from './processes';
@@ -118,6 +120,7 @@ export async function startStack(
   const bin = path.join(projectRoot, 'bin', 'bluegreen.js');
 
   const extraWorkers: Started[] = [];
+  const commands = cliHost(env, path.join(dir, 'cli-host.log'));
   let library: Promise<BlueGreenClient> | undefined;
   const stack: Stack = {
     temporal,
@@ -170,16 +173,18 @@ export async function startStack(
       if (first.code !== 0) throw new Error(`the first release exited ${first.code}:\n${first.stdout}${first.stderr}`);
     },
     cli: (...args) =>
-      new Promise((resolve) => {
-        execFile(process.execPath, [bin, ...args], { env, timeout: 180_000 }, (err, stdout, stderr) => {
-          const code = err
-            ? typeof (err as NodeJS.ErrnoException).code === 'number'
-              ? (err as unknown as { code: number }).code
-              : 1
-            : 0;
-          resolve({ code, stdout, stderr });
-        });
-      }),
+      process.env.BLUEGREEN_TEST_CLI === 'process'
+        ? new Promise((resolve) => {
+            execFile(process.execPath, [bin, ...args], { env, timeout: 180_000 }, (err, stdout, stderr) => {
+              const code = err
+                ? typeof (err as NodeJS.ErrnoException).code === 'number'
+                  ? (err as unknown as { code: number }).code
+                  : 1
+                : 0;
+              resolve({ code, stdout, stderr });
+            });
+          })
+        : commands.run(args, 180_000),
     async status(id = 'bluegreen-shop.example.com') {
       library ??= connect({
         address: temporal.address,
@@ -233,6 +238,7 @@ export async function startStack(
       await Promise.all(extraWorkers.map((w) => w.stop()));
       await proxy?.close();
       await (await library)?.close();
+      commands.close();
       // Tests leave nothing running: the colors their releases started go too.
       await stopLocalProcesses(stateDir, 2000);
       await connection.close();
