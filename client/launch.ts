@@ -36,7 +36,8 @@ function loadBundle(): CliMain | undefined {
   } catch {
     return undefined;
   }
-  const source = readFileSync(bundlePath, 'utf8');
+  // The build writes the bundle in ASCII (client/bundle-cli.ts): latin1 reads it without decoding.
+  const source = readFileSync(bundlePath, 'latin1');
   // V8 checks the cache against its own version and flags and the source's length only: the key
   // names the bundle's size and time so a rebuilt bundle never meets an older bundle's code.
   const key = `${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}`;
