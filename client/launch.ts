@@ -21,13 +21,27 @@ const buildInfo = path.join(__dirname, '..', '.tsbuildinfo');
 export function launch(argv: string[]): void {
   // The overview needs none of the client: main.js alone is quicker than reading the bundle.
   const overview = argv.length === 0 || ['--help', '-h', 'help'].includes(argv[0]);
-  const cli = process.env.BLUEGREEN_NO_BUNDLE || overview ? undefined : loadBundle();
+  const cli = process.env.BLUEGREEN_NO_BUNDLE || overview ? undefined : loadBundle(argv[0]);
   // Synchronous on purpose: an import() would cost a tick and a promise before the first request.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (cli ?? (require('./main') as CliMain)).main(argv);
 }
 
-function loadBundle(): CliMain | undefined {
+/**
+ * Which compiled-code cache a verb uses. A cache holds what the run that wrote it compiled, and
+ * is kept while it matches: one for all verbs would hold whatever verb ran first after a build
+ * (a `list` that never decodes a status, a `start` that never pauses), and every other verb would
+ * compile the rest again on each run. Verbs that run the same code share one.
+ */
+const cacheGroups: Record<string, string> = {
+  status: 'status',
+  watch: 'status',
+  list: 'list',
+  start: 'start',
+  ...Object.fromEntries(['pause', 'resume', 'abort', 'approve', 'promote'].map((verb) => [verb, 'control'])),
+};
+
+function loadBundle(verb: string): CliMain | undefined {
   let stat;
   try {
     stat = statSync(bundlePath);
@@ -36,10 +50,12 @@ function loadBundle(): CliMain | undefined {
   } catch {
     return undefined;
   }
-  const source = readFileSync(bundlePath, 'utf8');
+  // The build writes the bundle in ASCII (client/bundle-cli.ts): latin1 reads it without decoding.
+  const source = readFileSync(bundlePath, 'latin1');
   // V8 checks the cache against its own version and flags and the source's length only: the key
   // names the bundle's size and time so a rebuilt bundle never meets an older bundle's code.
-  const key = `${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}`;
+  const group = Object.prototype.hasOwnProperty.call(cacheGroups, verb) ? cacheGroups[verb] : 'other';
+  const key = `${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${group}`;
   const cacheFiles = [
     path.join(__dirname, `cli-bundle.js.${key}.cache`),
     path.join(os.tmpdir(), `bluegreen-cli-${process.getuid?.() ?? 'user'}`, `cli-bundle.js.${key}.cache`),
@@ -52,8 +68,12 @@ function loadBundle(): CliMain | undefined {
     importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   } as vm.ScriptOptions);
   if (!cached || script.cachedDataRejected) {
-    // Written at exit: by then V8 has compiled every function this verb ran, so the cache holds them.
-    process.once('exit', () => saveCache(script, cacheFiles));
+    // Written at exit: by then V8 has compiled every function this verb ran, so the cache holds
+    // them. Only after a run that did its work (exit 0): one that stopped at a typo or an
+    // unreachable server compiled a fraction of it, and its cache would be kept.
+    process.once('exit', (code) => {
+      if (code === 0) saveCache(script, cacheFiles);
+    });
   }
   const module = { exports: {} as CliMain };
   const wrapper = script.runInThisContext() as (
