@@ -14,13 +14,13 @@ if [ "${LINT:-1}" != 0 ]; then
 fi
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 # Every Node process of the run (test files, workers and their workflow threads, the CLI) reads
-# the compiled code of modules an earlier process compiled (worker/compile-cache.ts): the run
+# the compiled code of modules an earlier process compiled (scripts/compile-cache.ts): the run
 # starts a few hundred of them, each loading @temporalio and the AWS SDK. Entries of files that
 # changed are never read again; those unused for two days go.
 export BLUEGREEN_COMPILE_CACHE_DIR="${BLUEGREEN_COMPILE_CACHE_DIR:-node_modules/.cache/bluegreen-compile}"
 mkdir -p "$BLUEGREEN_COMPILE_CACHE_DIR" && find "$BLUEGREEN_COMPILE_CACHE_DIR" -type f -atime +2 -delete 2>/dev/null || true
 BLUEGREEN_COMPILE_CACHE_DIR=$(cd "$BLUEGREEN_COMPILE_CACHE_DIR" && pwd)
-export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--require $PWD/dist/worker/compile-cache.js"
+export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--require $PWD/dist/scripts/compile-cache.js"
 # One Temporal dev server for the whole run (in memory): test stacks take a fresh namespace each
 # on it instead of starting a server per file (test/support/temporal.ts). Files needing a server
 # of their own (the Web UI, dynamic config) still start one, as does a file run with `node --test`.
