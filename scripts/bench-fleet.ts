@@ -1,4 +1,4 @@
-// `npm run bench -- fleet`: many releases at once through one worker, against the real dev server
+// `npm run bench -- fleet`: many releases at once through one worker (or --workers N), against the real dev server
 // and moto behind a counting proxy. Prints, per fleet size: wall time against the planned waits,
 // Route 53 requests per release, the peak in any 1-second window, the worker's peak RSS and
 // history events per release; then how long an abort takes to put the old color back in Route 53
@@ -83,6 +83,8 @@ export async function benchFleet(
   abortUnder: number[] = [],
   cachedWorkflows?: number,
   activitySlots?: number,
+  workerCount = 1,
+  workflowThreads?: number,
 ): Promise<void> {
   // BLUEGREEN_MAX_CACHED_WORKFLOWS and BLUEGREEN_MAX_CONCURRENT_ACTIVITIES for every worker of the
   // run (the worker's defaults when unset). Every release in a hold runs one analysis window, so
@@ -90,7 +92,9 @@ export async function benchFleet(
   const workerEnv: Record<string, string> = {
     ...(cachedWorkflows ? { BLUEGREEN_MAX_CACHED_WORKFLOWS: String(cachedWorkflows) } : {}),
     ...(activitySlots ? { BLUEGREEN_MAX_CONCURRENT_ACTIVITIES: String(activitySlots) } : {}),
+    ...(workflowThreads ? { BLUEGREEN_WORKFLOW_THREADS: String(workflowThreads) } : {}),
   };
+  const workersSaid = `${workerCount} worker${workerCount > 1 ? 's' : ''}, ${workflowThreads ?? 1} workflow thread${(workflowThreads ?? 1) > 1 ? 's' : ''} each`;
   const timings = { steps: [50, 100], interval: '30s', bake: '30s', analysisEvery: '10s' };
   // On a shared machine the dev server's SQLite writes wait on a disk busy with everyone's tests
   // (at 1,000 releases the server, not the worker, was the bottleneck): keep them in memory.
@@ -107,16 +111,26 @@ export async function benchFleet(
   ]);
   let round = 0;
   let base = 0;
+  /** The fleet's workers, all on the same queues (docs/production.md "Several workers"). */
+  const spawnWorkers = async () => {
+    const workers = await Promise.all(Array.from({ length: workerCount }, () => stack.spawnWorker(workerEnv)));
+    for (const w of workers) reportDeath(w);
+    return {
+      workers,
+      rss: () => workers.reduce((sum, w) => sum + rssMb(w.child.pid!), 0),
+      output: () => workers.map((w, i) => `--- worker ${i + 1}\n${w.output()}`).join('\n'),
+      stop: () => Promise.all(workers.map((w) => w.stop())),
+    };
+  };
   /** n releases of records base..base+n-1 through a fresh worker (its peak RSS is this fleet's). */
   const runFleet = async (n: number): Promise<Row> => {
     round++;
     const specs = Array.from({ length: n }, (_, i) => fleetSpec(base + i, `${round}.0.0`, app.endpoint, timings));
     base += n;
     await seedRecords(stack, specs);
-    const worker = await stack.spawnWorker(workerEnv);
-    reportDeath(worker);
-    let peakRss = rssMb(worker.child.pid!);
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(worker.child.pid!))), 250);
+    const worker = await spawnWorkers();
+    let peakRss = worker.rss();
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, worker.rss())), 250);
     stack.proxy!.reset();
     const started = Date.now();
     const handles = await startFleet(stack, specs);
@@ -158,8 +172,7 @@ export async function benchFleet(
     const specs = Array.from({ length: n + 1 }, (_, i) => fleetSpec(base + i, `${round}.0.0`, app.endpoint, timings));
     base += n + 1;
     await seedRecords(stack, specs);
-    const worker = await stack.spawnWorker(workerEnv);
-    reportDeath(worker);
+    const worker = await spawnWorkers();
     try {
       const [target, ...others] = await startFleet(stack, specs);
       // In its first hold: an abort waits for a shift in flight, batched or not.
@@ -170,7 +183,9 @@ export async function benchFleet(
       while ((await weightsOf(stack, specs[0])).blue !== 100) await new Promise((r) => setTimeout(r, 20));
       const restoreMs = Date.now() - asked;
       // At once: the rest of the fleet takes minutes to finish.
-      console.error(`abort under ${n}: Route 53 had blue back after ${restoreMs} ms (load ${loadavg()[0].toFixed(1)})`);
+      console.error(
+        `abort under ${n} (${workersSaid}): Route 53 had blue back after ${restoreMs} ms (load ${loadavg()[0].toFixed(1)})`,
+      );
       if (process.env.BENCH_ABORT_TIMELINE) {
         await printTimeline(stack, target, asked);
         // The worker's own account (slow activations, failed task completions) of the same moments.
@@ -179,6 +194,16 @@ export async function benchFleet(
         console.error(`  the worker's output: ${log} (abort signalled at ${new Date(asked).toISOString()})`);
       }
       const outcome = (await resultOf(target)).outcome;
+      // BENCH_ABORT_NO_WAIT=1: the abort's number only; the rest of the fleet is terminated, not
+      // waited for (minutes), so that a next round's worker does not inherit it.
+      if (process.env.BENCH_ABORT_NO_WAIT) {
+        for (let i = 0; i < others.length; i += 50)
+          await Promise.all(
+            others.slice(i, i + 50).map((h) => h.terminate('bench: not waited for').catch(() => undefined)),
+          );
+        console.error(`abort under ${n}: the aborted release ended ${outcome}; the other ${n} were terminated`);
+        return { n, restoreMs, outcome };
+      }
       await Promise.all(others.map(resultOf));
       console.error(`abort under ${n}: the aborted release ended ${outcome}; the other ${n} ended`);
       return { n, restoreMs, outcome };
@@ -210,7 +235,7 @@ export async function benchFleet(
     'history events/release',
   ];
   console.log(
-    `Fleet (command provider, 2 steps, 30 s hold, 30 s warm, one shared app, one worker, Route 53 budget ${budget} req/s; ` +
+    `Fleet (command provider, 2 steps, 30 s hold, 30 s warm, one shared app, ${workersSaid}, Route 53 budget ${budget} req/s; ` +
       `workflow cache ${cachedWorkflows ?? 'default'}, activity slots ${activitySlots ?? 'default'}; a lone release: ${lone ? `${lone.wallS.toFixed(0)} s, ${lone.requests} requests` : 'not run'}; load average ${loadavg()
         .map((l) => l.toFixed(1))
         .join(' ')}):`,
@@ -231,6 +256,6 @@ export async function benchFleet(
   for (const c of cells) console.log(line(c));
   for (const a of aborts)
     console.log(
-      `abort of one release while ${a.n} others run: Route 53 had the old color back after ${a.restoreMs} ms`,
+      `abort of one release while ${a.n} others run (${workersSaid}): Route 53 had the old color back after ${a.restoreMs} ms`,
     );
 }

@@ -4,7 +4,7 @@
 // real local servers. Last, history events per hour of a hold (time-skipping server).
 //   node dist/scripts/bench.js [--runs 5] [analysis|history|cli]     (runs only that part)
 //   node dist/scripts/bench.js downtime [--rate 30]     (see bench-downtime.ts)
-//   node dist/scripts/bench.js fleet [--sizes 100,300,1000] [--abort 100,300] [--budget 5] [--cache N] [--activities N]   (see bench-fleet.ts)
+//   node dist/scripts/bench.js fleet [--sizes 100,300,1000] [--abort 100,300] [--budget 5] [--cache N] [--activities N] [--workers N] [--threads N]   (see bench-fleet.ts)
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -41,6 +41,8 @@ async function main(): Promise<void> {
       abort: { type: 'string', default: '100' },
       cache: { type: 'string' },
       activities: { type: 'string' },
+      workers: { type: 'string', default: '1' },
+      threads: { type: 'string' },
       budget: { type: 'string', default: '5' },
       rate: { type: 'string', default: '30' },
     },
@@ -55,7 +57,16 @@ async function main(): Promise<void> {
     const list = (v: string) => (v ? v.split(',').map(Number) : []);
     const cache = values.cache ? Number(values.cache) : undefined;
     const activities = values.activities ? Number(values.activities) : undefined;
-    await benchFleet(list(values.sizes), Number(values.budget), list(values.abort), cache, activities);
+    const threads = values.threads ? Number(values.threads) : undefined;
+    await benchFleet(
+      list(values.sizes),
+      Number(values.budget),
+      list(values.abort),
+      cache,
+      activities,
+      Number(values.workers),
+      threads,
+    );
     return;
   }
   if (positionals.includes('cli')) {

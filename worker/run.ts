@@ -42,6 +42,14 @@ export interface FleetOptions {
    * hold runs one analysis window, mostly waiting: a fleet larger than this stretches its holds.
    */
   maxConcurrentActivities?: number;
+  /**
+   * Threads that run the releases' workflow code (SDK default 1). Every workflow task of every
+   * release runs on them; with hundreds of releases one thread is the busy part and an abort's
+   * task waits behind the fleet's (docs/production.md "Scaling").
+   */
+  workflowThreads?: number;
+  /** Workflow tasks this worker runs at once on the shared queue (SDK default 40). */
+  maxConcurrentWorkflowTasks?: number;
 }
 
 /** The worker's queues run and stop together; shaped like a Worker for its callers. */
@@ -58,6 +66,8 @@ export function fleetOptionsFromEnv(): FleetOptions {
     hostId: process.env.BLUEGREEN_HOST_ID || undefined,
     maxCachedWorkflows: numberFromEnv('BLUEGREEN_MAX_CACHED_WORKFLOWS'),
     maxConcurrentActivities: numberFromEnv('BLUEGREEN_MAX_CONCURRENT_ACTIVITIES'),
+    workflowThreads: numberFromEnv('BLUEGREEN_WORKFLOW_THREADS'),
+    maxConcurrentWorkflowTasks: numberFromEnv('BLUEGREEN_MAX_CONCURRENT_WORKFLOW_TASKS'),
   };
 }
 
@@ -113,6 +123,10 @@ export async function createWorker(
     ...code,
     maxCachedWorkflows: fleet.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     ...(fleet.maxConcurrentActivities ? { maxConcurrentActivityTaskExecutions: fleet.maxConcurrentActivities } : {}),
+    ...(fleet.workflowThreads ? { workflowThreadPoolSize: fleet.workflowThreads } : {}),
+    ...(fleet.maxConcurrentWorkflowTasks
+      ? { maxConcurrentWorkflowTaskExecutions: fleet.maxConcurrentWorkflowTasks }
+      : {}),
     ...options,
   });
   const budget = fleet.route53Budget ?? DEFAULT_ROUTE53_BUDGET;

@@ -106,6 +106,8 @@ describe('batched Route 53 requests', () => {
         );
       assert.ok(tookMs <= 2000, `the restore took ${tookMs} ms`);
       assert.equal((await resultOf(target)).outcome, 'rolled-back');
+      // The restore was signalled to the running batcher by the release (patch undo-signals-batcher).
+      await recordHistory(stack, 'batched-abort-undo-signal', target.workflowId);
       const others = await Promise.all(handles.slice(1).map(resultOf));
       for (const r of others) assert.equal(r.outcome, 'completed', r.reason);
     } finally {

@@ -21,6 +21,7 @@ const dir = path.join(projectRoot, 'test', 'histories');
 const recordedUnder: Record<string, string> = {
   'wave-target-release.json': 'bluegreen-us-east.shop.example.com',
   'wave-target-rollback.json': 'bluegreen-us-east.shop.example.com',
+  'batched-abort-undo-signal.json': 'bluegreen-svc-420.example.com',
 };
 
 describe('replay of recorded histories', () => {
@@ -65,6 +66,7 @@ describe('replay of recorded histories', () => {
       'wave-release-halt',
       'wave-target-release',
       'wave-target-rollback',
+      'batched-abort-undo-signal',
     ])
       assert.ok(files.includes(`${name}.json`), `missing ${name}.json`);
   });

@@ -6,6 +6,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
+  getExternalWorkflowHandle,
   log,
   patched,
   proxyActivities,
@@ -25,6 +26,7 @@ import { fqdn, setIdentifierFor } from '../names';
 import {
   batcherIdFor,
   batchReplySignal,
+  batchRequestSignal,
   type BatchReply,
   type BatchRequest,
   type ChangeRequest,
@@ -138,8 +140,8 @@ const RESEND_MS: Record<Lane, number> = { do: 30_000, undo: 10_000 };
 
 /**
  * readTraffic / shiftTraffic / removeTraffic through the zone's batcher (route53-batcher.ts).
- * A request is handed over by signal-with-start from a local activity (no task queue to wait in)
- * and answered by signal; one that gets no answer in time is sent again with the same id, so a
+ * A request is handed over by signal-with-start from a local activity (no task queue to wait in),
+ * a compensation's by the release's own signal while the batcher runs, and answered by signal; one that gets no answer in time is sent again with the same id, so a
  * batcher lost in any way never loses a release's change. The zone id comes from the worker's
  * cache (a local activity, no budget slot); only a miss asks Route 53, on the rate-limited queue.
  */
@@ -175,14 +177,21 @@ export function batchedTraffic(lookupRetry: RetryPolicy): { dns: Route53Traffic;
     const id = `${info.runId}/${++seq}`;
     const zone = await zoneOf(dns);
     const full = { ...request, id, from: info.workflowId, record: recordKey(dns) } as BatchRequest;
+    const batcherId = batcherIdFor(info.taskQueue, zone);
+    const enqueue = () => local.route53Enqueue({ batcherId, zoneId: zone, taskQueue: info.taskQueue, request: full });
     // Waits longer after each resend: a batcher that is slow, not lost, must not be flooded.
     for (let wait = RESEND_MS[request.lane]; ; wait = Math.min(2 * wait, 10 * 60_000)) {
-      await local.route53Enqueue({
-        batcherId: batcherIdFor(info.taskQueue, zone),
-        zoneId: zone,
-        taskQueue: info.taskQueue,
-        request: full,
-      });
+      // A compensation signals the running batcher from the workflow itself, so the abort's task
+      // completes at once; a local activity would hold it open until the worker ran it, behind
+      // every other release's (seconds under a fleet of 300). Only when no batcher runs does the
+      // local activity start one (signal-with-start).
+      if (request.lane === 'undo' && patched('undo-signals-batcher')) {
+        try {
+          await getExternalWorkflowHandle(batcherId).signal(batchRequestSignal, full);
+        } catch {
+          await enqueue();
+        }
+      } else await enqueue();
       if (await condition(() => replies.has(id), wait)) break;
       log.warn('no answer from the Route 53 batcher; sending the request again', { id, lane: request.lane });
     }
