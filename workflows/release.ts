@@ -42,6 +42,7 @@ import { describeShare, shareSourceOf } from './observed-share';
 import { activitiesFor } from './activity-options';
 import { describeWindow, nextWindowOpening } from './window';
 import { ReleaseTracker } from './tracker';
+import { undoScope } from './undo-scope';
 import { routerOf, routerWords, shiftedWords, stateKeyOf, targetRefOf, trafficTarget } from './target';
 import { Notifier } from './notifier';
 import {
@@ -105,6 +106,8 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   const compensations: Compensation[] = [];
   const releaseScope = new CancellationScope();
   operator.onAbort = () => releaseScope.cancel();
+  // Undos finish even after a cancellation, decided the same way on replay (workflows/undo-scope.ts).
+  const undos = undoScope();
 
   let liveColor: Color | null = resumed?.liveColor ?? null;
   let newColor: Color = resumed?.newColor ?? 'blue';
@@ -375,7 +378,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     const reason = isCancellation(err) ? (operator.abortReason ?? 'the workflow was cancelled') : describeError(err);
     tracker.phase('rolling-back', `rolling back: ${reason}`);
     tracker.next(compensations.map((c) => c.what).join(', then '));
-    const needsHuman = await CancellationScope.nonCancellable(() => runCompensations(compensations, tracker));
+    const needsHuman = await undos.run(() => runCompensations(compensations, tracker));
     // With a failed undo nobody knows for sure which color serves: report none as live.
     return finish(
       tracker,
@@ -477,7 +480,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     if (!id) return;
     tracker.next(`detach and delete ${old}'s Route 53 health check ${id}`);
     try {
-      await CancellationScope.nonCancellable(async () => {
+      await undos.run(async () => {
         await act.dns.shiftTraffic(routing, weightsFor(live, 100), onlyCheckOf(checks(), live));
         const done = await act.healthChecks.do.route53DeleteHealthCheck({ id, prefix: checkPrefix() });
         delete checks()[old];

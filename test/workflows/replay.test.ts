@@ -1,5 +1,5 @@
 // Replays recorded histories of each release path (first release, success, analysis breach,
-// health-check failure, a smoke test (verify.command) passing and failing, operator actions, scheduling, repairs; the older ones from before analysis
+// health-check failure, a smoke test (verify.command) passing and failing, operator actions, a Request Cancellation (the Web UI's cancel) mid-shift, scheduling, repairs; the older ones from before analysis
 // windows, which take the patched-out analyzeColor loop; a paused inconclusive analysis; a run
 // continued as new from a checkpoint in a hold; runs continued as new after a flood of signals, from
 // a freeze, a closed change window and a pending approval; releases through an HAProxy router; a wave release) against today's workflow code: a change that would break running
@@ -34,6 +34,7 @@ describe('replay of recorded histories', () => {
       'health-check-failure',
       'pause-resume',
       'abort-mid-shift',
+      'cancel-request-mid-shift',
       'approval-gate',
       'promote',
       'delayed-start',
