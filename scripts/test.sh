@@ -54,9 +54,9 @@ if [ "${SHARED_SERVERS:-1}" != 0 ] && [ -z "${BLUEGREEN_TEST_TEMPORAL_ADDRESS:-}
 fi
 # Files run side by side, four per core by default (at most 8): most of a file's time is spent
 # waiting on real holds and timers, not on the CPU (at two files a 2-core machine sat at a load
-# of 1.5; at six the CPU was busy 83 % of the run, at eight 89 %, and the run took 392 s instead
-# of about 470 s). TEST_CONCURRENCY=n overrides it. (Two per core once left time-skipping files
-# hanging: the test server leaked a clock lock from one test to the next, fixed by a server per test.)
+# of 1.5; at eight it is busy about 87 % of the run). TEST_CONCURRENCY=n overrides it. (Two per
+# core once left time-skipping files hanging: the test server leaked a clock lock from one test
+# to the next, fixed by a server per test.)
 cores=$(node -p "require('os').availableParallelism()")
 concurrency=${TEST_CONCURRENCY:-$((cores * 4 > 8 ? 8 : cores * 4))}
 # A test that hangs fails after TEST_TIMEOUT_MS (5 minutes; the longest test takes about 80 s)
