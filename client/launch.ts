@@ -7,11 +7,12 @@
 //
 // Without a current bundle (a bare `tsc` after the last build) it loads dist/client/main.js as
 // before: slower, never stale.
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import vm from 'node:vm';
+import type vm from 'node:vm';
+import { moduleScript, readIfThere, runModuleScript, writeWhole } from './code-cache';
 
 type CliMain = { main(argv: string[]): void };
 
@@ -61,12 +62,7 @@ function loadBundle(verb: string): CliMain | undefined {
     path.join(os.tmpdir(), `bluegreen-cli-${process.getuid?.() ?? 'user'}`, `cli-bundle.js.${key}.cache`),
   ];
   const cached = cacheFiles.map(readIfThere).find((b) => b !== undefined);
-  const script = new vm.Script(Module.wrap(source), {
-    filename: bundlePath,
-    cachedData: cached,
-    // import() inside the bundle behaves as in any module of the main context.
-    importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  } as vm.ScriptOptions);
+  const script = moduleScript(source, bundlePath, cached);
   if (!cached || script.cachedDataRejected) {
     // Written at exit: by then V8 has compiled every function this verb ran, so the cache holds
     // them. Only after a run that did its work (exit 0): one that stopped at a typo or an
@@ -76,36 +72,12 @@ function loadBundle(verb: string): CliMain | undefined {
     });
   }
   const module = { exports: {} as CliMain };
-  const wrapper = script.runInThisContext() as (
-    exports: unknown,
-    require: NodeJS.Require,
-    module: unknown,
-    filename: string,
-    dirname: string,
-  ) => void;
-  wrapper.call(module.exports, module.exports, createRequire(bundlePath), module, bundlePath, __dirname);
+  runModuleScript(script, module, createRequire(bundlePath), bundlePath);
   return module.exports;
-}
-
-function readIfThere(file: string): Buffer | undefined {
-  try {
-    return readFileSync(file);
-  } catch {
-    return undefined;
-  }
 }
 
 function saveCache(script: vm.Script, files: string[]): void {
   const data = script.createCachedData();
-  for (const file of files) {
-    try {
-      mkdirSync(path.dirname(file), { recursive: true });
-      const aside = `${file}.${process.pid}.tmp`;
-      writeFileSync(aside, data);
-      renameSync(aside, file);
-      return;
-    } catch {
-      // Not writable (an installed package): try the next place; without any, start uncached.
-    }
-  }
+  // Not writable (an installed package): the next place; without any, start uncached.
+  files.some((file) => writeWhole(file, data));
 }

@@ -11,11 +11,12 @@
 // Entries are written when the process exits, by then V8 has compiled every function the process
 // ran; a process killed outright writes none. BLUEGREEN_NO_COMPILE_CACHE=1 turns it off.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import Module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import vm from 'node:vm';
+import type vm from 'node:vm';
+import { moduleScript, readIfThere, runModuleScript, writeWhole } from '../client/code-cache';
 
 interface CompilingModule {
   id: string;
@@ -52,52 +53,18 @@ function entryFor(filename: string): string | undefined {
   }
 }
 
-function readIfThere(file: string): Buffer | undefined {
-  try {
-    return readFileSync(file);
-  } catch {
-    return undefined;
-  }
-}
-
 function saveAll(): void {
-  if (!unsaved.length) return;
-  try {
-    mkdirSync(cacheDir, { recursive: true });
-  } catch {
-    return;
-  }
-  for (const { script, file } of unsaved.splice(0)) {
-    try {
-      // Written whole under a temporary name, then renamed: processes starting side by side
-      // never read half an entry.
-      const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-      writeFileSync(temporary, script.createCachedData());
-      renameSync(temporary, file);
-    } catch {
-      // A cache that cannot be written costs only the next start's compile.
-    }
-  }
+  // A cache that cannot be written costs only the next start's compile.
+  for (const { script, file } of unsaved.splice(0)) writeWhole(file, script.createCachedData());
 }
 
 /** Compiles `content` as Node's loader would, from V8's cache when an entry is there. */
 function compileWithCache(module: CompilingModule, content: string, filename: string): unknown {
   const entry = entryFor(filename);
   const cached = entry ? readIfThere(entry) : undefined;
-  const script = new vm.Script(Module.wrap(content), {
-    filename,
-    cachedData: cached,
-    importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  } as vm.ScriptOptions);
+  const script = moduleScript(content, filename, cached);
   if (entry && (!cached || script.cachedDataRejected)) unsaved.push({ script, file: entry });
-  const wrapper = script.runInThisContext({ displayErrors: true }) as (
-    exports: unknown,
-    require: NodeJS.Require,
-    module: CompilingModule,
-    filename: string,
-    dirname: string,
-  ) => unknown;
-  return wrapper.call(module.exports, module.exports, requireFor(module), module, filename, path.dirname(filename));
+  return runModuleScript(script, module, requireFor(module), filename);
 }
 
 /** The `require` a module sees: its own, resolving from its own place, sharing the one cache. */
