@@ -141,9 +141,10 @@ const RESEND_MS: Record<Lane, number> = { do: 30_000, undo: 10_000 };
 /**
  * readTraffic / shiftTraffic / removeTraffic through the zone's batcher (route53-batcher.ts).
  * A request is handed over by signal-with-start from a local activity (no task queue to wait in),
- * a compensation's by the release's own signal while the batcher runs, and answered by signal; one that gets no answer in time is sent again with the same id, so a
- * batcher lost in any way never loses a release's change. The zone id comes from the worker's
- * cache (a local activity, no budget slot); only a miss asks Route 53, on the rate-limited queue.
+ * a compensation's by the release's own signal while the batcher runs, and answered by signal;
+ * one that gets no answer in time is sent again with the same id, so a batcher lost in any way
+ * never loses a release's change. The zone id comes from the worker's cache (a local activity, no
+ * budget slot); only a miss asks Route 53, on the rate-limited queue.
  */
 export function batchedTraffic(lookupRetry: RetryPolicy): { dns: Route53Traffic; undo: Route53Traffic } {
   const info = workflowInfo();
