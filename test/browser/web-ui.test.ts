@@ -44,13 +44,18 @@ async function status(id: string): Promise<ReleaseStatus> {
   return JSON.parse(r.stdout) as ReleaseStatus;
 }
 
-async function sendSignalThroughUi(
+/**
+ * Opens the workflow's page and fills the UI's signal dialog, up to the Submit button; the
+ * returned function submits it. Filling the dialog takes seconds on a loaded machine, so a test
+ * that races a timer fills it first and submits when the moment comes.
+ */
+async function fillSignalDialog(
   page: Page,
   workflowId: string,
   signal: string,
   payload: string | undefined,
   screenshot?: string,
-): Promise<void> {
+): Promise<() => Promise<void>> {
   await page.goto(
     `http://127.0.0.1:${stack.temporal.uiPort}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`,
   );
@@ -73,39 +78,57 @@ async function sendSignalThroughUi(
   if (screenshot) await page.screenshot({ path: screenshot });
   const submit = dialog.getByRole('button', { name: 'Submit' });
   await waitFor('Submit enabled', async () => ((await submit.isEnabled()) ? true : undefined), 10_000);
-  await submit.click();
-  try {
-    await dialog.waitFor({ state: 'hidden', timeout: 15_000 });
-  } catch (err) {
-    await page.screenshot({ path: path.join(projectRoot, 'test-results', `signal-${signal}-failed.png`) });
-    throw err;
-  }
+  return async () => {
+    await submit.click();
+    try {
+      await dialog.waitFor({ state: 'hidden', timeout: 15_000 });
+    } catch (err) {
+      await page.screenshot({ path: path.join(projectRoot, 'test-results', `signal-${signal}-failed.png`) });
+      // The dialog shows the server's refusal (e.g. "workflow execution already completed") in its body.
+      const shown = (await dialog.innerText().catch(() => '')).replace(/\s+/g, ' ');
+      throw new Error(`the ${signal} signal dialog stayed open: ${shown}`, { cause: err });
+    }
+  };
 }
 
 describe('operating from the Temporal Web UI', () => {
   it('pause through the signal dialog freezes weights; resume through it completes the release', async () => {
     const first = await stack.cli('start', stack.writeSpec('ui-v1.yaml', await stack.appSpec('1.0.0')), '--watch');
     assert.equal(first.code, 0, first.stdout + first.stderr);
+    // The approval gate holds the release before its first weight change while the dialog is
+    // filled; only the Submit click then races the 20 s step.
     const spec = await stack.appSpec('2.0.0', {
-      overrides: { traffic: { steps: [10, 100], interval: '20s', analysis: { every: '1s' } } },
+      overrides: {
+        traffic: { steps: [10, 100], interval: '20s', analysis: { every: '1s' } },
+        approval: { beforeTraffic: true },
+      },
     });
     const started = await stack.cli('start', stack.writeSpec('ui-v2.yaml', spec), '--json');
     const { id } = JSON.parse(started.stdout);
-    await waitFor('step 1', async () => ((await stack.status(id)).weights.green === 10 ? true : undefined), 30_000);
-    const stepSeenAt = Date.now();
+    await waitFor(
+      'the approval gate',
+      async () => ((await stack.status(id)).phase === 'awaiting-approval' ? true : undefined),
+      30_000,
+    );
 
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const shots = process.env.UPDATE_SCREENSHOTS
       ? path.join(projectRoot, 'docs', 'images')
       : path.join(projectRoot, 'test-results');
     mkdirSync(shots, { recursive: true });
-    await sendSignalThroughUi(
+    const submitPause = await fillSignalDialog(
       page,
       id,
       'pause',
       '{"reason": "paused from the Web UI"}',
       path.join(shots, 'web-ui-signal-dialog.png'),
     );
+
+    const approved = await stack.cli('approve', id);
+    assert.equal(approved.code, 0, approved.stdout + approved.stderr);
+    await waitFor('step 1', async () => ((await stack.status(id)).weights.green === 10 ? true : undefined), 30_000);
+    const stepSeenAt = Date.now();
+    await submitPause();
 
     const paused = await waitFor(
       'paused',
@@ -130,7 +153,9 @@ describe('operating from the Temporal Web UI', () => {
     assert.deepEqual(still.weights, paused.weights, 'weights frozen while paused');
     assert.equal(still.phase, 'shifting');
 
-    await sendSignalThroughUi(page, id, 'resume', undefined);
+    await (
+      await fillSignalDialog(page, id, 'resume', undefined)
+    )();
     const watched = await stack.cli('watch', id);
     assert.equal(watched.code, 0, watched.stdout + watched.stderr);
     const done = await status(id);
