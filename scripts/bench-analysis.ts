@@ -28,7 +28,7 @@ export async function benchAnalysisRound(runs: number, stats: (samples: number[]
   try {
     process.env.AWS_ENDPOINT_URL_CLOUDWATCH = moto.endpoint;
     resetCloudWatchClients();
-    const cw = motoCloudWatch(moto.endpoint);
+    const cw = motoCloudWatch(moto);
     await cw.send(
       new PutMetricDataCommand({
         Namespace: 'AWS/ApplicationELB',

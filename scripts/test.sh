@@ -21,6 +21,10 @@ export BLUEGREEN_COMPILE_CACHE_DIR="${BLUEGREEN_COMPILE_CACHE_DIR:-node_modules/
 mkdir -p "$BLUEGREEN_COMPILE_CACHE_DIR" && find "$BLUEGREEN_COMPILE_CACHE_DIR" -type f -atime +2 -delete 2>/dev/null || true
 BLUEGREEN_COMPILE_CACHE_DIR=$(cd "$BLUEGREEN_COMPILE_CACHE_DIR" && pwd)
 export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--require $PWD/dist/scripts/compile-cache.js"
+# Servers the run's files share; the EXIT trap stops them.
+shared_pids=()
+trap 'for p in "${shared_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -f "${shared_log:-}"' EXIT
+free_port() { node -e "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })"; }
 # One Temporal dev server for the whole run (in memory): test stacks take a fresh namespace each
 # on it instead of starting a server per file (test/support/temporal.ts). Files needing a server
 # of their own (the Web UI, dynamic config) still start one, as does a file run with `node --test`.
@@ -33,11 +37,11 @@ if [ "${SHARED_SERVERS:-1}" != 0 ] && [ -z "${BLUEGREEN_TEST_TEMPORAL_ADDRESS:-}
   for setting in $BLUEGREEN_TEST_TEMPORAL_CONFIG; do config_flags+=(--dynamic-config-value "$setting"); done
   shared_log=$(mktemp)
   for attempt in 1 2 3; do
-    port=$(node -e "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")
+    port=$(free_port)
     "$temporal" server start-dev --ip 127.0.0.1 --port "$port" --headless --log-level error \
       "${config_flags[@]}" >"$shared_log" 2>&1 &
     shared_pid=$!
-    trap 'kill "$shared_pid" 2>/dev/null; wait "$shared_pid" 2>/dev/null; rm -f "$shared_log"' EXIT
+    shared_pids+=("$shared_pid")
     for _ in $(seq 1 300); do
       "$temporal" operator cluster health --address "127.0.0.1:$port" >/dev/null 2>&1 && break
       kill -0 "$shared_pid" 2>/dev/null || break
@@ -51,6 +55,29 @@ if [ "${SHARED_SERVERS:-1}" != 0 ] && [ -z "${BLUEGREEN_TEST_TEMPORAL_ADDRESS:-}
     wait "$shared_pid" 2>/dev/null || true
   done
   [ -n "${BLUEGREEN_TEST_TEMPORAL_ADDRESS:-}" ] || { echo "test: the shared Temporal dev server did not start:" >&2; cat "$shared_log" >&2; exit 1; }
+fi
+# One moto for the whole run: each test stack takes an AWS account of its own on it
+# (test/support/moto.ts), where a moto per stack cost about 0.8 CPU-s to start. SHARED_SERVERS=0
+# gives every stack its own again.
+if [ "${SHARED_SERVERS:-1}" != 0 ] && [ -z "${BLUEGREEN_TEST_MOTO_ENDPOINT:-}" ]; then
+  for attempt in 1 2 3; do
+    port=$(free_port)
+    .venv/bin/moto_server -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
+    moto_pid=$!
+    shared_pids+=("$moto_pid")
+    if node -e "
+      const deadline = Date.now() + 30000;
+      (async function poll() {
+        try { await (await fetch('http://127.0.0.1:$port/moto-api/')).arrayBuffer(); process.exit(0); } catch {}
+        if (Date.now() > deadline) process.exit(1);
+        setTimeout(poll, 100);
+      })();"; then
+      export BLUEGREEN_TEST_MOTO_ENDPOINT="http://127.0.0.1:$port"
+      break
+    fi
+    kill "$moto_pid" 2>/dev/null || true
+  done
+  [ -n "${BLUEGREEN_TEST_MOTO_ENDPOINT:-}" ] || { echo "test: the shared moto did not start" >&2; exit 1; }
 fi
 # Files run side by side, four per core by default (at most 8): most of a file's time is spent
 # waiting on real holds and timers, not on the CPU (at two files a 2-core machine sat at a load

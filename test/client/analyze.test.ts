@@ -64,7 +64,7 @@ describe('bluegreen analyze (real servers)', () => {
     });
     await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
     apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
-    const cw = motoCloudWatch(moto.endpoint);
+    const cw = motoCloudWatch(moto);
     await putAlarm(cw, 'shop-5xx');
     cw.destroy();
     await Promise.all([green.traffic(20), blue.traffic(20)]);

@@ -39,7 +39,7 @@ before(async () => {
     { target: `127.0.0.1:${ports.blue}`, labels: { service: 'shop', color: 'blue' } },
     { target: `127.0.0.1:${ports.green}`, labels: { service: 'shop', color: 'green' } },
   ]);
-  cloudwatch = motoCloudWatch(stack.moto.endpoint);
+  cloudwatch = motoCloudWatch(stack.moto);
   const first = await stack.cli('start', stack.writeSpec('v0.yaml', spec), '--watch');
   assert.equal(first.code, 0, first.stdout + first.stderr);
 });

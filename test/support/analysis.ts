@@ -7,6 +7,7 @@ import {
   SetAlarmStateCommand,
   type StateValue,
 } from '@aws-sdk/client-cloudwatch';
+import type { Moto } from './moto';
 
 export function analysisRequest(
   analysis: Record<string, unknown>,
@@ -42,12 +43,12 @@ export function analysisRequest(
   };
 }
 
-/** A CloudWatch client on moto, for arranging metrics and alarms. */
-export function motoCloudWatch(endpoint: string): CloudWatchClient {
+/** A CloudWatch client on moto, for arranging metrics and alarms in the account of `moto`. */
+export function motoCloudWatch(moto: Pick<Moto, 'endpoint' | 'credentials'>): CloudWatchClient {
   return new CloudWatchClient({
-    endpoint,
+    endpoint: moto.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    credentials: moto.credentials,
     maxAttempts: 1,
   });
 }

@@ -46,8 +46,8 @@ async function ec2(moto: Moto, params: Record<string, string>): Promise<string> 
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization:
-        'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0',
+      // moto takes the service from the credential scope and the account from the access key.
+      authorization: `AWS4-HMAC-SHA256 Credential=${moto.credentials.accessKeyId}/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0`,
     },
     body: new URLSearchParams({ Version: '2016-11-15', ...params }).toString(),
   });
@@ -68,7 +68,7 @@ export async function startAlbWorld(moto: Moto): Promise<AlbWorld> {
   const client = new ElasticLoadBalancingV2Client({
     endpoint: moto.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    credentials: moto.credentials,
     maxAttempts: 1,
   });
   const world = ++worlds;

@@ -16,7 +16,7 @@ import { setIdentifierFor } from '../../workflows/names';
 import { binaries, projectRoot } from './binaries';
 import { cliHost } from './cli-host';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
-import { startMoto, type Moto } from './moto';
+import { motoAccount, type Moto } from './moto';
 import { freePort, startProcess, waitFor, type Started } from './processes';
 import { sharedDevServer, startDevServer, type DevServer } from './temporal';
 
@@ -86,7 +86,7 @@ export async function startStack(
       (shared) =>
         shared ?? startDevServer({ ui: options.ui, dynamicConfig: options.dynamicConfig, dbFile: options.dbFile }),
     ),
-    startMoto(),
+    motoAccount(),
   ]);
   if (temporalStart.status === 'rejected' || motoStart.status === 'rejected') {
     if (temporalStart.status === 'fulfilled') await temporalStart.value.stop();
@@ -103,6 +103,8 @@ export async function startStack(
     ...process.env,
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_NAMESPACE: temporal.namespace,
+    // The stack's own account on the run's shared moto: the worker and the CLI act in it.
+    ...moto.awsEnv,
     AWS_ENDPOINT_URL_ROUTE_53: proxy?.endpoint ?? moto.endpoint,
     // moto is the stack's CloudWatch too: metric and alarm providers in the worker reach it.
     AWS_ENDPOINT_URL_CLOUDWATCH: moto.endpoint,

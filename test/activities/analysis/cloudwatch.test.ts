@@ -21,7 +21,7 @@ describe('cloudwatch providers (moto)', () => {
     moto = await startMoto();
     process.env.AWS_ENDPOINT_URL_CLOUDWATCH = moto.endpoint;
     resetCloudWatchClients();
-    const cw = motoCloudWatch(moto.endpoint);
+    const cw = motoCloudWatch(moto);
     const now = Date.now();
     const point = (color: string, value: number, agoMs: number) => ({
       MetricName: 'TargetResponseTime',
@@ -91,7 +91,7 @@ describe('cloudwatch providers (moto)', () => {
     assert.deepEqual([m.verdict, m.value], ['passed', 0]);
     assert.match(m.message, /all alarms OK: shop-5xx, shop-latency/);
 
-    const cw = motoCloudWatch(moto.endpoint);
+    const cw = motoCloudWatch(moto);
     try {
       await cw.send(new SetAlarmStateCommand({ AlarmName: 'shop-5xx', StateValue: 'ALARM', StateReason: 'test' }));
       [m] = await act.analyzeRound(req);

@@ -36,7 +36,7 @@ describe('ALB observed share (CloudWatch RequestCount, moto)', () => {
     moto = await startMoto();
     process.env.AWS_ENDPOINT_URL_CLOUDWATCH = moto.endpoint;
     resetCloudWatchClients();
-    const cw = motoCloudWatch(moto.endpoint);
+    const cw = motoCloudWatch(moto);
     const count = (shop: string, color: 'blue' | 'green', value: number) => ({
       MetricName: 'RequestCount',
       Dimensions: [
