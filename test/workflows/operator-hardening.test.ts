@@ -9,7 +9,7 @@ import { unprintedEvents } from '../../client/render';
 import { testSpec } from '../support/fake-world';
 import { ended, liveWorld, status, timeSkippingHarness, until } from '../support/time-skipping';
 
-const { withRelease } = timeSkippingHarness('operator-hardening');
+const { withRelease } = timeSkippingHarness('operator-hardening', { threaded: true });
 
 describe('operator input hardening', () => {
   it('a 1 MB reason is rejected with an event; status keeps working and stays small', async () => {

@@ -11,7 +11,15 @@ import { FakeWorld, testSpec } from '../support/fake-world';
 import { workflowBundle } from '../support/temporal';
 import { route53QueueFor } from '../../workflows/activity-options';
 import { ROUTE53_UNDO_QUEUE_SUFFIX } from '../../workflows/routing/route53-batcher';
-import { ended, liveWorld, notified, status, timeSkippingHarness, until } from '../support/time-skipping';
+import {
+  ended,
+  IN_PROCESS_WORKFLOWS,
+  liveWorld,
+  notified,
+  status,
+  timeSkippingHarness,
+  until,
+} from '../support/time-skipping';
 
 const { env } = timeSkippingHarness('repair');
 let counter = 0;
@@ -36,6 +44,7 @@ async function scenario<T>(
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: world.activities(),
+    ...IN_PROCESS_WORKFLOWS,
   });
   // Route 53 requests run on their own (rate-limited) queue: see workflows/activity-options.ts.
   world.temporalAddress = env().address;
