@@ -2,7 +2,7 @@
 // grace period), and a color never runs two copies of its command, even after a worker died.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -118,6 +118,20 @@ describe('command cancellation', () => {
     const code = `require(${JSON.stringify(path.join(projectRoot, 'dist', 'activities'))}).createActivities({ stateDir: ${JSON.stringify(dir)} }).provisionColor(${JSON.stringify(req)})`;
     const worker = spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
     const orphan = await firstPid(s.log);
+    // The command may log its pid before its worker has written the record of it (the next
+    // statement after spawn), and a worker killed in between leaves nothing to find (a full run
+    // on a busy machine did). The crash this test means comes after the record.
+    await waitFor(
+      'the record of the running command',
+      async () => {
+        const records = readdirSync(path.join(dir, 'command')).filter((f) => f.endsWith('.json'));
+        const pgids = records.map(
+          (f) => (JSON.parse(readFileSync(path.join(dir, 'command', f), 'utf8')) as { pgid: number }).pgid,
+        );
+        return pgids.includes(orphan) ? true : undefined;
+      },
+      10_000,
+    );
     worker.kill('SIGKILL');
     await new Promise((r) => worker.once('exit', r));
     assert.ok(groupAlive(orphan), 'the command outlives its worker');
