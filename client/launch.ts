@@ -14,7 +14,7 @@ import path from 'node:path';
 import type vm from 'node:vm';
 import { moduleScript, readIfThere, runModuleScript, writeWhole } from './code-cache';
 
-type CliMain = { main(argv: string[]): void };
+type CliMain = { main(argv: string[]): void; run(argv: string[]): Promise<number> };
 
 const bundlePath = path.join(__dirname, 'cli-bundle.js');
 const buildInfo = path.join(__dirname, '..', '.tsbuildinfo');
@@ -22,10 +22,22 @@ const buildInfo = path.join(__dirname, '..', '.tsbuildinfo');
 export function launch(argv: string[]): void {
   // The overview needs none of the client: main.js alone is quicker than reading the bundle.
   const overview = argv.length === 0 || ['--help', '-h', 'help'].includes(argv[0]);
-  const cli = process.env.BLUEGREEN_NO_BUNDLE || overview ? undefined : loadBundle(argv[0]);
+  (overview ? loadMain() : loadCli(argv[0])).main(argv);
+}
+
+/**
+ * The CLI's module for `verb`: the bundle when it is current (and BLUEGREEN_NO_BUNDLE is unset),
+ * else dist/client/main.js. The test suite's CLI host (test/support/cli-host-child.ts) runs all
+ * of a stack's commands through the `run` of one such module.
+ */
+export function loadCli(verb: string): CliMain {
+  return (process.env.BLUEGREEN_NO_BUNDLE ? undefined : loadBundle(verb)) ?? loadMain();
+}
+
+function loadMain(): CliMain {
   // Synchronous on purpose: an import() would cost a tick and a promise before the first request.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (cli ?? (require('./main') as CliMain)).main(argv);
+  return require('./main') as CliMain;
 }
 
 /**
@@ -40,6 +52,8 @@ const cacheGroups: Record<string, string> = {
   list: 'list',
   start: 'start',
   ...Object.fromEntries(['pause', 'resume', 'abort', 'approve', 'promote'].map((verb) => [verb, 'control'])),
+  // The test suite's CLI host, which runs every verb in one process.
+  'test-host': 'test-host',
 };
 
 function loadBundle(verb: string): CliMain | undefined {

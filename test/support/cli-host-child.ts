@@ -2,7 +2,7 @@
 // process (see cli-host.ts). Commands may overlap (a `start --watch` while an `abort` goes in), so
 // each one's output is told apart by its async context, not by swapping the streams per command.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { run } from '../../client/main';
+import { loadCli } from '../../client/launch';
 import type { CliHostReply, CliHostRequest } from './cli-host';
 
 interface Captured {
@@ -11,6 +11,9 @@ interface Captured {
 }
 
 const current = new AsyncLocalStorage<Captured>();
+// The CLI as `bluegreen` runs it: the build's bundle (precompiled protobuf code, one file to
+// compile, V8's code cache), or dist/client/main.js when the bundle is stale.
+const { run } = loadCli('test-host');
 
 function capture(stream: NodeJS.WriteStream, into: 'stdout' | 'stderr'): void {
   const write = stream.write.bind(stream);

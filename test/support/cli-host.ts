@@ -78,8 +78,13 @@ export function cliHost(env: NodeJS.ProcessEnv, logFile: string): CliHost {
       });
     },
     close() {
-      child?.kill('SIGKILL');
+      // Disconnected, the host exits by itself, and the first host of a build leaves the CLI
+      // bundle's compiled code for the next (client/launch.ts); one that hangs is killed.
+      const closing = child;
       child = undefined;
+      if (!closing) return;
+      if (closing.connected) closing.disconnect();
+      setTimeout(() => closing.kill('SIGKILL'), 5_000).unref();
     },
   };
 }
