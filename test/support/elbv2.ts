@@ -12,7 +12,7 @@ import {
   ElasticLoadBalancingV2Client,
   type Action,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { Moto } from './moto';
+import { motoQuery, xmlField, type Moto } from './moto';
 
 export interface AlbWorld {
   client: ElasticLoadBalancingV2Client;
@@ -41,25 +41,8 @@ export function forward(weights: Record<string, number>, stickySeconds?: number)
   };
 }
 
-async function ec2(moto: Moto, params: Record<string, string>): Promise<string> {
-  const res = await fetch(moto.endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      // moto takes the service from the credential scope and the account from the access key.
-      authorization: `AWS4-HMAC-SHA256 Credential=${moto.credentials.accessKeyId}/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: new URLSearchParams({ Version: '2016-11-15', ...params }).toString(),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`moto EC2 ${params.Action}: ${res.status} ${text}`);
-  return text;
-}
-
-function xmlField(xml: string, field: string): string {
-  const found = new RegExp(`<${field}>([^<]+)</${field}>`).exec(xml)?.[1];
-  if (!found) throw new Error(`no ${field} in moto's answer: ${xml.slice(0, 300)}`);
-  return found;
+function ec2(moto: Moto, params: Record<string, string>): Promise<string> {
+  return motoQuery(moto.endpoint, 'ec2', { Version: '2016-11-15', ...params }, moto.credentials);
 }
 
 let worlds = 0;

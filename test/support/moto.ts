@@ -48,31 +48,13 @@ export async function motoAccount(): Promise<Moto> {
   if (!endpoint) return startMoto();
   // Twelve digits, unique across the run's processes.
   const accountId = String(100_000_000_000 + process.pid * 10_000 + ++accounts);
-  const iam = async (params: Record<string, string>) => {
-    const res = await fetch(endpoint, {
-      method: 'POST',
-      headers: {
-        'x-moto-account-id': accountId,
-        // moto routes a request to a service by the credential scope of its signature.
-        authorization: `AWS4-HMAC-SHA256 Credential=bluegreen-test/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({ ...params, Version: '2010-05-08' }).toString(),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`moto IAM ${params.Action}: ${res.status} ${text.slice(0, 300)}`);
-    return text;
-  };
+  const iam = (params: Record<string, string>) =>
+    motoQuery(endpoint, 'iam', { ...params, Version: '2010-05-08' }, { account: accountId });
   await iam({ Action: 'CreateUser', UserName: 'bluegreen-test' });
   const key = await iam({ Action: 'CreateAccessKey', UserName: 'bluegreen-test' });
-  const field = (name: string) => {
-    const found = new RegExp(`<${name}>([^<]+)</${name}>`).exec(key)?.[1];
-    if (!found) throw new Error(`no ${name} in moto's CreateAccessKey answer: ${key.slice(0, 300)}`);
-    return found;
-  };
   return motoHandle(endpoint, Number(new URL(endpoint).port), accountId, {
-    accessKeyId: field('AccessKeyId'),
-    secretAccessKey: field('SecretAccessKey'),
+    accessKeyId: xmlField(key, 'AccessKeyId'),
+    secretAccessKey: xmlField(key, 'SecretAccessKey'),
   });
 }
 
@@ -125,4 +107,36 @@ function motoHandle(endpoint: string, port: number, accountId: string, credentia
     // The shared moto outlives the stack: what the account holds is dropped with the run.
     stop: async () => {},
   };
+}
+
+/**
+ * A request in AWS's query protocol (IAM, EC2) to moto, for what the tests arrange and no SDK
+ * client here speaks. moto takes the service from the signature's credential scope and the
+ * account from its access key, or from `account` (moto's own header) before any key exists.
+ */
+export async function motoQuery(
+  endpoint: string,
+  service: string,
+  params: Record<string, string>,
+  as: { accessKeyId?: string; account?: string },
+): Promise<string> {
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `AWS4-HMAC-SHA256 Credential=${as.accessKeyId ?? 'bluegreen-test'}/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+      ...(as.account ? { 'x-moto-account-id': as.account } : {}),
+    },
+    body: new URLSearchParams(params).toString(),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`moto ${service} ${params.Action}: ${res.status} ${text.slice(0, 300)}`);
+  return text;
+}
+
+/** The text of `<field>` in moto's XML answer. */
+export function xmlField(xml: string, field: string): string {
+  const found = new RegExp(`<${field}>([^<]+)</${field}>`).exec(xml)?.[1];
+  if (!found) throw new Error(`no ${field} in moto's answer: ${xml.slice(0, 300)}`);
+  return found;
 }
